@@ -1,0 +1,539 @@
+package dev.minibatch;
+
+import dev.minibatch.internal.DaemonThreads;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.EmitterContext;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.WindowQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer runtime. One loop thread asks the emitter for windows, claims them, hands them to
+ * workers, renews their leases, and commits or undoes them when workers report back; so emitters
+ * and store bookkeeping stay single-threaded, and with one worker windows are processed and
+ * committed in order.
+ */
+final class ConsumerLoop implements EmitterContext, ConsumerHandle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
+    private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
+
+    record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
+                    boolean keep, int workers, ExecutorService executor, int maxAttempts, Duration lease,
+                    Duration backoff, Duration maxBackoff, boolean emitEmpty, Duration pollInterval,
+                    Duration stopTimeout, Clock clock, String deadLetterStream) {
+    }
+
+    private record Completion(Window window, Throwable error) {
+    }
+
+    private static final class InFlight {
+        final Window window;
+        Future<?> future;
+        Instant leaseExpiry;
+        boolean leaseLost;
+
+        InFlight(Window window, Instant leaseExpiry) {
+            this.window = window;
+            this.leaseExpiry = leaseExpiry;
+        }
+    }
+
+    private final Minibatch minibatch;
+    private final Settings settings;
+    private final StreamStore store;
+    private final String consumerId;
+    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicLong windows = new AtomicLong();
+    private final AtomicLong messages = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong leasesLost = new AtomicLong();
+    private volatile boolean stopRequested;
+    private volatile Thread loopThread;
+    private volatile Throwable failure;
+    private volatile int inFlightCount;
+    private ExecutorService executor;
+    private boolean ownsExecutor;
+    private Duration storeBackoff = Duration.ZERO;
+
+    ConsumerLoop(Minibatch minibatch, Settings settings) {
+        this.minibatch = minibatch;
+        this.settings = settings;
+        this.store = minibatch.store();
+        this.consumerId = minibatch.ownerId() + ":" + settings.stream();
+        store.openStream(settings.stream(), Duration.ofSeconds(10), now());
+    }
+
+    // ---- running ------------------------------------------------------------------------------
+
+    void startThread() {
+        minibatch.register(this);
+        Thread thread = new Thread(this::loopAndFinish, "minibatch-consumer-" + settings.stream());
+        thread.setDaemon(true);
+        loopThread = thread;
+        thread.start();
+    }
+
+    ConsumerStats runBlocking() {
+        minibatch.register(this);
+        loopThread = Thread.currentThread();
+        loopAndFinish();
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return stats();
+    }
+
+    /** One round on the calling thread: at most one window, processed and committed here. */
+    ConsumerStats runOnce() {
+        try {
+            Optional<Window> window = nextWindow();
+            if (window.isPresent()) {
+                Window w = window.get();
+                Instant expiry = now().plus(settings.lease());
+                inFlight.put(w.id(), new InFlight(w, expiry));
+                Throwable error = process(w);
+                complete(new Completion(w, error));
+            }
+        } finally {
+            closeOwned();
+            terminated.countDown();
+        }
+        return stats();
+    }
+
+    private void loopAndFinish() {
+        if (settings.executor() != null) {
+            executor = settings.executor();
+        } else {
+            executor = Executors.newFixedThreadPool(settings.workers(), new DaemonThreads("minibatch-worker-" + settings.stream()));
+            ownsExecutor = true;
+        }
+        try {
+            loop();
+        } catch (Throwable e) {
+            failure = e;
+            LOG.error("consumer of stream '{}' failed", settings.stream(), e);
+        } finally {
+            try {
+                drainOnStop();
+            } catch (Throwable e) {
+                LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
+            }
+            closeOwned();
+            minibatch.unregister(this);
+            terminated.countDown();
+        }
+    }
+
+    private void loop() throws InterruptedException {
+        while (!stopRequested && !minibatch.isClosed()) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException();
+            }
+            drainCompletions();
+            renewLeases();
+            boolean emitted = false;
+            if (inFlight.size() < settings.workers()) {
+                try {
+                    Optional<Window> window = nextWindow();
+                    if (window.isPresent()) {
+                        dispatch(window.get());
+                        emitted = true;
+                    }
+                    storeBackoff = Duration.ZERO;
+                } catch (StoreException e) {
+                    storeBackoff = storeBackoff.isZero() ? Duration.ofMillis(100)
+                            : min(storeBackoff.multipliedBy(2), MAX_STORE_BACKOFF);
+                    LOG.warn("consumer of stream '{}': store error, retrying in {} ms: {}", settings.stream(),
+                            storeBackoff.toMillis(), e.getMessage());
+                    waitForCompletion(storeBackoff);
+                    continue;
+                }
+            }
+            if (!emitted) {
+                Duration delay = inFlight.size() < settings.workers()
+                        ? settings.emitter().pollDelay(this) : settings.lease();
+                waitForCompletion(min(delay, untilNextRenewal()));
+            }
+        }
+    }
+
+    private void waitForCompletion(Duration timeout) throws InterruptedException {
+        long millis = Math.max(0, timeout.toMillis());
+        Completion c = millis == 0 ? completions.poll() : completions.poll(millis, TimeUnit.MILLISECONDS);
+        if (c != null && c.window() != null) {
+            complete(c);
+        }
+    }
+
+    private Optional<Window> nextWindow() {
+        WindowEmitter emitter = settings.emitter();
+        Optional<WindowQuery> query = emitter.windowReady(this);
+        if (query.isEmpty()) {
+            return Optional.empty();
+        }
+        Selection selection = emitter.query(this, query.get());
+        Claim claim = emitter.process(this, query.get(), selection);
+        Optional<Window> window;
+        try {
+            window = emitter.emit(this, query.get(), claim);
+        } catch (RuntimeException e) {
+            store.release(settings.stream(), claim.token(), now(), null);
+            throw e;
+        }
+        if (window.isEmpty()) {
+            if (!claim.isEmpty()) {
+                store.release(settings.stream(), claim.token(), now(), null);
+            }
+            return Optional.empty();
+        }
+        Window w = window.get();
+        if (w.attempt() > settings.maxAttempts()) {
+            // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
+            int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(),
+                    "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w));
+            deadLettered.addAndGet(moved);
+            return Optional.empty();
+        }
+        return window;
+    }
+
+    private static String lastError(Window w) {
+        for (int i = w.messages().size() - 1; i >= 0; i--) {
+            if (w.messages().get(i).error() != null) {
+                return w.messages().get(i).error();
+            }
+        }
+        return "(unknown)";
+    }
+
+    private void dispatch(Window window) {
+        InFlight entry = new InFlight(window, now().plus(settings.lease()));
+        inFlight.put(window.id(), entry);
+        inFlightCount = inFlight.size();
+        try {
+            entry.future = executor.submit(() -> completions.add(new Completion(window, process(window))));
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(window.id());
+            inFlightCount = inFlight.size();
+            store.release(settings.stream(), window.id(), now(), null);
+            throw new ConfigurationException("the executor of the consumer of '" + settings.stream()
+                    + "' rejected a window: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the function and the sink; returns the error, or null on success. */
+    private Throwable process(Window window) {
+        try {
+            Object result = settings.function() == null ? null : settings.function().apply(window);
+            Sink sink = settings.sink();
+            if (sink != null) {
+                sink.put(result == null ? window.data() : result, window);
+                sink.flush();
+            }
+            return null;
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return e;
+        }
+    }
+
+    private void drainCompletions() {
+        Completion c;
+        while ((c = completions.poll()) != null) {
+            if (c.window() != null) {
+                complete(c);
+            }
+        }
+    }
+
+    private void complete(Completion c) {
+        InFlight entry = inFlight.remove(c.window().id());
+        inFlightCount = inFlight.size();
+        if (entry == null) {
+            return; // already released at stop
+        }
+        WindowEmitter emitter = settings.emitter();
+        try {
+            if (c.error() == null) {
+                emitter.commit(this, c.window());
+            } else {
+                failures.incrementAndGet();
+                emitter.undo(this, c.window(), c.error());
+            }
+        } catch (RuntimeException e) {
+            // the claim stays leased and lapses; its messages come back after the lease
+            LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
+                    settings.stream(), c.window().id(), e);
+        }
+    }
+
+    private void renewLeases() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        Instant now = now();
+        Duration renewBefore = settings.lease().multipliedBy(2).dividedBy(3);
+        for (InFlight entry : inFlight.values()) {
+            if (entry.leaseLost || now.isBefore(entry.leaseExpiry.minus(renewBefore))) {
+                continue;
+            }
+            Instant next = now.plus(settings.lease());
+            try {
+                if (store.renew(settings.stream(), entry.window.id(), next)) {
+                    entry.leaseExpiry = next;
+                } else if (!entry.window.isEmpty()) {
+                    entry.leaseLost = true;
+                    leasesLost.incrementAndGet();
+                    LOG.warn("consumer of stream '{}': lease of window {} was lost; its messages may be redelivered",
+                            settings.stream(), entry.window.id());
+                }
+            } catch (StoreException e) {
+                LOG.warn("consumer of stream '{}': renewing lease of window {} failed: {}", settings.stream(),
+                        entry.window.id(), e.getMessage());
+            }
+        }
+    }
+
+    private Duration untilNextRenewal() {
+        if (inFlight.isEmpty()) {
+            return settings.lease();
+        }
+        Instant now = now();
+        Duration renewBefore = settings.lease().multipliedBy(2).dividedBy(3);
+        Duration soonest = settings.lease();
+        for (InFlight entry : inFlight.values()) {
+            Duration d = Duration.between(now, entry.leaseExpiry.minus(renewBefore));
+            soonest = min(soonest, d.isNegative() ? Duration.ZERO : d);
+        }
+        return soonest;
+    }
+
+    private void drainOnStop() throws InterruptedException {
+        long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
+        boolean interrupted = Thread.interrupted();
+        while (!inFlight.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || interrupted) {
+                break;
+            }
+            renewLeases();
+            Completion c = completions.poll(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1,
+                    Math.max(1, untilNextRenewal().toMillis())), TimeUnit.MILLISECONDS);
+            if (c != null && c.window() != null) {
+                complete(c);
+            }
+        }
+        for (InFlight entry : new ArrayList<>(inFlight.values())) {
+            if (entry.future != null) {
+                entry.future.cancel(true);
+            }
+            try {
+                store.release(settings.stream(), entry.window.id(), now(), null);
+            } catch (StoreException e) {
+                LOG.warn("consumer of stream '{}': could not release window {} at stop; it returns after its lease",
+                        settings.stream(), entry.window.id());
+            }
+            LOG.info("consumer of stream '{}': window {} did not finish within the stop timeout; released",
+                    settings.stream(), entry.window.id());
+        }
+        inFlight.clear();
+        inFlightCount = 0;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeOwned() {
+        if (ownsExecutor && executor != null) {
+            executor.shutdownNow();
+        }
+        if (settings.ownsSink() && settings.sink() != null) {
+            try {
+                settings.sink().close();
+            } catch (Exception e) {
+                LOG.warn("closing the sink of the consumer of '{}' failed", settings.stream(), e);
+            }
+        }
+    }
+
+    // ---- ConsumerHandle ------------------------------------------------------------------------
+
+    @Override
+    public String stream() {
+        return settings.stream();
+    }
+
+    @Override
+    public void requestStop() {
+        stopRequested = true;
+        completions.add(new Completion(null, null)); // wakes the loop
+    }
+
+    @Override
+    public void stop() {
+        requestStop();
+        Thread t = loopThread;
+        if (t == Thread.currentThread()) {
+            return;
+        }
+        try {
+            awaitTermination(settings.stopTimeout().plusSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return terminated.getCount() > 0 && loopThread != null;
+    }
+
+    @Override
+    public ConsumerStats stats() {
+        return new ConsumerStats(windows.get(), messages.get(), failures.get(), deadLettered.get(), leasesLost.get(),
+                inFlightCount);
+    }
+
+    @Override
+    public Throwable failure() {
+        return failure;
+    }
+
+    // ---- EmitterContext ------------------------------------------------------------------------
+
+    @Override
+    public Clock clock() {
+        return settings.clock();
+    }
+
+    @Override
+    public boolean emitEmpty() {
+        return settings.emitEmpty();
+    }
+
+    @Override
+    public Duration pollInterval() {
+        return settings.pollInterval();
+    }
+
+    @Override
+    public Optional<Instant> lastRead() {
+        return store.findStream(settings.stream()).map(StreamInfo::lastRead);
+    }
+
+    @Override
+    public boolean compareAndSetLastRead(Instant expected, Instant next) {
+        return store.compareAndSetLastRead(settings.stream(), expected, next);
+    }
+
+    @Override
+    public List<Message> peek(Selection selection) {
+        return store.read(settings.stream(), selection, null);
+    }
+
+    @Override
+    public Claim claim(Selection selection) {
+        Instant now = now();
+        Lease lease = new Lease(UUID.randomUUID().toString(), consumerId, now, now.plus(settings.lease()));
+        return store.claim(settings.stream(), selection, lease);
+    }
+
+    @Override
+    public Window window(WindowQuery query, Claim claim, List<Message> windowMessages) {
+        return new Window(claim.token(), settings.stream(), now(), windowMessages, query.from(), query.to());
+    }
+
+    @Override
+    public void commit(Window window) {
+        int committed = store.commit(settings.stream(), window.id(), settings.keep());
+        windows.incrementAndGet();
+        messages.addAndGet(window.size());
+        if (committed < window.messages().size()) {
+            leasesLost.incrementAndGet();
+            LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
+                    + " and they may be delivered again", settings.stream(), window.id(), committed, window.size());
+        }
+    }
+
+    @Override
+    public void undo(Window window, Throwable error) {
+        int attempt = window.attempt();
+        String text = "attempt " + attempt + " of " + settings.maxAttempts() + ": " + describe(error);
+        if (attempt >= settings.maxAttempts()) {
+            int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), text);
+            deadLettered.addAndGet(moved);
+            LOG.warn("consumer of stream '{}': window {} failed {} times; {} messages moved to '{}': {}",
+                    settings.stream(), window.id(), attempt, moved, settings.deadLetterStream(), describe(error));
+        } else {
+            Duration wait = backoffFor(attempt);
+            store.release(settings.stream(), window.id(), now().plus(wait), text);
+            LOG.info("consumer of stream '{}': window {} failed (attempt {} of {}), retrying in {} ms: {}",
+                    settings.stream(), window.id(), attempt, settings.maxAttempts(), wait.toMillis(), describe(error));
+        }
+    }
+
+    Duration backoffFor(int attempt) {
+        Duration wait = settings.backoff();
+        for (int i = 1; i < attempt && wait.compareTo(settings.maxBackoff()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return min(wait, settings.maxBackoff());
+    }
+
+    private static String describe(Throwable error) {
+        String text = error.getClass().getName() + (error.getMessage() == null ? "" : ": " + error.getMessage());
+        return text.length() > 2000 ? text.substring(0, 2000) + "…" : text;
+    }
+
+    @Override
+    public Instant now() {
+        return settings.clock().instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    @Override
+    public String toString() {
+        return "Consumer[" + settings.stream() + ", " + settings.emitter() + ", workers=" + settings.workers() + "]";
+    }
+}

@@ -1,0 +1,360 @@
+package dev.minibatch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.minibatch.internal.DaemonThreads;
+import dev.minibatch.internal.Json;
+import dev.minibatch.internal.Names;
+import dev.minibatch.internal.Urls;
+import dev.minibatch.spi.StreamStore;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to a stream store: the entry point for producers and consumers.
+ *
+ * <pre>{@code
+ * try (Minibatch mb = Minibatch.connect()) {              // MINIBATCH_URL, else embedded SQLite
+ *     mb.stream("test").append(Map.of("x", 1));
+ *     mb.streaming("test").size(2).run(window -> System.out.println(window.data()));
+ * }
+ * }</pre>
+ *
+ * <p>The store URL is, in order: the explicit argument; the {@code minibatch.url} system property;
+ * {@code MINIBATCH_URL}; {@code MINIBATCH_MONGO_URL} or {@code MONGO_URL} (as Python minibatch
+ * does); else the embedded default {@code sqlite:} ({@code ~/.minibatch/minibatch.db}).
+ *
+ * <p>Thread-safe. {@link #close()} stops this instance's consumers (letting in-flight windows
+ * finish within their stop timeout), stops attached sources, flushes batching streams and closes
+ * the store if this instance opened it. All background threads are daemon threads.
+ */
+public final class Minibatch implements AutoCloseable {
+
+    /** The embedded default store URL. */
+    public static final String DEFAULT_URL = "sqlite:";
+
+    /** Default upper bound on one encoded message: 1 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Minibatch.class);
+
+    private final StreamStore store;
+    private final boolean ownsStore;
+    private final Clock clock;
+    private final ObjectMapper mapper;
+    private final int maxMessageBytes;
+    private final Providers providers;
+    private final String ownerId;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final ConcurrentHashMap<String, Stream> defaultStreams = new ConcurrentHashMap<>();
+    private final Set<Stream> handles = ConcurrentHashMap.newKeySet();
+    private final Set<ConsumerHandle> consumers = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, LongAdder> appended = new ConcurrentHashMap<>();
+    private final boolean installShutdownHook;
+    private Thread shutdownHook;
+    private volatile boolean closed;
+
+    private Minibatch(Builder b) {
+        this.clock = b.clock;
+        this.mapper = b.mapper;
+        this.maxMessageBytes = b.maxMessageBytes;
+        this.providers = b.providers != null ? b.providers : Providers.defaults();
+        this.installShutdownHook = b.shutdownHook;
+        if (b.store != null) {
+            this.store = b.store;
+            this.ownsStore = false;
+        } else {
+            this.store = providers.openStore(resolveUrl(b.url));
+            this.ownsStore = true;
+        }
+        this.ownerId = hostName() + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
+        this.scheduler = new ScheduledThreadPoolExecutor(1, new DaemonThreads("minibatch-scheduler"));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Connects to the store named by the environment, else the embedded default. */
+    public static Minibatch connect() {
+        return builder().build();
+    }
+
+    /** Connects to the store at {@code url} ({@code sqlite:/path.db}, {@code memory:}, {@code mongodb://…}). */
+    public static Minibatch connect(String url) {
+        return builder().url(Objects.requireNonNull(url, "url")).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The URL {@link #connect()} would use: explicit → {@code minibatch.url} → {@code MINIBATCH_URL}
+     * → {@code MINIBATCH_MONGO_URL} → {@code MONGO_URL} → {@value #DEFAULT_URL}.
+     */
+    public static String resolveUrl(String explicit) {
+        for (String candidate : new String[] {explicit, System.getProperty("minibatch.url"),
+                System.getenv("MINIBATCH_URL"), System.getenv("MINIBATCH_MONGO_URL"), System.getenv("MONGO_URL")}) {
+            if (candidate != null && !candidate.isBlank()) {
+                return candidate.trim();
+            }
+        }
+        return DEFAULT_URL;
+    }
+
+    /**
+     * The stream {@code name}, created in the store if missing. Handles with default options are
+     * shared per name.
+     *
+     * @throws IllegalArgumentException if the name is null, empty or invalid
+     */
+    public Stream stream(String name) {
+        checkOpen();
+        Names.checkStreamName(name);
+        return defaultStreams.computeIfAbsent(name, n -> new Stream(this, n, StreamOptions.DEFAULTS));
+    }
+
+    /** A new handle on stream {@code name} with its own options (e.g. producer batching). */
+    public Stream stream(String name, StreamOptions options) {
+        checkOpen();
+        Stream stream = new Stream(this, name, Objects.requireNonNull(options, "options"));
+        handles.add(stream);
+        return stream;
+    }
+
+    /** All streams in the store. */
+    public List<StreamInfo> streams() {
+        checkOpen();
+        return store.listStreams();
+    }
+
+    /** A consumer builder for stream {@code name} (Python's {@code streaming(name)}). */
+    public Streaming streaming(String name) {
+        checkOpen();
+        return new Streaming(this, Names.checkStreamName(name));
+    }
+
+    public StreamStore store() {
+        return store;
+    }
+
+    /** The store URL, password removed. */
+    public String url() {
+        return Urls.redact(store.url());
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public Providers providers() {
+        return providers;
+    }
+
+    /** Identifies this client in leases: host, process id and a random suffix. */
+    public String ownerId() {
+        return ownerId;
+    }
+
+    /** Messages appended through this client per stream since it connected (for rates). */
+    public Map<String, Long> appendedCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        appended.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** Consumers started through this client and still running. */
+    public List<ConsumerHandle> consumers() {
+        return new ArrayList<>(consumers);
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    void countAppended(String stream, int n) {
+        appended.computeIfAbsent(stream, k -> new LongAdder()).add(n);
+    }
+
+    void forget(Stream stream) {
+        handles.remove(stream);
+        defaultStreams.remove(stream.name(), stream);
+    }
+
+    synchronized void register(ConsumerHandle consumer) {
+        checkOpen();
+        consumers.add(consumer);
+        if (installShutdownHook && shutdownHook == null) {
+            shutdownHook = new Thread(this::stopForShutdown, "minibatch-shutdown");
+            try {
+                Runtime.getRuntime().addShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                shutdownHook = null;
+            }
+        }
+    }
+
+    void unregister(ConsumerHandle consumer) {
+        consumers.remove(consumer);
+    }
+
+    private void stopForShutdown() {
+        LOG.info("JVM shutting down: stopping {} minibatch consumer(s)", consumers.size());
+        for (ConsumerHandle c : consumers) {
+            c.requestStop();
+        }
+        for (ConsumerHandle c : consumers) {
+            c.stop();
+        }
+        flushAll();
+    }
+
+    private void flushAll() {
+        List<Stream> all = new ArrayList<>(handles);
+        all.addAll(defaultStreams.values());
+        for (Stream s : all) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.error("flushing stream '{}' failed; its unflushed messages are lost", s.name(), e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (shutdownHook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or will run; nothing to remove
+                }
+            }
+        }
+        for (ConsumerHandle c : consumers) {
+            c.requestStop();
+        }
+        for (ConsumerHandle c : consumers) {
+            c.stop();
+        }
+        try {
+            flushAll();
+        } finally {
+            scheduler.shutdownNow();
+            if (ownsStore) {
+                store.close();
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Minibatch (" + url() + ") is closed");
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            String name = ManagementFactory.getRuntimeMXBean().getName();
+            int at = name.indexOf('@');
+            return at >= 0 ? name.substring(at + 1) : "localhost";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Minibatch[" + url() + "]";
+    }
+
+    /** Configures a {@link Minibatch}. */
+    public static final class Builder {
+        private String url;
+        private StreamStore store;
+        private Clock clock = Clock.systemUTC();
+        private ObjectMapper mapper = Json.mapper();
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private Providers providers;
+        private boolean shutdownHook = true;
+
+        private Builder() {
+        }
+
+        /** The store URL; when unset, resolved from the environment (see {@link Minibatch}). */
+        public Builder url(String storeUrl) {
+            this.url = storeUrl;
+            return this;
+        }
+
+        /** An explicit store instance; it wins over any URL and stays yours to close. */
+        public Builder store(StreamStore instance) {
+            this.store = Objects.requireNonNull(instance, "store");
+            return this;
+        }
+
+        /** The clock for creation times, leases and time windows (a manual clock in tests). */
+        public Builder clock(Clock source) {
+            this.clock = Objects.requireNonNull(source, "clock");
+            return this;
+        }
+
+        /** The Jackson mapper used to encode appended values. */
+        public Builder mapper(ObjectMapper objectMapper) {
+            this.mapper = Objects.requireNonNull(objectMapper, "mapper");
+            return this;
+        }
+
+        /** The largest encoded message accepted (default 1 MiB). */
+        public Builder maxMessageBytes(int bytes) {
+            if (bytes < 16) {
+                throw new IllegalArgumentException("maxMessageBytes must be at least 16, was " + bytes);
+            }
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /** The provider registry (default: discovered on the class path). */
+        public Builder providers(Providers registry) {
+            this.providers = Objects.requireNonNull(registry, "providers");
+            return this;
+        }
+
+        /** Whether consumers are stopped gracefully at JVM shutdown (default true). */
+        public Builder shutdownHook(boolean install) {
+            this.shutdownHook = install;
+            return this;
+        }
+
+        public Minibatch build() {
+            return new Minibatch(this);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.minibatch;
+
+import java.time.Instant;
+
+/**
+ * Counts for one stream at one moment.
+ *
+ * @param pending    messages waiting for a window (including those waiting out a retry backoff)
+ * @param claimed    messages in live windows
+ * @param done       committed messages kept because of {@code keep}
+ * @param lastAppend the newest message's creation time, or null when the stream holds none
+ */
+public record StreamStats(long pending, long claimed, long done, Instant lastAppend) {
+    public static final StreamStats EMPTY = new StreamStats(0, 0, 0, null);
+}

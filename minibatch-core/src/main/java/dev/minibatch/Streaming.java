@@ -1,0 +1,284 @@
+package dev.minibatch;
+
+import dev.minibatch.emitter.CountWindow;
+import dev.minibatch.emitter.FixedTimeWindow;
+import dev.minibatch.emitter.RelaxedTimeWindow;
+import dev.minibatch.internal.Names;
+import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.WindowEmitter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Builds a consumer of one stream: Python's {@code streaming(name, …)} as a fluent builder.
+ *
+ * <pre>{@code
+ * mb.streaming("test").size(2).keep(true).run(window -> System.out.println(window.data()));
+ * ConsumerHandle h = mb.streaming("test").interval(Duration.ofSeconds(2)).relaxed(false).workers(4)
+ *     .sink(sink).start(window -> …);
+ * }</pre>
+ *
+ * <p>The emitter follows Python's rule: an explicit {@code emitter} wins; else a non-zero
+ * {@code interval} gives a RelaxedTimeWindow ({@code relaxed}, the default) or a FixedTimeWindow
+ * ({@code relaxed(false)}), and any {@code size} is ignored; else {@code size} gives a CountWindow;
+ * neither means {@code size(1)}.
+ *
+ * <p>Delivery: at least once. A window is committed only after the function and the sink
+ * succeeded; a failure releases it with {@code attempts + 1} and a backoff, and after
+ * {@code maxAttempts} tries its messages move to {@code <name>.dead}.
+ *
+ * <p>A builder is not thread-safe; build one consumer per builder.
+ */
+public final class Streaming {
+
+    private final Minibatch minibatch;
+    private final String stream;
+    private Integer size;
+    private Duration interval;
+    private boolean relaxed = true;
+    private WindowEmitter emitter;
+    private String emitterName;
+    private Map<String, ?> emitterOptions = Map.of();
+    private boolean keep;
+    private int workers = 1;
+    private ExecutorService executor;
+    private Sink sink;
+    private String sinkName;
+    private Map<String, ?> sinkOptions = Map.of();
+    private int maxAttempts = 5;
+    private Duration lease = Duration.ofSeconds(30);
+    private Duration backoff = Duration.ofSeconds(1);
+    private Duration maxBackoff = Duration.ofMinutes(1);
+    private boolean emitEmpty;
+    private Duration pollInterval = Duration.ofMillis(10);
+    private Duration stopTimeout = Duration.ofSeconds(30);
+    private boolean blocking = true;
+    private Clock clock;
+    private String deadLetterStream;
+    private WindowFunction<?> function;
+
+    Streaming(Minibatch minibatch, String stream) {
+        this.minibatch = minibatch;
+        this.stream = stream;
+    }
+
+    /** Windows of exactly {@code n} messages (CountWindow), unless an interval or emitter is set. */
+    public Streaming size(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("size must be >= 1, was " + n);
+        }
+        this.size = n;
+        return this;
+    }
+
+    /** Time windows of {@code every}; wins over {@code size}, as in Python. */
+    public Streaming interval(Duration every) {
+        if (every == null || every.toMillis() < 1) {
+            throw new IllegalArgumentException("interval must be at least 1 ms, was " + every);
+        }
+        this.interval = every;
+        return this;
+    }
+
+    /** With an interval: RelaxedTimeWindow (true, the default) or FixedTimeWindow (false). */
+    public Streaming relaxed(boolean isRelaxed) {
+        this.relaxed = isRelaxed;
+        return this;
+    }
+
+    /** A custom emitter instance; wins over size and interval. Must not be shared by consumers. */
+    public Streaming emitter(WindowEmitter custom) {
+        this.emitter = Objects.requireNonNull(custom, "emitter");
+        this.emitterName = null;
+        return this;
+    }
+
+    /** An emitter by provider name with options, e.g. {@code emitter("sliding", Map.of("size", "10"))}. */
+    public Streaming emitter(String name, Map<String, ?> options) {
+        this.emitterName = Objects.requireNonNull(name, "emitter name");
+        this.emitterOptions = options == null ? Map.of() : Map.copyOf(options);
+        this.emitter = null;
+        return this;
+    }
+
+    /** Keep committed messages (marked done) instead of deleting them; see {@code StreamOptions.maxAge}. */
+    public Streaming keep(boolean keepCommitted) {
+        this.keep = keepCommitted;
+        return this;
+    }
+
+    /** Windows processed in parallel (default 1: processed and committed in order). */
+    public Streaming workers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, was " + n);
+        }
+        this.workers = n;
+        return this;
+    }
+
+    /** Runs window functions on this executor (yours to shut down) instead of a private pool. */
+    public Streaming executor(ExecutorService functionExecutor) {
+        this.executor = Objects.requireNonNull(functionExecutor, "executor");
+        return this;
+    }
+
+    /** Forwards each window's result here before committing; the sink stays yours to close. */
+    public Streaming sink(Sink target) {
+        this.sink = Objects.requireNonNull(target, "sink");
+        this.sinkName = null;
+        return this;
+    }
+
+    /** A sink by provider name with options; the consumer closes it when it stops. */
+    public Streaming sink(String name, Map<String, ?> options) {
+        this.sinkName = Objects.requireNonNull(name, "sink name");
+        this.sinkOptions = options == null ? Map.of() : Map.copyOf(options);
+        this.sink = null;
+        return this;
+    }
+
+    /** Tries per message before it goes to the dead-letter stream (default 5). */
+    public Streaming maxAttempts(int attempts) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
+        }
+        this.maxAttempts = attempts;
+        return this;
+    }
+
+    /** How long a claim is held without renewal (default 30 s); renewed every third of it. */
+    public Streaming lease(Duration duration) {
+        if (duration == null || duration.toMillis() < 100) {
+            throw new IllegalArgumentException("lease must be at least 100 ms, was " + duration);
+        }
+        this.lease = duration;
+        return this;
+    }
+
+    /** Retry backoff: {@code initial × 2^(attempt-1)}, at most {@code max} (default 1 s … 1 min). */
+    public Streaming backoff(Duration initial, Duration max) {
+        if (initial == null || initial.isNegative() || max == null || max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("backoff needs 0 <= initial <= max, was " + initial + " and " + max);
+        }
+        this.backoff = initial;
+        this.maxBackoff = max;
+        return this;
+    }
+
+    /** Whether time windows with no messages still call the function (default false). */
+    public Streaming emitEmpty(boolean emit) {
+        this.emitEmpty = emit;
+        return this;
+    }
+
+    /** How often an idle count consumer polls the store (default 10 ms, as Python). */
+    public Streaming pollInterval(Duration every) {
+        if (every == null || every.isNegative() || every.isZero()) {
+            throw new IllegalArgumentException("pollInterval must be positive, was " + every);
+        }
+        this.pollInterval = every;
+        return this;
+    }
+
+    /** How long stop waits for in-flight windows before releasing them (default 30 s). */
+    public Streaming stopTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("stopTimeout must be >= 0, was " + timeout);
+        }
+        this.stopTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * {@code false}: {@link #run} does one round (at most one window, run on the calling thread and
+     * committed) and returns, as Python's {@code blocking=False}.
+     */
+    public Streaming blocking(boolean block) {
+        this.blocking = block;
+        return this;
+    }
+
+    /** The clock for leases, backoff and time windows (default: the client's clock). */
+    public Streaming clock(Clock source) {
+        this.clock = Objects.requireNonNull(source, "clock");
+        return this;
+    }
+
+    /** Where failed messages go after {@code maxAttempts} (default {@code <stream>.dead}). */
+    public Streaming deadLetterStream(String name) {
+        this.deadLetterStream = Names.checkStreamName(name);
+        return this;
+    }
+
+    /** Sets a window function whose result is forwarded to the sink; then {@link #run()} or {@link #start()}. */
+    public Streaming map(WindowFunction<?> fn) {
+        this.function = Objects.requireNonNull(fn, "function");
+        return this;
+    }
+
+    /** Runs the consumer with {@code handler} on this thread until stopped (or one round if not blocking). */
+    public ConsumerStats run(WindowHandler handler) {
+        return map(asFunction(handler)).run();
+    }
+
+    /** Starts the consumer with {@code handler} on a daemon thread. */
+    public ConsumerHandle start(WindowHandler handler) {
+        return map(asFunction(handler)).start();
+    }
+
+    /**
+     * Runs with the function set by {@link #map} (or none: windows go straight to the sink) on
+     * this thread until the consumer is stopped, the thread interrupted or the client closed.
+     */
+    public ConsumerStats run() {
+        ConsumerLoop loop = build();
+        return blocking ? loop.runBlocking() : loop.runOnce();
+    }
+
+    /** Starts with the function set by {@link #map} on a daemon thread. */
+    public ConsumerHandle start() {
+        ConsumerLoop loop = build();
+        loop.startThread();
+        return loop;
+    }
+
+    private static WindowFunction<Object> asFunction(WindowHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return window -> {
+            handler.handle(window);
+            return null;
+        };
+    }
+
+    /** The emitter Python's rule picks for these settings. */
+    WindowEmitter chooseEmitter() {
+        if (emitter != null) {
+            return emitter;
+        }
+        if (emitterName != null) {
+            return minibatch.providers().emitter(emitterName, emitterOptions);
+        }
+        if (interval != null) {
+            return relaxed ? new RelaxedTimeWindow(interval) : new FixedTimeWindow(interval);
+        }
+        return new CountWindow(size != null ? size : 1);
+    }
+
+    private ConsumerLoop build() {
+        WindowEmitter chosen = chooseEmitter();
+        Sink target = sink;
+        boolean ownsSink = false;
+        if (target == null && sinkName != null) {
+            target = minibatch.providers().sink(sinkName, sinkOptions);
+            ownsSink = true;
+        }
+        ConsumerLoop.Settings settings = new ConsumerLoop.Settings(stream, chosen, function, target, ownsSink, keep,
+                workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
+                clock != null ? clock : minibatch.clock(),
+                deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream));
+        return new ConsumerLoop(minibatch, settings);
+    }
+}

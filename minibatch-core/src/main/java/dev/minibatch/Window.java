@@ -1,0 +1,118 @@
+package dev.minibatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.minibatch.internal.Json;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One mini-batch handed to a window function: the messages, in append order, and what selected
+ * them. Immutable; its data must be treated as read-only (a retried window may reuse it).
+ */
+public final class Window {
+
+    private final String id;
+    private final String stream;
+    private final Instant created;
+    private final List<Message> messages;
+    private final Instant from;
+    private final Instant to;
+    private final List<JsonNode> data;
+
+    /**
+     * @param id       unique per emitted window (the claim's lease token); stable across a retry
+     *                 of the same claim only, so sinks can deduplicate within one delivery
+     * @param stream   the stream name
+     * @param created  when the window was emitted
+     * @param messages the messages, in append order
+     * @param from     start of the query range (inclusive), or null for count windows
+     * @param to       end of the query range (exclusive), or null for count windows
+     */
+    public Window(String id, String stream, Instant created, List<Message> messages, Instant from, Instant to) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.stream = Objects.requireNonNull(stream, "stream");
+        this.created = Objects.requireNonNull(created, "created");
+        this.messages = List.copyOf(messages);
+        this.from = from;
+        this.to = to;
+        List<JsonNode> values = new ArrayList<>(this.messages.size());
+        for (Message m : this.messages) {
+            values.add(m.data());
+        }
+        this.data = Collections.unmodifiableList(values);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String stream() {
+        return stream;
+    }
+
+    public Instant created() {
+        return created;
+    }
+
+    /** The message values, in append order (Python's {@code window.data}). */
+    public List<JsonNode> data() {
+        return data;
+    }
+
+    /** The message values converted to {@code type} with Jackson. */
+    public <T> List<T> dataAs(Class<T> type) {
+        ObjectMapper mapper = Json.mapper();
+        List<T> out = new ArrayList<>(data.size());
+        for (JsonNode node : data) {
+            try {
+                out.add(mapper.treeToValue(node, type));
+            } catch (Exception e) {
+                throw new InvalidMessageException("window " + id + " of stream '" + stream
+                        + "': cannot convert " + node + " to " + type.getName() + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** The stored messages (ids, creation times, attempts). */
+    public List<Message> messages() {
+        return messages;
+    }
+
+    public int size() {
+        return messages.size();
+    }
+
+    public boolean isEmpty() {
+        return messages.isEmpty();
+    }
+
+    /** Start of the query range (inclusive), or null for count windows. */
+    public Instant from() {
+        return from;
+    }
+
+    /** End of the query range (exclusive), or null for count windows. */
+    public Instant to() {
+        return to;
+    }
+
+    /** Which try this is for the window's messages: 1 + the most failed attempts among them. */
+    public int attempt() {
+        int max = 0;
+        for (Message m : messages) {
+            max = Math.max(max, m.attempts());
+        }
+        return max + 1;
+    }
+
+    @Override
+    public String toString() {
+        return "Window[" + stream + " " + id + ", " + messages.size() + " messages"
+                + (from != null ? ", [" + from + ", " + to + ")" : "") + "]";
+    }
+}

@@ -1,0 +1,45 @@
+package dev.minibatch.emitter;
+
+import dev.minibatch.spi.EmitterContext;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.WindowQuery;
+import java.util.Optional;
+
+/**
+ * Emits a window as soon as {@code size} messages are pending, holding exactly {@code size} of
+ * them, oldest first. Unlike Python's count-then-query, readiness and selection are one atomic
+ * all-or-nothing claim, so competing consumers never split or duplicate a window. Never emits
+ * empty windows.
+ */
+public final class CountWindow implements WindowEmitter {
+
+    private final int size;
+
+    public CountWindow(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("CountWindow size must be >= 1, was " + size);
+        }
+        this.size = size;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Optional<WindowQuery> windowReady(EmitterContext context) {
+        // the claim itself decides (minCount = size): no separate count that could race
+        return Optional.of(WindowQuery.count(size));
+    }
+
+    @Override
+    public Selection query(EmitterContext context, WindowQuery query) {
+        return Selection.pending().limit(size).minCount(size);
+    }
+
+    @Override
+    public String toString() {
+        return "CountWindow(" + size + ")";
+    }
+}

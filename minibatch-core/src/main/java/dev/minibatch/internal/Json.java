@@ -1,0 +1,92 @@
+package dev.minibatch.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.minibatch.InvalidMessageException;
+import dev.minibatch.StoreException;
+import java.io.IOException;
+
+/** The one shared Jackson mapper (thread-safe once configured) and the encode/decode helpers. */
+public final class Json {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private Json() {
+    }
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Converts a value to a JSON tree, or says precisely why it cannot be. */
+    public static JsonNode toTree(ObjectMapper mapper, Object value, String stream) {
+        if (value == null) {
+            throw new InvalidMessageException("stream '" + stream + "': cannot append null; append a JSON value"
+                    + " such as a Map, a POJO, a JsonNode, a String or a number");
+        }
+        if (value instanceof JsonNode node) {
+            return node.deepCopy();
+        }
+        try {
+            return mapper.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new InvalidMessageException("stream '" + stream + "': value of type " + value.getClass().getName()
+                    + " is not JSON-serialisable: " + firstLine(cause.getMessage()), e);
+        }
+    }
+
+    /** Encodes a tree as UTF-8 JSON bytes. */
+    public static byte[] toBytes(ObjectMapper mapper, JsonNode tree) {
+        try {
+            return mapper.writeValueAsBytes(tree);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("cannot encode value as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Decodes stored JSON text; a stored message that is not JSON is a store fault. */
+    public static JsonNode parse(String text) {
+        try {
+            return MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new StoreException("stored message is not valid JSON: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Parses user-supplied JSON text, reporting the problem as bad input. */
+    public static JsonNode parseInput(String text, String what) {
+        try {
+            JsonNode node = MAPPER.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidMessageException(what + ": no JSON value found");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException(what + ": malformed JSON: " + firstLine(e.getOriginalMessage()), e);
+        }
+    }
+
+    public static String toText(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("cannot encode value as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no detail)";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

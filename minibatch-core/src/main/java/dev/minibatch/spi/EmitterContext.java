@@ -1,0 +1,61 @@
+package dev.minibatch.spi;
+
+import dev.minibatch.Message;
+import dev.minibatch.Window;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The buffer as an emitter sees it: a clock, a read view of pending messages, atomic claims, and
+ * the stream's {@code lastRead}. Emitters never get a database handle, so one emitter works on
+ * every store. Provided by the consumer runtime; only valid on the consumer's loop thread.
+ */
+public interface EmitterContext {
+
+    /** The stream being consumed. */
+    String stream();
+
+    /** The consumer's clock (a manual clock in tests). */
+    Clock clock();
+
+    /** Shorthand for {@code clock().instant()}. */
+    default Instant now() {
+        return clock().instant();
+    }
+
+    /** Whether empty windows are emitted ({@code emitEmpty}). */
+    boolean emitEmpty();
+
+    /** The consumer's idle poll interval. */
+    Duration pollInterval();
+
+    /** The stream's current {@code lastRead}, read from the store. */
+    Optional<Instant> lastRead();
+
+    /**
+     * Moves {@code lastRead} from {@code expected} to {@code next}; false if another consumer moved
+     * it first (then reload with {@link #lastRead()} and decide again).
+     */
+    boolean compareAndSetLastRead(Instant expected, Instant next);
+
+    /** Pending messages without claiming them, oldest first (a snapshot; may be stale at once). */
+    List<Message> peek(Selection selection);
+
+    /** Atomically claims the selected messages under a new lease owned by this consumer. */
+    Claim claim(Selection selection);
+
+    /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
+    Window window(WindowQuery query, Claim claim, List<Message> messages);
+
+    /** Commits a window's claim: delete, or mark DONE with {@code keep}. */
+    void commit(Window window);
+
+    /**
+     * Undoes a failed window: released with {@code attempts + 1} and a backoff, or moved to the
+     * dead-letter stream once {@code maxAttempts} is reached.
+     */
+    void undo(Window window, Throwable error);
+}

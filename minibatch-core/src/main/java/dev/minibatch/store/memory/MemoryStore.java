@@ -1,0 +1,434 @@
+package dev.minibatch.store.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minibatch.Message;
+import dev.minibatch.MessageState;
+import dev.minibatch.StoreException;
+import dev.minibatch.StreamInfo;
+import dev.minibatch.StreamStats;
+import dev.minibatch.internal.Names;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code memory:} store: one process, no persistence, fastest. Each stream is guarded by its
+ * own lock; pending messages sit in a tree ordered by (created, sequence), so a claim costs
+ * O(log n + window) whatever the backlog.
+ */
+public final class MemoryStore implements StreamStore {
+
+    private static final Comparator<Entry> ORDER = Comparator.comparingLong((Entry e) -> e.createdMillis)
+            .thenComparingLong(e -> e.seq);
+
+    private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile boolean closed;
+
+    @Override
+    public String url() {
+        return "memory:";
+    }
+
+    @Override
+    public StreamInfo openStream(String name, Duration interval, Instant now) {
+        return state(name, interval, now).info();
+    }
+
+    private StreamState state(String name, Duration interval, Instant now) {
+        checkOpen();
+        Names.checkStreamName(name);
+        return streams.computeIfAbsent(name, n -> new StreamState(n, now, interval));
+    }
+
+    private StreamState existing(String name) {
+        checkOpen();
+        return streams.get(name);
+    }
+
+    @Override
+    public Optional<StreamInfo> findStream(String name) {
+        StreamState state = existing(name);
+        return state == null ? Optional.empty() : Optional.of(state.info());
+    }
+
+    @Override
+    public List<StreamInfo> listStreams() {
+        checkOpen();
+        return streams.values().stream().map(StreamState::info).sorted(Comparator.comparing(StreamInfo::name)).toList();
+    }
+
+    @Override
+    public void append(String stream, List<NewMessage> messages) {
+        StreamState state = state(stream, Duration.ofSeconds(10), messages.isEmpty() ? Instant.now() : messages.get(0).created());
+        synchronized (state) {
+            for (NewMessage m : messages) {
+                Entry e = new Entry(sequence.incrementAndGet(), m.created(), m.data(), m.attempts(), m.error());
+                state.pending.put(e, e);
+                state.byId.put(e.seq, e);
+                state.lastAppend = Math.max(state.lastAppend, e.createdMillis);
+            }
+        }
+    }
+
+    @Override
+    public List<Message> read(String stream, Selection selection, List<MessageState> states) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return List.of();
+        }
+        List<MessageState> wanted = states == null ? List.of(MessageState.PENDING) : states;
+        List<Message> out = new ArrayList<>();
+        synchronized (state) {
+            List<Message> candidates = new ArrayList<>();
+            if (wanted.contains(MessageState.PENDING)) {
+                range(state.pending, selection).keySet().forEach(e -> candidates.add(e.toMessage(stream, MessageState.PENDING)));
+            }
+            if (wanted.contains(MessageState.CLAIMED)) {
+                state.claimed.values().forEach(g -> g.entries.forEach(e -> candidates.add(e.toMessage(stream, MessageState.CLAIMED))));
+            }
+            if (wanted.contains(MessageState.DONE)) {
+                range(state.done, selection).keySet().forEach(e -> candidates.add(e.toMessage(stream, MessageState.DONE)));
+            }
+            candidates.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
+            for (Message m : candidates) {
+                if (!selection.matches(m.id(), m.created())) {
+                    continue;
+                }
+                out.add(m);
+                if (selection.limit() > 0 && out.size() >= selection.limit()) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static java.util.NavigableMap<Entry, Entry> range(TreeMap<Entry, Entry> map, Selection selection) {
+        java.util.NavigableMap<Entry, Entry> view = map;
+        if (selection.createdFrom() != null) {
+            view = view.tailMap(Entry.bound(selection.createdFrom().toEpochMilli(), Long.MIN_VALUE), true);
+        }
+        if (selection.createdBefore() != null) {
+            view = view.headMap(Entry.bound(selection.createdBefore().toEpochMilli(), Long.MIN_VALUE), false);
+        }
+        return view;
+    }
+
+    @Override
+    public Claim claim(String stream, Selection selection, Lease lease) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return new Claim(lease, List.of());
+        }
+        List<Message> claimed = new ArrayList<>();
+        synchronized (state) {
+            recoverExpired(state, lease.now());
+            List<Entry> taken = new ArrayList<>();
+            long now = lease.now().toEpochMilli();
+            Iterable<Entry> candidates;
+            if (selection.ids() != null) {
+                List<Entry> byIds = new ArrayList<>();
+                for (String id : selection.ids()) {
+                    Entry e = parseId(id) == null ? null : state.byId.get(parseId(id));
+                    if (e != null) {
+                        byIds.add(e);
+                    }
+                }
+                byIds.sort(ORDER);
+                candidates = byIds;
+            } else {
+                candidates = range(state.pending, selection).keySet();
+            }
+            for (Entry e : candidates) {
+                if (e.availableAt > now || !selection.matches(Long.toString(e.seq), e.created)) {
+                    continue;
+                }
+                taken.add(e);
+                if (selection.limit() > 0 && taken.size() >= selection.limit()) {
+                    break;
+                }
+            }
+            if (taken.size() < selection.minCount()) {
+                return new Claim(lease, List.of());
+            }
+            ClaimGroup group = new ClaimGroup(lease.owner(), lease.expiresAt().toEpochMilli(), taken);
+            for (Entry e : taken) {
+                state.pending.remove(e);
+                state.byId.remove(e.seq);
+                claimed.add(e.toMessage(stream, MessageState.CLAIMED));
+            }
+            state.claimed.put(lease.token(), group);
+        }
+        return new Claim(lease, claimed);
+    }
+
+    private static Long parseId(String id) {
+        try {
+            return Long.valueOf(id);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static void recoverExpired(StreamState state, Instant now) {
+        long nowMillis = now.toEpochMilli();
+        Iterator<Map.Entry<String, ClaimGroup>> it = state.claimed.entrySet().iterator();
+        while (it.hasNext()) {
+            ClaimGroup group = it.next().getValue();
+            if (group.leaseUntil <= nowMillis) {
+                it.remove();
+                for (Entry e : group.entries) {
+                    e.attempts++;
+                    e.error = "lease of " + group.owner + " expired";
+                    e.availableAt = nowMillis;
+                    state.pending.put(e, e);
+                    state.byId.put(e.seq, e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean renew(String stream, String token, Instant expiresAt) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            ClaimGroup group = state.claimed.get(token);
+            if (group == null) {
+                return false;
+            }
+            group.leaseUntil = expiresAt.toEpochMilli();
+            return true;
+        }
+    }
+
+    @Override
+    public int commit(String stream, String token, boolean keep) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            ClaimGroup group = state.claimed.remove(token);
+            if (group == null) {
+                return 0;
+            }
+            if (keep) {
+                for (Entry e : group.entries) {
+                    state.done.put(e, e);
+                }
+            }
+            return group.entries.size();
+        }
+    }
+
+    @Override
+    public int release(String stream, String token, Instant availableAt, String error) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            ClaimGroup group = state.claimed.remove(token);
+            if (group == null) {
+                return 0;
+            }
+            for (Entry e : group.entries) {
+                if (error != null) {
+                    e.attempts++;
+                    e.error = error;
+                }
+                e.availableAt = availableAt.toEpochMilli();
+                state.pending.put(e, e);
+                state.byId.put(e.seq, e);
+            }
+            return group.entries.size();
+        }
+    }
+
+    @Override
+    public int deadLetter(String stream, String token, String deadStream, String error) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        ClaimGroup group;
+        synchronized (state) {
+            group = state.claimed.remove(token);
+        }
+        if (group == null) {
+            return 0;
+        }
+        StreamState dead = state(deadStream, state.interval, Instant.now());
+        synchronized (dead) {
+            for (Entry e : group.entries) {
+                e.attempts++;
+                e.error = error;
+                e.availableAt = 0;
+                dead.pending.put(e, e);
+                dead.byId.put(e.seq, e);
+                dead.lastAppend = Math.max(dead.lastAppend, e.createdMillis);
+            }
+        }
+        return group.entries.size();
+    }
+
+    @Override
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return false;
+        }
+        synchronized (state) {
+            if (!Objects.equals(state.lastRead, expected)) {
+                return false;
+            }
+            state.lastRead = next;
+            return true;
+        }
+    }
+
+    @Override
+    public StreamStats stats(String stream) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return StreamStats.EMPTY;
+        }
+        synchronized (state) {
+            long claimed = 0;
+            for (ClaimGroup g : state.claimed.values()) {
+                claimed += g.entries.size();
+            }
+            return new StreamStats(state.pending.size(), claimed, state.done.size(),
+                    state.lastAppend == Long.MIN_VALUE ? null : Instant.ofEpochMilli(state.lastAppend));
+        }
+    }
+
+    @Override
+    public int expire(String stream, Instant cutoff) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            Entry bound = Entry.bound(cutoff.toEpochMilli(), Long.MIN_VALUE);
+            int removed = 0;
+            for (TreeMap<Entry, Entry> map : List.of(state.pending, state.done)) {
+                var head = map.headMap(bound, false);
+                removed += head.size();
+                if (map == state.pending) {
+                    head.keySet().forEach(e -> state.byId.remove(e.seq));
+                }
+                head.clear();
+            }
+            return removed;
+        }
+    }
+
+    @Override
+    public int clear(String stream) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            int removed = state.pending.size() + state.done.size();
+            state.pending.clear();
+            state.byId.clear();
+            state.done.clear();
+            return removed;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreException("memory: store is closed");
+        }
+    }
+
+    private static final class StreamState {
+        final String name;
+        final Instant created;
+        final Duration interval;
+        Instant lastRead;
+        long lastAppend = Long.MIN_VALUE;
+        final TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
+        final HashMap<Long, Entry> byId = new HashMap<>();
+        final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();
+        final TreeMap<Entry, Entry> done = new TreeMap<>(ORDER);
+
+        StreamState(String name, Instant created, Duration interval) {
+            this.name = name;
+            this.created = created;
+            this.interval = interval;
+            this.lastRead = created;
+        }
+
+        synchronized StreamInfo info() {
+            return new StreamInfo(name, "open", created, interval, lastRead, null);
+        }
+    }
+
+    private static final class ClaimGroup {
+        final String owner;
+        long leaseUntil;
+        final List<Entry> entries;
+
+        ClaimGroup(String owner, long leaseUntil, List<Entry> entries) {
+            this.owner = owner;
+            this.leaseUntil = leaseUntil;
+            this.entries = entries;
+        }
+    }
+
+    private static final class Entry {
+        final long seq;
+        final long createdMillis;
+        final Instant created;
+        final JsonNode data;
+        int attempts;
+        String error;
+        long availableAt;
+
+        Entry(long seq, Instant created, JsonNode data, int attempts, String error) {
+            this.seq = seq;
+            this.createdMillis = created.toEpochMilli();
+            this.created = created;
+            this.data = data;
+            this.attempts = attempts;
+            this.error = error;
+        }
+
+        static Entry bound(long createdMillis, long seq) {
+            return new Entry(seq, Instant.ofEpochMilli(createdMillis), null, 0, null);
+        }
+
+        Message toMessage(String stream, MessageState state) {
+            return new Message(Long.toString(seq), stream, created, data, state, attempts, error);
+        }
+    }
+}

@@ -1,0 +1,578 @@
+package dev.minibatch.store.sqlite;
+
+import dev.minibatch.Message;
+import dev.minibatch.MessageState;
+import dev.minibatch.StoreException;
+import dev.minibatch.StreamInfo;
+import dev.minibatch.StreamStats;
+import dev.minibatch.internal.Json;
+import dev.minibatch.internal.Names;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, shared safely by producer and consumer
+ * processes on one machine. Write transactions start {@code IMMEDIATE} so concurrent processes
+ * queue on the busy timeout instead of failing on a lock upgrade; a claim is one
+ * {@code UPDATE … RETURNING} inside such a transaction, so two claimers never take one message.
+ *
+ * <p>Within a process all calls share one connection under a lock: SQLite admits one writer at a
+ * time anyway, and one connection keeps the statement cache warm.
+ */
+public final class SqliteStore implements StreamStore {
+
+    static final int PENDING = 0;
+    static final int CLAIMED = 1;
+    static final int DONE = 2;
+
+    private static final String COLUMNS = "id, created, state, attempts, error, data";
+
+    private final String url;
+    private final Path file;
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentHashMap<String, Long> streamIds = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * Opens (creating if needed) the database file.
+     *
+     * @param synchronous SQLite's {@code synchronous} pragma: NORMAL (default; durable across
+     *                    process crashes, may lose the last commits on power loss) or FULL
+     */
+    public SqliteStore(String url, Path file, String synchronous, Duration busyTimeout) {
+        this.url = url;
+        this.file = file.toAbsolutePath();
+        Path parent = this.file.getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (Exception e) {
+            throw new StoreException("cannot create the directory " + parent + " for SQLite store " + url + ": " + e, e);
+        }
+        if (parent != null && !Files.isWritable(parent)) {
+            throw new StoreException("cannot open SQLite store " + url + ": directory " + parent + " is not writable");
+        }
+        if (Files.exists(this.file) && !Files.isWritable(this.file)) {
+            throw new StoreException("cannot open SQLite store " + url + ": file " + this.file + " is not writable");
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous));
+        config.setBusyTimeout((int) busyTimeout.toMillis());
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        try {
+            this.connection = config.createConnection("jdbc:sqlite:" + this.file);
+            createSchema();
+        } catch (SQLException e) {
+            throw new StoreException("cannot open SQLite store " + url + " (file " + this.file + "): " + e.getMessage(), e);
+        }
+    }
+
+    private void createSchema() throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS mb_stream (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      name TEXT NOT NULL UNIQUE,
+                      status TEXT NOT NULL DEFAULT 'open',
+                      created INTEGER NOT NULL,
+                      interval_ms INTEGER NOT NULL,
+                      last_read INTEGER)""");
+            // AUTOINCREMENT: ids are never reused, so a deleted message's id never comes back
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS mb_message (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      stream_id INTEGER NOT NULL,
+                      created INTEGER NOT NULL,
+                      state INTEGER NOT NULL DEFAULT 0,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      available_at INTEGER NOT NULL DEFAULT 0,
+                      lease_token TEXT,
+                      lease_owner TEXT,
+                      lease_until INTEGER,
+                      error TEXT,
+                      data TEXT NOT NULL)""");
+            // serves claims (pending, oldest first), lease scans (claimed) and expiry
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_claim ON mb_message(stream_id, state, created, id)");
+        }
+    }
+
+    @Override
+    public String url() {
+        return url;
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public StreamInfo openStream(String name, Duration interval, Instant now) {
+        Names.checkStreamName(name);
+        return inLock(() -> {
+            streamId(name, interval, now);
+            return findLocked(name).orElseThrow();
+        });
+    }
+
+    private long streamId(String name, Duration interval, Instant now) throws SQLException {
+        Long cached = streamIds.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Names.checkStreamName(name);
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO mb_stream(name, status, created, interval_ms, last_read) VALUES (?, 'open', ?, ?, ?) ON CONFLICT(name) DO NOTHING")) {
+            insert.setString(1, name);
+            insert.setLong(2, now.toEpochMilli());
+            insert.setLong(3, interval.toMillis());
+            insert.setLong(4, now.toEpochMilli());
+            insert.executeUpdate();
+        }
+        Long id = lookupId(name);
+        streamIds.put(name, id);
+        return id;
+    }
+
+    private Long lookupId(String name) throws SQLException {
+        Long cached = streamIds.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        try (PreparedStatement select = connection.prepareStatement("SELECT id FROM mb_stream WHERE name = ?")) {
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long id = rs.getLong(1);
+                streamIds.put(name, id);
+                return id;
+            }
+        }
+    }
+
+    @Override
+    public Optional<StreamInfo> findStream(String name) {
+        return inLock(() -> findLocked(name));
+    }
+
+    private Optional<StreamInfo> findLocked(String name) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT name, status, created, interval_ms, last_read FROM mb_stream WHERE name = ?")) {
+            select.setString(1, name);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(info(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static StreamInfo info(ResultSet rs) throws SQLException {
+        long lastRead = rs.getLong(5);
+        Instant last = rs.wasNull() ? null : Instant.ofEpochMilli(lastRead);
+        return new StreamInfo(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
+                Duration.ofMillis(rs.getLong(4)), last, null);
+    }
+
+    @Override
+    public List<StreamInfo> listStreams() {
+        return inLock(() -> {
+            List<StreamInfo> out = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT name, status, created, interval_ms, last_read FROM mb_stream ORDER BY name");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    out.add(info(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void append(String stream, List<NewMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        inTransaction(() -> {
+            long id = streamId(stream, Duration.ofSeconds(10), messages.get(0).created());
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO mb_message(stream_id, created, state, attempts, error, data) VALUES (?, ?, 0, ?, ?, ?)")) {
+                for (NewMessage m : messages) {
+                    insert.setLong(1, id);
+                    insert.setLong(2, m.created().toEpochMilli());
+                    insert.setInt(3, m.attempts());
+                    insert.setString(4, m.error());
+                    insert.setString(5, m.jsonText());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Message> read(String stream, Selection selection, List<MessageState> states) {
+        List<MessageState> wanted = states == null || states.isEmpty() ? List.of(MessageState.PENDING) : states;
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return List.of();
+            }
+            StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
+                    .append(" FROM mb_message WHERE stream_id = ? AND state IN (");
+            for (int i = 0; i < wanted.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append(code(wanted.get(i)));
+            }
+            sql.append(")");
+            List<Object> params = new ArrayList<>();
+            params.add(id);
+            appendFilters(sql, params, selection);
+            sql.append(" ORDER BY created, id LIMIT ?");
+            params.add(selection.limit() == 0 ? -1 : selection.limit());
+            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+                bind(select, params);
+                try (ResultSet rs = select.executeQuery()) {
+                    return messages(rs, stream);
+                }
+            }
+        });
+    }
+
+    private static void appendFilters(StringBuilder sql, List<Object> params, Selection selection) {
+        if (selection.createdFrom() != null) {
+            sql.append(" AND created >= ?");
+            params.add(selection.createdFrom().toEpochMilli());
+        }
+        if (selection.createdBefore() != null) {
+            sql.append(" AND created < ?");
+            params.add(selection.createdBefore().toEpochMilli());
+        }
+        if (selection.ids() != null) {
+            List<Long> ids = new ArrayList<>();
+            for (String s : selection.ids()) {
+                try {
+                    ids.add(Long.valueOf(s));
+                } catch (NumberFormatException ignored) {
+                    // not an id of this store: matches nothing
+                }
+            }
+            sql.append(" AND id IN (");
+            for (int i = 0; i < ids.size(); i++) {
+                sql.append(i == 0 ? "?" : ", ?");
+                params.add(ids.get(i));
+            }
+            sql.append(ids.isEmpty() ? "NULL)" : ")");
+        }
+    }
+
+    @Override
+    public Claim claim(String stream, Selection selection, Lease lease) {
+        List<Message> claimed = inTransaction(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return List.of();
+            }
+            long now = lease.now().toEpochMilli();
+            recoverExpired(id, now);
+            StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND available_at <= ?");
+            List<Object> params = new ArrayList<>(List.of(id, now));
+            appendFilters(where, params, selection);
+            if (selection.minCount() > 0) {
+                try (PreparedStatement count = connection.prepareStatement(
+                        "SELECT COUNT(*) FROM (SELECT 1" + where + " LIMIT ?)")) {
+                    List<Object> countParams = new ArrayList<>(params);
+                    countParams.add(selection.minCount());
+                    bind(count, countParams);
+                    try (ResultSet rs = count.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) < selection.minCount()) {
+                            return List.of();
+                        }
+                    }
+                }
+            }
+            String sql = "UPDATE mb_message SET state = 1, lease_token = ?, lease_owner = ?, lease_until = ?"
+                    + " WHERE id IN (SELECT id" + where + " ORDER BY created, id LIMIT ?) RETURNING " + COLUMNS;
+            List<Object> all = new ArrayList<>();
+            all.add(lease.token());
+            all.add(lease.owner());
+            all.add(lease.expiresAt().toEpochMilli());
+            all.addAll(params);
+            all.add(selection.limit() == 0 ? -1 : selection.limit());
+            try (PreparedStatement update = connection.prepareStatement(sql)) {
+                bind(update, all);
+                try (ResultSet rs = update.executeQuery()) {
+                    List<Message> out = messages(rs, stream);
+                    // RETURNING gives no order guarantee
+                    out.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
+                    return out;
+                }
+            }
+        });
+        return new Claim(lease, claimed);
+    }
+
+    private void recoverExpired(long streamId, long now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE mb_message SET state = 0, attempts = attempts + 1, available_at = ?,"
+                        + " error = 'lease of ' || coalesce(lease_owner, '?') || ' expired',"
+                        + " lease_token = NULL, lease_owner = NULL, lease_until = NULL"
+                        + " WHERE stream_id = ? AND state = 1 AND lease_until <= ?")) {
+            update.setLong(1, now);
+            update.setLong(2, streamId);
+            update.setLong(3, now);
+            update.executeUpdate();
+        }
+    }
+
+    @Override
+    public boolean renew(String stream, String token, Instant expiresAt) {
+        return updateClaimed(stream, token, "UPDATE mb_message SET lease_until = ?", List.of(expiresAt.toEpochMilli())) > 0;
+    }
+
+    @Override
+    public int commit(String stream, String token, boolean keep) {
+        if (keep) {
+            return updateClaimed(stream, token, "UPDATE mb_message SET state = 2, lease_until = NULL", List.of());
+        }
+        return updateClaimed(stream, token, "DELETE FROM mb_message", List.of());
+    }
+
+    @Override
+    public int release(String stream, String token, Instant availableAt, String error) {
+        if (error == null) {
+            return updateClaimed(stream, token, "UPDATE mb_message SET state = 0, available_at = ?,"
+                    + " lease_token = NULL, lease_owner = NULL, lease_until = NULL", List.of(availableAt.toEpochMilli()));
+        }
+        return updateClaimed(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, attempts = attempts + 1,"
+                + " error = ?, lease_token = NULL, lease_owner = NULL, lease_until = NULL",
+                List.of(availableAt.toEpochMilli(), error));
+    }
+
+    @Override
+    public int deadLetter(String stream, String token, String deadStream, String error) {
+        return inTransaction(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return 0;
+            }
+            long deadId = streamId(deadStream, Duration.ofSeconds(10), Instant.now());
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1, error = ?, available_at = 0,"
+                            + " lease_token = NULL, lease_owner = NULL, lease_until = NULL"
+                            + " WHERE stream_id = ? AND state = 1 AND lease_token = ?")) {
+                update.setLong(1, deadId);
+                update.setString(2, error);
+                update.setLong(3, id);
+                update.setString(4, token);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    private int updateClaimed(String stream, String token, String head, List<Object> params) {
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return 0;
+            }
+            try (PreparedStatement update = connection.prepareStatement(
+                    head + " WHERE stream_id = ? AND state = 1 AND lease_token = ?")) {
+                List<Object> all = new ArrayList<>(params);
+                all.add(id);
+                all.add(token);
+                bind(update, all);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+        return inLock(() -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE mb_stream SET last_read = ? WHERE name = ? AND last_read IS ?")) {
+                update.setLong(1, next.toEpochMilli());
+                update.setString(2, stream);
+                if (expected == null) {
+                    update.setNull(3, Types.INTEGER);
+                } else {
+                    update.setLong(3, expected.toEpochMilli());
+                }
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public StreamStats stats(String stream) {
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return StreamStats.EMPTY;
+            }
+            long[] counts = new long[3];
+            long last = Long.MIN_VALUE;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT state, COUNT(*), MAX(created) FROM mb_message WHERE stream_id = ? GROUP BY state")) {
+                select.setLong(1, id);
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        int state = rs.getInt(1);
+                        if (state >= 0 && state < 3) {
+                            counts[state] = rs.getLong(2);
+                        }
+                        last = Math.max(last, rs.getLong(3));
+                    }
+                }
+            }
+            return new StreamStats(counts[PENDING], counts[CLAIMED], counts[DONE],
+                    last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(last));
+        });
+    }
+
+    @Override
+    public int expire(String stream, Instant cutoff) {
+        return deleteWhere(stream, " AND state IN (0, 2) AND created < ?", List.of(cutoff.toEpochMilli()));
+    }
+
+    @Override
+    public int clear(String stream) {
+        return deleteWhere(stream, " AND state IN (0, 2)", List.of());
+    }
+
+    private int deleteWhere(String stream, String condition, List<Object> params) {
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return 0;
+            }
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM mb_message WHERE stream_id = ?" + condition)) {
+                List<Object> all = new ArrayList<>();
+                all.add(id);
+                all.addAll(params);
+                bind(delete, all);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                connection.close();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("closing SQLite store " + url + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static int code(MessageState state) {
+        return switch (state) {
+            case PENDING -> PENDING;
+            case CLAIMED -> CLAIMED;
+            case DONE -> DONE;
+        };
+    }
+
+    private static MessageState state(int code) {
+        return switch (code) {
+            case PENDING -> MessageState.PENDING;
+            case CLAIMED -> MessageState.CLAIMED;
+            default -> MessageState.DONE;
+        };
+    }
+
+    private static List<Message> messages(ResultSet rs, String stream) throws SQLException {
+        List<Message> out = new ArrayList<>();
+        while (rs.next()) {
+            out.add(new Message(Long.toString(rs.getLong(1)), stream, Instant.ofEpochMilli(rs.getLong(2)),
+                    Json.parse(rs.getString(6)), state(rs.getInt(3)), rs.getInt(4), rs.getString(5)));
+        }
+        return out;
+    }
+
+    private static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p instanceof Long l) {
+                statement.setLong(i + 1, l);
+            } else if (p instanceof Integer n) {
+                statement.setInt(i + 1, n);
+            } else {
+                statement.setString(i + 1, (String) p);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T inLock(Work<T> work) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new StoreException("SQLite store " + url + " is closed");
+            }
+            return work.run();
+        } catch (SQLException e) {
+            throw new StoreException("SQLite store " + url + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs work in one IMMEDIATE transaction, so it takes the write lock before reading. */
+    private <T> T inTransaction(Work<T> work) {
+        return inLock(() -> {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run();
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
+    }
+}

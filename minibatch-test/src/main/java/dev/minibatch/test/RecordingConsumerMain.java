@@ -1,0 +1,64 @@
+package dev.minibatch.test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minibatch.ConsumerHandle;
+import dev.minibatch.Minibatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A consumer process for delivery tests: consumes a stream with a CountWindow and, inside the
+ * window function (so before the commit), appends the window's message numbers ({@code n} field)
+ * as one line {@code windowId n1 n2 …} to a record file, forced to disk. A line present means the
+ * function ran for that window; a kill after the line and before the commit shows up as a
+ * duplicate, which is what at-least-once allows.
+ *
+ * <p>Arguments: {@code storeUrl stream size workers recordFile leaseMillis}. Prints
+ * {@code CONSUMER READY} once running. Runs until killed or terminated.
+ */
+public final class RecordingConsumerMain {
+
+    private RecordingConsumerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String stream = args[1];
+        int size = Integer.parseInt(args[2]);
+        int workers = Integer.parseInt(args[3]);
+        Path record = Path.of(args[4]);
+        long leaseMillis = Long.parseLong(args[5]);
+        try (FileChannel out = FileChannel.open(record, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+             Minibatch mb = Minibatch.connect(url)) {
+            ConsumerHandle handle = mb.streaming(stream).size(size).workers(workers)
+                    .lease(Duration.ofMillis(leaseMillis)).backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
+                    .start(window -> {
+                        StringBuilder line = new StringBuilder(window.id());
+                        for (JsonNode value : window.data()) {
+                            line.append(' ').append(value.get("n").asLong());
+                        }
+                        line.append('\n');
+                        write(out, line.toString());
+                    });
+            System.out.println("CONSUMER READY");
+            System.out.flush();
+            new CountDownLatch(1).await(); // until killed; the shutdown hook stops the consumer on SIGTERM
+            handle.stop();
+        }
+    }
+
+    private static synchronized void write(FileChannel out, String line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            out.write(bytes);
+        }
+        out.force(false);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.minibatch.test;
+
+import dev.minibatch.spi.StreamStore;
+import dev.minibatch.store.memory.MemoryStore;
+
+class MemoryStoreContractTest extends StreamStoreContract {
+    @Override
+    protected StreamStore createStore() {
+        return new MemoryStore();
+    }
+}

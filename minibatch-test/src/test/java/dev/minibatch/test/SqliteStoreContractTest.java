@@ -1,0 +1,21 @@
+package dev.minibatch.test;
+
+import dev.minibatch.Providers;
+import dev.minibatch.spi.StreamStore;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteStoreContractTest extends PersistentStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected StreamStore createStore() {
+        return Providers.defaults().openStore("sqlite:" + dir.resolve("contract.db"));
+    }
+
+    @Override
+    protected StreamStore reopenStore() {
+        return createStore();
+    }
+}

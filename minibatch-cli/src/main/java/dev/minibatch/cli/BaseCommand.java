@@ -39,6 +39,15 @@ abstract class BaseCommand implements Callable<Integer> {
         return Minibatch.builder().url(root.storeUrl()).shutdownHook(shutdownHook).build();
     }
 
+    /** The store URL, and for SQLite the file it resolved to (e.g. {@code sqlite: (/home/me/.minibatch/minibatch.db)}). */
+    static String describeStore(Minibatch mb) {
+        String url = mb.url();
+        if (mb.store() instanceof dev.minibatch.store.sqlite.SqliteStore sqlite && !url.contains(sqlite.file().toString())) {
+            return url + " (" + sqlite.file() + ")";
+        }
+        return url;
+    }
+
     /** The stream if it exists; otherwise a usage error naming the store and the known streams. */
     static StreamInfo requireStream(Minibatch mb, String name, String hint) {
         return mb.store().findStream(name).orElseThrow(() -> CliException.usage(

@@ -72,7 +72,7 @@ final class BenchCommand extends BaseCommand {
             String name = "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))
                     + "-" + Long.toHexString(System.nanoTime() & 0xffff);
             String padding = "x".repeat(Math.max(0, payload - 40));
-            out.println("minibatch bench on " + mb.url() + ", stream " + name + ":");
+            out.println("minibatch bench on " + describeStore(mb) + ", stream " + name + ":");
             out.println("  " + Text.count(messages) + " messages of ~" + Math.max(payload, 40) + " bytes, appendAll batches of "
                     + Text.count(batch) + (rate > 0 ? ", paced to " + Text.count(rate) + " msg/s" : ", unpaced")
                     + ", consumed in CountWindow(" + size + ") by " + Text.plural(workers, "worker"));

@@ -112,7 +112,7 @@ final class DemoCommand extends BaseCommand {
             String timeStream = base + "-time";
             WindowEmitter countEmitter = new CountWindow(size);
             WindowEmitter timeEmitter = new FixedTimeWindow(interval);
-            say(out, "minibatch demo on " + mb.url());
+            say(out, "minibatch demo on " + describeStore(mb));
             say(out, "  producer: " + Text.count(rate) + " sensor readings/s for " + Text.seconds(duration.toNanos())
                     + " into " + countStream + " and " + timeStream);
             say(out, "  consumer 1: " + Text.emitter(countEmitter) + " on " + countStream);

@@ -69,7 +69,7 @@ final class ServeCommand extends BaseCommand {
             stopped.countDown();
         }, "minibatch-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out().println("minibatch status for " + mb.url() + " at " + server.uri()
+        out().println("minibatch status for " + describeStore(mb) + " at " + server.uri()
                 + (token == null || token.isEmpty() ? "" : " (token required: open " + server.uri() + "?token=…)")
                 + " — Ctrl-C stops");
         out().flush();

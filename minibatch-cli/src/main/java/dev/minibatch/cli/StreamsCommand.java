@@ -50,7 +50,7 @@ final class StreamsCommand extends BaseCommand {
                 return Main.OK;
             }
             if (rows.isEmpty()) {
-                err().println("no streams in " + mb.url() + "; 'minibatch append NAME JSON' creates one, 'minibatch demo' runs a demo");
+                err().println("no streams in " + describeStore(mb) + "; 'minibatch append NAME JSON' creates one, 'minibatch demo' runs a demo");
                 return Main.OK;
             }
             Instant now = Instant.now();

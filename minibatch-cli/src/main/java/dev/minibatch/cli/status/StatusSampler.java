@@ -142,6 +142,9 @@ public final class StatusSampler implements AutoCloseable {
 
         ObjectNode status = MAPPER.createObjectNode();
         status.put("store", mb.url());
+        if (store instanceof dev.minibatch.store.sqlite.SqliteStore sqlite) {
+            status.put("storeFile", sqlite.file().toString());
+        }
         status.put("time", now.toString());
         status.put("sampleSeconds", every.toMillis() / 1000.0);
         status.put("rateWindowSeconds", RATE_WINDOW.toSeconds());

@@ -63,7 +63,8 @@
 
   function renderStatus(status) {
     const now = Date.parse(status.time) || Date.now();
-    text('store', status.store || '');
+    const file = status.storeFile && !(status.store || '').includes(status.storeFile) ? ' (' + status.storeFile + ')' : '';
+    text('store', (status.store || '') + file);
     const t = status.totals || {};
     text('total-streams', fmt(t.streams));
     text('total-pending', fmt(t.pending));

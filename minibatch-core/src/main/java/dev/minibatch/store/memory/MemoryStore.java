@@ -11,7 +11,9 @@ import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
+import dev.minibatch.ConsumerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,13 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * own lock; pending messages sit in a tree ordered by (created, sequence), so a claim costs
  * O(log n + window) whatever the backlog.
  */
-public final class MemoryStore implements StreamStore {
+public final class MemoryStore implements StreamStore, StreamActivity {
 
     private static final Comparator<Entry> ORDER = Comparator.comparingLong((Entry e) -> e.createdMillis)
             .thenComparingLong(e -> e.seq);
 
     private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentHashMap<String, ConsumerStatus> consumers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     @Override
@@ -84,6 +87,7 @@ public final class MemoryStore implements StreamStore {
                 state.byId.put(e.seq, e);
                 state.lastAppend = Math.max(state.lastAppend, e.createdMillis);
             }
+            state.appendedTotal += messages.size();
         }
     }
 
@@ -360,6 +364,32 @@ public final class MemoryStore implements StreamStore {
     }
 
     @Override
+    public void heartbeat(ConsumerStatus status) {
+        checkOpen();
+        consumers.put(status.stream() + "\u0000" + status.consumerId(), status);
+    }
+
+    @Override
+    public List<ConsumerStatus> consumers(String stream, Instant since) {
+        checkOpen();
+        return consumers.values().stream()
+                .filter(c -> c.stream().equals(stream) && !c.lastSeen().isBefore(since))
+                .sorted(Comparator.comparing(ConsumerStatus::lastSeen).reversed())
+                .toList();
+    }
+
+    @Override
+    public long appendedTotal(String stream) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            return state.appendedTotal;
+        }
+    }
+
+    @Override
     public void close() {
         closed = true;
     }
@@ -376,6 +406,7 @@ public final class MemoryStore implements StreamStore {
         final Duration interval;
         Instant lastRead;
         long lastAppend = Long.MIN_VALUE;
+        long appendedTotal;
         final TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
         final HashMap<Long, Entry> byId = new HashMap<>();
         final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();

@@ -81,9 +81,14 @@ public abstract class CrashDeliveryContract {
 
     private JvmProcess consumer(String url, String stream, int size, int workers, Path record, String name)
             throws IOException {
+        return consumer(url, stream, size, workers, record, name, lease(), holdPerWindow());
+    }
+
+    private JvmProcess consumer(String url, String stream, int size, int workers, Path record, String name,
+                                Duration lease, Duration hold) throws IOException {
         JvmProcess p = JvmProcess.start(RecordingConsumerMain.class, List.of(url, stream, String.valueOf(size),
-                String.valueOf(workers), record.toString(), String.valueOf(lease().toMillis()),
-                String.valueOf(holdPerWindow().toMillis())),
+                String.valueOf(workers), record.toString(), String.valueOf(lease.toMillis()),
+                String.valueOf(hold.toMillis())),
                 Map.of(), "256m", dir.resolve(name + ".log"));
         processes.add(p);
         return p;
@@ -155,6 +160,38 @@ public abstract class CrashDeliveryContract {
                 return stats.pending() == 0 && stats.claimed() == 0;
             }
         });
+    }
+
+    @Test
+    void terminatingAConsumerFinishesItsWindowsBeforeTheJvmExits() throws Exception {
+        String url = storeUrl(dir);
+        try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+            for (int i = 0; i < 200; i += 100) {
+                List<Map<String, Long>> batch = new ArrayList<>();
+                for (long n = i; n < i + 100; n++) {
+                    batch.add(Map.of("n", n));
+                }
+                mb.stream("term").appendAll(batch);
+            }
+        }
+        Path record = dir.resolve("term.record");
+        // a long lease: if the shutdown hook did not finish or release the window, it would stay claimed
+        JvmProcess consumer = consumer(url, "term", 50, 2, record, "term", Duration.ofMinutes(10), Duration.ofSeconds(2));
+        consumer.awaitCondition("a window in flight", Duration.ofSeconds(60), () -> {
+            try {
+                return DeliveryRecord.read(List.of(record)).windows() > 0;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        int exit = consumer.terminate(Duration.ofSeconds(60));
+        assertTrue(exit != 0 || !consumer.isAlive(), "exited");
+        try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+            StreamStats stats = mb.stream("term").stats();
+            assertEquals(0, stats.claimed(), "SIGTERM: the shutdown hook finished or released every window");
+            long delivered = DeliveryRecord.read(List.of(record)).distinct();
+            assertEquals(200, delivered + stats.pending(), "finished windows are committed, the rest pending again");
+        }
     }
 
     @Test

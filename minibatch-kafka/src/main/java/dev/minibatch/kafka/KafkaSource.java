@@ -224,6 +224,15 @@ public final class KafkaSource implements Source {
         this.connectTimeout = positive(options, "connect.timeout");
         this.retryBackoff = positive(options, "retry.backoff");
         this.client = ClientSettings.from(options, servers, MANAGED, OWNER);
+        // check the pass-through values now, so a typo fails at configuration time, not at attach
+        Map<String, Object> check = consumerProperties(groupId != null ? groupId : "minibatch-check");
+        check.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        check.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        try {
+            ConsumerConfig.configDef().parse(check);
+        } catch (KafkaException e) {
+            throw client.configurationError(OWNER + " for topic '" + String.join(",", topics) + "'", e);
+        }
     }
 
     static Map<String, Object> merged(String owner, String topic, String bootstrapServers, Map<String, ?> options) {

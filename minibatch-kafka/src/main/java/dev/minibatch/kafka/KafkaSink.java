@@ -67,7 +67,9 @@ import org.slf4j.LoggerFactory;
  * producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}), so its own retries
  * never duplicate a record; a retried window may send its records again (at least once). If no
  * broker is reachable, {@code put} or {@code flush} fails within about {@code timeout} with a
- * {@link KafkaUnavailableException} naming the servers.
+ * {@link KafkaUnavailableException} naming the servers. (Host names that do not resolve at all are
+ * rejected by the constructor with a {@link ConfigurationException}: the Kafka client checks them
+ * when it is created.)
  *
  * <p><b>Lifecycle and threading.</b> The producer is created by the constructor and released by
  * {@link #close()}. Thread-safe: windows processed by several workers may be put concurrently;
@@ -113,6 +115,11 @@ public final class KafkaSink implements Sink {
     /** Records this thread sent since its last flush; the outcome flush reports. */
     private final ThreadLocal<List<Future<RecordMetadata>>> sent = ThreadLocal.withInitial(ArrayList::new);
     private volatile boolean closed;
+
+    /** Sends to {@code topic} at {@code localhost:9092}, as Python's default. */
+    public KafkaSink(String topic) {
+        this(topic, "localhost:9092", Map.of());
+    }
 
     /** Sends to {@code topic} at the given brokers with default options. */
     public KafkaSink(String topic, String bootstrapServers) {

@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -158,6 +159,9 @@ public final class KafkaSource implements Source {
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, "records are read as bytes and decoded as JSON");
 
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** Longest key text kept in a dead letter whose raw value had to be dropped. */
+    private static final int MAX_DEAD_KEY_CHARS = 256;
 
     /** Metadata fields that can be added beside the value. */
     enum Field { KEY, TOPIC, PARTITION, OFFSET, TIMESTAMP, HEADERS }
@@ -337,7 +341,8 @@ public final class KafkaSource implements Source {
             throw client.configurationError(OWNER, e);
         }
         Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = created) {
+        KafkaConsumer<byte[], byte[]> c = created;
+        try {
             consumer = c;
             if (cancelled) {
                 return;
@@ -379,6 +384,7 @@ public final class KafkaSource implements Source {
                     commit(c, uncommitted);
                 }
             }
+            commitQuietly(c, uncommitted); // what an earlier failed commit left
         } catch (InterruptException e) {
             // Attachment.stop interrupts a source that did not return in time
             Thread.currentThread().interrupt();
@@ -390,6 +396,21 @@ public final class KafkaSource implements Source {
                     + " at " + client.servers() + " failed: " + client.describe(e), client.chainable(e));
         } finally {
             consumer = null;
+            closeQuietly(c);
+        }
+    }
+
+    /** Closes the consumer (leaving the group) within a bounded time, even if the broker is away. */
+    private void closeQuietly(KafkaConsumer<byte[], byte[]> c) {
+        boolean interrupted = Thread.interrupted(); // an interrupted close would skip leaving the group
+        try {
+            c.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+        } catch (KafkaException e) {
+            LOG.warn("{}: closing the consumer failed: {}", OWNER, client.describe(e));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -419,7 +440,11 @@ public final class KafkaSource implements Source {
             return;
         }
         try {
-            c.commitSync(new HashMap<>(uncommitted), commitTimeout);
+            try {
+                c.commitSync(new HashMap<>(uncommitted), commitTimeout);
+            } catch (WakeupException e) {
+                c.commitSync(new HashMap<>(uncommitted), commitTimeout); // the wakeup of cancel() is spent now
+            }
             uncommitted.clear();
         } catch (KafkaException e) {
             LOG.warn("{}: committing offsets at {} failed ({}); their records may reach the stream again", OWNER,
@@ -610,13 +635,29 @@ public final class KafkaSource implements Source {
     private static void deadLetter(Stream stream, DeadLetter d) {
         try {
             stream.deadLetter(d.value(), d.error());
+            return;
         } catch (InvalidMessageException tooLarge) {
-            // the raw bytes make it too large: keep the coordinates and the error
+            // the raw bytes make it too large: keep the coordinates, the size and the error
             ObjectNode slim = d.value().deepCopy();
             JsonNode raw = slim.remove("value_base64");
-            slim.put("value_size", raw == null || raw.isNull() ? 0 : Base64.getDecoder().decode(raw.asText()).length);
-            stream.deadLetter(slim, d.error() + " (raw value omitted: " + tooLarge.getMessage() + ")");
+            if (raw != null) {
+                slim.put("value_size", raw.isNull() ? 0 : Base64.getDecoder().decode(raw.asText()).length);
+            }
+            String key = slim.path("key").asText(null);
+            if (key != null && key.length() > MAX_DEAD_KEY_CHARS) {
+                slim.put("key", key.substring(0, MAX_DEAD_KEY_CHARS) + "…");
+            }
+            try {
+                stream.deadLetter(slim, d.error() + " (raw value omitted: " + tooLarge.getMessage() + ")");
+                return;
+            } catch (InvalidMessageException stillTooLarge) {
+                // only with a message size limit below a few hundred bytes; fall through
+            }
         }
+        // skipping it beats failing on the same record after every restart
+        LOG.error("{}: could not dead-letter {} in stream '{}' (the message size limit is too small); skipped: {}",
+                OWNER, d.value().path("topic").asText() + "-" + d.value().path("partition").asText() + "@"
+                        + d.value().path("offset").asText(), stream.name(), d.error());
     }
 
     /** Stops {@link #stream(Stream)}: wakes the consumer, which commits what was appended and closes. */

@@ -13,9 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -138,7 +136,6 @@ class KafkaSinkTest {
              KafkaSink sink = new KafkaSink("out", nowhere, Map.of("timeout", "1s"))) {
             Stream stream = mb.stream("undeliverable");
             stream.append(Map.of("x", 1));
-            List<Throwable> errors = new ArrayList<>();
             ConsumerHandle consumer = mb.streaming("undeliverable").size(1).maxAttempts(100)
                     .backoff(Duration.ofMillis(10), Duration.ofMillis(10)).sink(sink).start(w -> { });
             assertThat(TestKafka.await(Duration.ofSeconds(60), () -> consumer.stats().failures() >= 2)).isTrue();
@@ -146,7 +143,6 @@ class KafkaSinkTest {
             assertThat(consumer.stats().windows()).isZero();
             assertThat(stream.buffer()).hasSize(1);
             assertThat(stream.deadLetters().buffer()).isEmpty();
-            assertThat(errors).isEmpty();
         }
     }
 
@@ -160,8 +156,7 @@ class KafkaSinkTest {
                 .hasMessageContaining("kafka.acks").hasMessageContaining("use the option 'acks'");
         assertThatThrownBy(() -> new KafkaSink("t", servers, Map.of("kafka.linger.ms", "soon")))
                 .isInstanceOf(dev.minibatch.ConfigurationException.class).hasMessageContaining("linger.ms");
-        Map<String, Object> weakAcks = new LinkedHashMap<>(Map.of("acks", "1"));
-        try (KafkaSink sink = new KafkaSink("t", servers, weakAcks)) {
+        try (KafkaSink sink = new KafkaSink("t", servers, Map.of("acks", "1"))) {
             assertThat(sink.toString()).contains("t @ " + servers);
         }
     }

@@ -110,17 +110,44 @@ class KafkaSourceTest {
     }
 
     @Test
+    void recordsLargerThanTheStreamAcceptsAreDeadLetteredAndTheOthersAppended() throws Exception {
+        String topic = topic("large", 1);
+        String big = "x".repeat(2_000);
+        send(topic, null, TestKafka.utf8("{\"id\":0}"));
+        send(topic, null, TestKafka.utf8("{\"id\":1,\"blob\":\"" + big + "\"}"));
+        send(topic, null, TestKafka.utf8("{broken " + big));
+        send(topic, null, TestKafka.utf8("{\"id\":2}"));
+        try (Minibatch mb = Minibatch.builder().url("memory:").maxMessageBytes(1_000).build()) {
+            Stream stream = mb.stream("large");
+            Attachment source = stream.attach(new KafkaSource(topic, servers));
+            assertThat(TestKafka.await(Duration.ofSeconds(60), () -> stream.buffer().size() == 2
+                    && stream.deadLetters().buffer().size() == 2)).isTrue();
+            source.stop();
+            assertThat(source.failure()).isNull();
+            assertThat(values(stream).stream().map(v -> v.get("id").asInt())).containsExactly(0, 2);
+            List<Message> dead = stream.deadLetters().buffer();
+            assertThat(dead).extracting(m -> m.data().get("offset").asLong()).containsExactlyInAnyOrder(1L, 2L);
+            for (Message m : dead) {
+                assertThat(m.data().has("value_base64")).isFalse();
+                assertThat(m.data().get("value_size").asInt()).isGreaterThan(2_000);
+                assertThat(m.error()).contains("exceeds the limit of 1000 bytes");
+            }
+        }
+    }
+
+    @Test
     void metadataWrapsTheValueWithKeyTopicPartitionOffsetTimestampAndHeaders() throws Exception {
         String topic = topic("metadata", 1);
         send(topic, TestKafka.utf8("user-7"), TestKafka.utf8("{\"clicks\":3}"),
                 new RecordHeader("trace", TestKafka.utf8("a")), new RecordHeader("trace", TestKafka.utf8("b")),
                 new RecordHeader("origin", TestKafka.utf8("web")));
+        send(topic, TestKafka.utf8("user-8"), null); // a tombstone: value null beside its key
         try (Minibatch mb = Minibatch.connect("memory:")) {
             Stream all = mb.stream("all");
             Stream some = mb.stream("some");
             Attachment a = all.attach(new KafkaSource(topic, servers, Map.of("metadata", "true")));
             Attachment b = some.attach(new KafkaSource(topic, servers, Map.of("metadata", "key, offset")));
-            assertThat(TestKafka.await(Duration.ofSeconds(60), () -> all.buffer().size() == 1 && some.buffer().size() == 1))
+            assertThat(TestKafka.await(Duration.ofSeconds(60), () -> all.buffer().size() == 2 && some.buffer().size() == 2))
                     .isTrue();
             a.stop();
             b.stop();
@@ -135,6 +162,11 @@ class KafkaSourceTest {
             assertThat(full.get("headers").get("trace")).hasSize(2);
             assertThat(full.get("headers").get("trace").get(1).asText()).isEqualTo("b");
             assertThat(full.get("headers").get("origin").asText()).isEqualTo("web");
+
+            JsonNode tombstone = all.buffer().get(1).data();
+            assertThat(tombstone.get("value").isNull()).isTrue();
+            assertThat(tombstone.get("key").asText()).isEqualTo("user-8");
+            assertThat(all.deadLetters().buffer()).isEmpty();
 
             JsonNode partial = some.buffer().get(0).data();
             Set<String> names = new HashSet<>();

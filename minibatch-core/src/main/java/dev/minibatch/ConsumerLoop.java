@@ -6,6 +6,7 @@ import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
 import dev.minibatch.spi.WindowEmitter;
 import dev.minibatch.spi.WindowQuery;
@@ -40,6 +41,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
 
     record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
                     boolean keep, int workers, ExecutorService executor, int maxAttempts, Duration lease,
@@ -81,12 +84,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private ExecutorService executor;
     private boolean ownsExecutor;
     private Duration storeBackoff = Duration.ZERO;
+    private final Instant started;
+    private Instant lastHeartbeat;
 
     ConsumerLoop(Minibatch minibatch, Settings settings) {
         this.minibatch = minibatch;
         this.settings = settings;
         this.store = minibatch.store();
-        this.consumerId = minibatch.ownerId() + ":" + settings.stream();
+        this.consumerId = minibatch.ownerId() + ":" + settings.stream() + ":" + CONSUMER_NUMBERS.incrementAndGet();
+        this.started = now();
         store.openStream(settings.stream(), Duration.ofSeconds(10), now());
     }
 
@@ -150,6 +156,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
             }
             closeOwned();
+            heartbeat(true);
             minibatch.unregister(this);
             terminated.countDown();
         }
@@ -162,6 +169,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
             drainCompletions();
             renewLeases();
+            heartbeat(false);
             boolean emitted = false;
             if (inFlight.size() < settings.workers()) {
                 try {
@@ -297,6 +305,24 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             // the claim stays leased and lapses; its messages come back after the lease
             LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
                     settings.stream(), c.window().id(), e);
+        }
+    }
+
+    /** Reports this consumer's counts to stores that keep heartbeats, about once a second. */
+    private void heartbeat(boolean stopped) {
+        if (!(store instanceof StreamActivity activity)) {
+            return;
+        }
+        Instant now = now();
+        if (!stopped && lastHeartbeat != null && now.isBefore(lastHeartbeat.plus(HEARTBEAT_EVERY))) {
+            return;
+        }
+        lastHeartbeat = now;
+        try {
+            activity.heartbeat(new ConsumerStatus(settings.stream(), consumerId, settings.emitter().toString(), started,
+                    now, stats(), stopped));
+        } catch (RuntimeException e) {
+            LOG.debug("consumer of stream '{}': heartbeat failed: {}", settings.stream(), e.getMessage());
         }
     }
 

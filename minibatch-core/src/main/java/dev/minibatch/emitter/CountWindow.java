@@ -1,5 +1,7 @@
 package dev.minibatch.emitter;
 
+import dev.minibatch.Window;
+import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.WindowEmitter;
@@ -36,6 +38,12 @@ public final class CountWindow implements WindowEmitter {
     @Override
     public Selection query(EmitterContext context, WindowQuery query) {
         return Selection.pending().limit(size).minCount(size);
+    }
+
+    @Override
+    public Optional<Window> emit(EmitterContext context, WindowQuery query, Claim claim) {
+        // emitEmpty applies to time windows; a count window is defined by its messages
+        return claim.isEmpty() ? Optional.empty() : Optional.of(context.window(query, claim, claim.messages()));
     }
 
     @Override

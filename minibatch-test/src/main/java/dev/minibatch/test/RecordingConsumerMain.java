@@ -19,7 +19,9 @@ import java.util.concurrent.CountDownLatch;
  * function ran for that window; a kill after the line and before the commit shows up as a
  * duplicate, which is what at-least-once allows.
  *
- * <p>Arguments: {@code storeUrl stream size workers recordFile leaseMillis}. Prints
+ * <p>Arguments: {@code storeUrl stream size workers recordFile leaseMillis [holdMillis]}; with
+ * {@code holdMillis} the function keeps the window that long after recording it, so a kill often
+ * lands between the record and the commit (the case that yields duplicates). Prints
  * {@code CONSUMER READY} once running. Runs until killed or terminated.
  */
 public final class RecordingConsumerMain {
@@ -34,6 +36,7 @@ public final class RecordingConsumerMain {
         int workers = Integer.parseInt(args[3]);
         Path record = Path.of(args[4]);
         long leaseMillis = Long.parseLong(args[5]);
+        long holdMillis = args.length > 6 ? Long.parseLong(args[6]) : 0;
         try (FileChannel out = FileChannel.open(record, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
              Minibatch mb = Minibatch.connect(url)) {
@@ -46,6 +49,9 @@ public final class RecordingConsumerMain {
                         }
                         line.append('\n');
                         write(out, line.toString());
+                        if (holdMillis > 0) {
+                            Thread.sleep(holdMillis);
+                        }
                     });
             System.out.println("CONSUMER READY");
             System.out.flush();

@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * one was read is skipped (a Python limitation too) — prefer change streams or a monotonic id
  * field there.
  *
- * <p><b>Threading and lifecycle.</b> {@link #stream(Stream)} runs on the attachment's thread until
- * {@link #cancel()} (from any thread) or an error; it opens its own client from the URL and closes
+ * <p><b>Threading and lifecycle.</b> One instance feeds one stream once: {@link #stream(Stream)} runs
+ * on the attachment's thread until {@link #cancel()} (from any thread, after which the instance is
+ * spent; build a new one to attach again) or an error; it opens its own client from the URL and closes
  * it when it returns (a client passed in stays the caller's). An error (server unreachable, store
  * failing) ends {@code stream} with the exception; attaching again resumes from the saved offset.
  * A document too large or otherwise refused by the stream is put in the stream's dead-letter

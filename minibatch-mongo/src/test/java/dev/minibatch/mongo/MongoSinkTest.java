@@ -147,6 +147,11 @@ class MongoSinkTest {
                         throw new IllegalStateException("acknowledgement lost");
                     }
                 }
+
+                @Override
+                public void close() {
+                    // the MongoDB sink is closed by the try block
+                }
             };
             List<Map<String, Integer>> values = new ArrayList<>();
             for (int i = 0; i < 6; i++) {

@@ -280,6 +280,25 @@ class PythonSchemaTest {
         }
     }
 
+    @Test
+    void aWindowTooLargeForOneDocumentStillClaims() {
+        String big = "x".repeat(900_000);
+        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+            try (Minibatch mb = Minibatch.builder().store(store).clock(new ManualClock(T0)).shutdownHook(false).build()) {
+                for (int i = 0; i < 20; i++) {
+                    mb.stream("huge").append(Map.of("i", i, "blob", big)); // 20 × 0.9 MB > the 16 MiB document limit
+                }
+            }
+            Claim claim = store.claim("huge", Selection.pending(), new Lease("big", "o", T0, T0.plusSeconds(30)));
+            assertThat(claim.messages()).hasSize(20);
+            BsonDocument window = collection("window").find(Filters.eq("lease_token", "big")).first();
+            assertThat(window).isNotNull();
+            assertThat(window.getArray("data")).as("the copy is omitted, the claim stands").isEmpty();
+            assertThat(window.getBoolean("data_omitted").getValue()).isTrue();
+            assertThat(store.commit("huge", "big", false)).isEqualTo(20);
+        }
+    }
+
     // ---- Python producer → Java consumer ------------------------------------------------------
 
     @Test

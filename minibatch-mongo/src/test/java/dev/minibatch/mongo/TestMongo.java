@@ -77,6 +77,10 @@ final class TestMongo implements AutoCloseable {
         int slash = rest.indexOf('/');
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String all = existing.isEmpty() ? query : query.isEmpty() ? existing : existing + "&" + query;
+        if (authority.contains("@") && !all.toLowerCase(java.util.Locale.ROOT).contains("authsource=")) {
+            // users usually live in admin; without this the fresh test database would be the auth source
+            all = all.isEmpty() ? "authSource=admin" : all + "&authSource=admin";
+        }
         return scheme + authority + "/" + database + (all.isEmpty() ? "" : "?" + all);
     }
 

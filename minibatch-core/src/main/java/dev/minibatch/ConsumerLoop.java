@@ -15,12 +15,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,9 +34,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer runtime. One loop thread asks the emitter for windows, claims them, hands them to
- * workers, renews their leases, and commits or undoes them when workers report back; so emitters
- * and store bookkeeping stay single-threaded, and with one worker windows are processed and
- * committed in order.
+ * workers, and commits or undoes them when workers report back; so emitters and store bookkeeping
+ * stay single-threaded, and with one worker windows are processed and committed in order. Leases
+ * are renewed by a separate scheduled task, so a slow store call on the loop thread (a claim on a
+ * loaded server) never lets the leases of running windows lapse.
  */
 final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
@@ -55,9 +57,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private static final class InFlight {
         final Window window;
-        Future<?> future;
-        Instant leaseExpiry;
-        boolean leaseLost;
+        volatile Future<?> future;
+        volatile Instant leaseExpiry;
+        volatile boolean leaseLost;
 
         InFlight(Window window, Instant leaseExpiry) {
             this.window = window;
@@ -70,7 +72,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final StreamStore store;
     private final String consumerId;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
-    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+    /** Written by the loop thread, read by the renewal task. */
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong windows = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
@@ -127,8 +130,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 Window w = window.get();
                 Instant expiry = now().plus(settings.lease());
                 inFlight.put(w.id(), new InFlight(w, expiry));
-                Throwable error = process(w);
-                complete(new Completion(w, error));
+                ScheduledFuture<?> renewal = scheduleRenewal();
+                try {
+                    Throwable error = process(w);
+                    complete(new Completion(w, error));
+                } finally {
+                    renewal.cancel(false);
+                }
             }
         } finally {
             closeOwned();
@@ -144,6 +152,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             executor = Executors.newFixedThreadPool(settings.workers(), new DaemonThreads("minibatch-worker-" + settings.stream()));
             ownsExecutor = true;
         }
+        ScheduledFuture<?> renewal = scheduleRenewal();
         try {
             loop();
         } catch (Throwable e) {
@@ -155,6 +164,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             } catch (Throwable e) {
                 LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
             }
+            renewal.cancel(false);
             closeOwned();
             heartbeat(true);
             minibatch.unregister(this);
@@ -168,7 +178,6 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 throw new InterruptedException();
             }
             drainCompletions();
-            renewLeases();
             heartbeat(false);
             boolean emitted = false;
             if (inFlight.size() < settings.workers()) {
@@ -189,9 +198,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 }
             }
             if (!emitted) {
-                Duration delay = inFlight.size() < settings.workers()
-                        ? settings.emitter().pollDelay(this) : settings.lease();
-                waitForCompletion(min(delay, untilNextRenewal()));
+                // full: wait for a worker; idle: wait for the emitter's next poll (a completion wakes us early)
+                Duration delay = inFlight.size() < settings.workers() ? settings.emitter().pollDelay(this) : HEARTBEAT_EVERY;
+                waitForCompletion(min(delay, HEARTBEAT_EVERY));
             }
         }
     }
@@ -326,6 +335,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         }
     }
 
+    private ScheduledFuture<?> scheduleRenewal() {
+        long every = Math.max(10, settings.lease().toMillis() / 3);
+        return minibatch.scheduler().scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs on the scheduler: extends the lease of every running window due for renewal. */
     private void renewLeases() {
         if (inFlight.isEmpty()) {
             return;
@@ -340,31 +355,18 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             try {
                 if (store.renew(settings.stream(), entry.window.id(), next)) {
                     entry.leaseExpiry = next;
-                } else if (!entry.window.isEmpty()) {
+                } else if (!entry.window.isEmpty() && inFlight.containsKey(entry.window.id())) {
+                    // still running here, yet the store no longer holds it for us
                     entry.leaseLost = true;
                     leasesLost.incrementAndGet();
                     LOG.warn("consumer of stream '{}': lease of window {} was lost; its messages may be redelivered",
                             settings.stream(), entry.window.id());
                 }
-            } catch (StoreException e) {
+            } catch (RuntimeException e) {
                 LOG.warn("consumer of stream '{}': renewing lease of window {} failed: {}", settings.stream(),
                         entry.window.id(), e.getMessage());
             }
         }
-    }
-
-    private Duration untilNextRenewal() {
-        if (inFlight.isEmpty()) {
-            return settings.lease();
-        }
-        Instant now = now();
-        Duration renewBefore = settings.lease().multipliedBy(2).dividedBy(3);
-        Duration soonest = settings.lease();
-        for (InFlight entry : inFlight.values()) {
-            Duration d = Duration.between(now, entry.leaseExpiry.minus(renewBefore));
-            soonest = min(soonest, d.isNegative() ? Duration.ZERO : d);
-        }
-        return soonest;
     }
 
     private void drainOnStop() throws InterruptedException {
@@ -375,9 +377,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (left <= 0 || interrupted) {
                 break;
             }
-            renewLeases();
-            Completion c = completions.poll(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1,
-                    Math.max(1, untilNextRenewal().toMillis())), TimeUnit.MILLISECONDS);
+            Completion c = completions.poll(TimeUnit.NANOSECONDS.toMillis(left) + 1, TimeUnit.MILLISECONDS);
             if (c != null && c.window() != null) {
                 complete(c);
             }

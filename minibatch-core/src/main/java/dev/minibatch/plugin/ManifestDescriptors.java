@@ -64,7 +64,8 @@ final class ManifestDescriptors extends ManifestPluginDescriptorFinder {
         try (JarFile jar = new JarFile(jarPath.toFile())) {
             manifest = jar.getManifest();
         } catch (IOException | SecurityException e) {
-            throw new PluginRuntimeException("cannot read it as a jar (" + e.getMessage() + "); is the file complete?");
+            throw new PluginRuntimeException("cannot read it as a jar (" + e.getMessage()
+                    + "): the file is incomplete or not a jar");
         }
         if (manifest == null) {
             throw new PluginRuntimeException("it has no META-INF/MANIFEST.MF; " + howTo());

@@ -5,15 +5,24 @@ import dev.minibatch.Providers.Entry;
 import dev.minibatch.Providers.Kind;
 import dev.minibatch.Providers.LoadError;
 import dev.minibatch.spi.Provider;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,8 +89,14 @@ public final class PluginFolder {
         }
         List<Entry> entries = new ArrayList<>();
         for (PluginWrapper plugin : manager.started()) {
-            List<Entry> found = providersOf(plugin, manager);
-            if (found.isEmpty()) {
+            List<String> shadowed = new ArrayList<>();
+            List<Entry> found = providersOf(plugin, manager, shadowed);
+            if (!shadowed.isEmpty()) {
+                // e.g. a connector both in the application and dropped in as a plugin: one copy wins
+                LOG.warn("{}: provider(s) {} are also on the class path; the class path's are used, the plugin's ignored",
+                        manager.origin(plugin), shadowed);
+            }
+            if (found.isEmpty() && shadowed.isEmpty() && !manager.hasFailed(plugin)) {
                 manager.fail(plugin, "plugin '" + plugin.getPluginId() + "' declares no providers: add"
                         + " META-INF/services/dev.minibatch.spi.EmitterProvider (or SourceProvider, SinkProvider,"
                         + " StoreProvider) listing its provider classes");
@@ -97,11 +112,12 @@ public final class PluginFolder {
         return Providers.of(entries, errors);
     }
 
-    private static List<Entry> providersOf(PluginWrapper plugin, PluginManagerForFolder manager) {
+    private static List<Entry> providersOf(PluginWrapper plugin, PluginManagerForFolder manager, List<String> shadowed) {
         ClassLoader loader = plugin.getPluginClassLoader();
         String origin = manager.origin(plugin);
         List<Entry> entries = new ArrayList<>();
         for (Kind kind : Kind.values()) {
+            Set<String> ownListed = listedInPlugin(loader, kind);
             Iterator<? extends ServiceLoader.Provider<? extends Provider>> it =
                     ServiceLoader.load(kind.type(), loader).stream().iterator();
             int broken = 0;
@@ -126,7 +142,11 @@ public final class PluginFolder {
                     continue;
                 }
                 if (type.getClassLoader() != loader) {
-                    continue; // the parent's (class path) provider, seen through the plugin's loader
+                    // the parent's (class path) provider, seen through the plugin's loader
+                    if (ownListed.contains(type.getName())) {
+                        shadowed.add(type.getName());
+                    }
+                    continue;
                 }
                 try {
                     Provider provider = candidate.get();
@@ -138,6 +158,27 @@ public final class PluginFolder {
             }
         }
         return entries;
+    }
+
+    /** Provider class names listed in the plugin's own service files (not the parent's). */
+    private static Set<String> listedInPlugin(ClassLoader loader, Kind kind) {
+        Set<String> names = new HashSet<>();
+        if (!(loader instanceof URLClassLoader own)) {
+            return names;
+        }
+        try {
+            Enumeration<URL> files = own.findResources("META-INF/services/" + kind.type().getName());
+            while (files.hasMoreElements()) {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(files.nextElement().openStream(),
+                        StandardCharsets.UTF_8))) {
+                    in.lines().map(line -> line.replaceAll("#.*", "").trim()).filter(line -> !line.isEmpty())
+                            .forEach(names::add);
+                }
+            }
+        } catch (IOException e) {
+            // only used to explain a shadowed provider; the service loader reports unreadable files
+        }
+        return names;
     }
 
     private static Entry entry(Kind kind, Provider provider, String origin, String pluginVersion) {

@@ -2,6 +2,7 @@ package dev.minibatch.plugin;
 
 import dev.minibatch.Providers.LoadError;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.pf4j.AbstractPluginManager;
 import org.pf4j.DefaultPluginManager;
+import org.pf4j.Plugin;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginDescriptorFinder;
 import org.pf4j.PluginLoader;
@@ -208,10 +210,7 @@ final class PluginManagerForFolder extends DefaultPluginManager {
         for (PluginWrapper w : getPlugins()) {
             Path file = originalOf(w.getPluginPath());
             if (w.getPluginState() == PluginState.FAILED && !all.containsKey(file)) {
-                Throwable why = w.getFailedException();
-                all.put(file, label(w.getDescriptor()) + " failed to start"
-                        + (w.getDescriptor().getPluginClass() == null ? "" : " (Plugin-Class " + w.getDescriptor().getPluginClass() + ")")
-                        + ": " + (why == null ? "unknown error" : describe(why)) + "; plugin skipped");
+                all.put(file, label(w.getDescriptor()) + " failed to start: " + startFailure(w) + "; plugin skipped");
             }
         }
         // loaded but dropped while resolving Plugin-Dependencies
@@ -224,6 +223,28 @@ final class PluginManagerForFolder extends DefaultPluginManager {
         List<LoadError> out = new ArrayList<>();
         all.forEach((file, why) -> out.add(new LoadError(file.toString(), why)));
         return out;
+    }
+
+    /** Why a plugin did not start, in the author's terms (PF4J reports a missing Plugin-Class as an NPE). */
+    private static String startFailure(PluginWrapper w) {
+        String pluginClass = w.getDescriptor().getPluginClass();
+        if (pluginClass != null && !pluginClass.equals(Plugin.class.getName())) {
+            try {
+                Class<?> type = w.getPluginClassLoader().loadClass(pluginClass);
+                if (!Plugin.class.isAssignableFrom(type) || Modifier.isAbstract(type.getModifiers())) {
+                    return "its Plugin-Class " + pluginClass + " is not a concrete subclass of " + Plugin.class.getName();
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                return "its Plugin-Class " + pluginClass + " is not in the plugin (" + e + ")";
+            }
+        }
+        Throwable why = w.getFailedException();
+        return (pluginClass == null ? "" : "Plugin-Class " + pluginClass + ": ") + (why == null ? "unknown error" : describe(why));
+    }
+
+    /** Whether a problem has been recorded against this plugin's file. */
+    boolean hasFailed(PluginWrapper plugin) {
+        return failures.containsKey(originalOf(plugin.getPluginPath()));
     }
 
     /** Records a problem found after loading (e.g. a provider that cannot be created). */

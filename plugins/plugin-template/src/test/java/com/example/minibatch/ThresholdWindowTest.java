@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.minibatch.ConfigurationException;
 import dev.minibatch.Providers;
+import dev.minibatch.spi.StreamStore;
 import dev.minibatch.test.EmitterHarness;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class ThresholdWindowTest {
     @Test
     void byNameOnSqliteWithOptionsChecked(@TempDir Path dir) {
         Providers providers = Providers.discover(getClass().getClassLoader());
-        try (EmitterHarness h = new EmitterHarness(providers.openStore("sqlite:" + dir.resolve("t.db")),
+        try (StreamStore store = providers.openStore("sqlite:" + dir.resolve("t.db"));
+             EmitterHarness h = new EmitterHarness(store,
                 ManualClock.startingAt2025(), providers.emitter("threshold", Map.of("min", "2")), "test")) {
             h.append("a", "b", "c");
             assertEquals(List.of("a", "b", "c"), h.roundValues(String.class));

@@ -25,6 +25,11 @@ final class FixtureCompiler {
      * files as jar entries (path → bytes).
      */
     static Map<String, byte[]> compile(Path work, Map<String, String> sources) throws IOException {
+        return compile(work, sources, List.of());
+    }
+
+    /** As {@link #compile(Path, Map)}, with extra jars on the compile class path. */
+    static Map<String, byte[]> compile(Path work, Map<String, String> sources, List<Path> classPath) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: run the tests on a JDK, not a JRE");
@@ -32,7 +37,7 @@ final class FixtureCompiler {
         Path src = Files.createDirectories(work.resolve("src"));
         Path out = Files.createDirectories(work.resolve("classes"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "-proc:none", "-d", out.toString(),
-                "-cp", coreLocation()));
+                "-cp", coreLocation() + classPath.stream().map(p -> java.io.File.pathSeparator + p).reduce("", String::concat)));
         for (Map.Entry<String, String> e : sources.entrySet()) {
             Path file = src.resolve(e.getKey().replace('.', '/') + ".java");
             Files.createDirectories(file.getParent());

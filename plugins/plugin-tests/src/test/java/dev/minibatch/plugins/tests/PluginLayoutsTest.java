@@ -77,6 +77,48 @@ class PluginLayoutsTest {
     }
 
     @Test
+    void aPluginCanBuildOnAnotherThroughPluginDependencies() throws Exception {
+        // how omegaml builds on mongo: it names the plugin it needs and does not bundle its classes
+        Path plugins = dir.resolve("plugins");
+        PluginFiles.drop(PluginFiles.exampleConnectorZip(), plugins);
+        Path hdr = write(PluginFiles.unzip(PluginFiles.exampleConnectorZip()).entrySet().stream()
+                .filter(e -> e.getKey().startsWith("lib/HdrHistogram")).findFirst().orElseThrow().getValue(), "hdr.jar");
+        Map<String, byte[]> entries = new LinkedHashMap<>(FixtureCompiler.compile(dir.resolve("work"), Map.of(
+                "com.acme.PercentileSinkProvider", """
+                        package com.acme;
+                        public final class PercentileSinkProvider implements dev.minibatch.spi.SinkProvider {
+                            public String name() { return "percentiles"; }
+                            public dev.minibatch.spi.Sink create(dev.minibatch.spi.Options o) {
+                                org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(2);
+                                return message -> h.recordValue(((Number) message).longValue());
+                            }
+                        }
+                        """), java.util.List.of(hdr)));
+        entries.put("META-INF/services/dev.minibatch.spi.SinkProvider",
+                "com.acme.PercentileSinkProvider\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.util.jar.Manifest m = manifest("percentiles");
+        m.getMainAttributes().put(name("Plugin-Dependencies"), "example-connector");
+        PluginFiles.jar(plugins.resolve("percentiles.jar"), m, entries);
+
+        Providers providers = Providers.discover(APP, plugins);
+        assertThat(providers.errors()).isEmpty();
+        assertThat(providers.names(Kind.SINK)).as("the dependency's providers are not doubled")
+                .containsExactly("histogram", "percentiles");
+        dev.minibatch.spi.Sink sink = providers.sink("percentiles", Map.of());
+        sink.put(42);
+        ClassLoader dependent = sink.getClass().getClassLoader();
+        assertThat(dependent.loadClass("org.HdrHistogram.Histogram").getClassLoader())
+                .isSameAs(providers.find(Kind.SINK, "histogram").provider().getClass().getClassLoader());
+
+        java.nio.file.Files.delete(plugins.resolve(PluginFiles.exampleConnectorZip().getFileName()));
+        Providers without = Providers.discover(APP, plugins);
+        assertThat(without.errors()).singleElement().satisfies(e -> {
+            assertThat(e.origin()).endsWith("percentiles.jar");
+            assertThat(e.message()).contains("Plugin-Dependencies could not be resolved");
+        });
+    }
+
+    @Test
     void pf4jsClassicZipLayoutWithClassesFolderLoads() throws Exception {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("classes/META-INF/MANIFEST.MF", PluginFiles.manifestBytes(a -> {

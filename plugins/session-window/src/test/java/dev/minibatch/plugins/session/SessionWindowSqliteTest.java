@@ -8,6 +8,7 @@ import dev.minibatch.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Providers;
 import dev.minibatch.Stream;
+import dev.minibatch.spi.StreamStore;
 import dev.minibatch.test.EmitterHarness;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;
@@ -49,7 +50,8 @@ class SessionWindowSqliteTest {
 
     @Test
     void gapsOnSqliteWithAManualClock() {
-        try (EmitterHarness h = new EmitterHarness(PROVIDERS.openStore("sqlite:" + dir.resolve("gaps.db")),
+        try (StreamStore store = PROVIDERS.openStore("sqlite:" + dir.resolve("gaps.db"));
+             EmitterHarness h = new EmitterHarness(store,
                 ManualClock.startingAt2025(), PROVIDERS.emitter("session", Map.of("gap", "5s")), "clicks")) {
             h.append(1, 2);
             h.advance(Duration.ofSeconds(3)).append(3);

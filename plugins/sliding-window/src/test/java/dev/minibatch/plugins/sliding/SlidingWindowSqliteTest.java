@@ -9,6 +9,7 @@ import dev.minibatch.Minibatch;
 import dev.minibatch.Providers;
 import dev.minibatch.Stream;
 import dev.minibatch.Window;
+import dev.minibatch.spi.StreamStore;
 import dev.minibatch.test.EmitterHarness;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;
@@ -56,7 +57,8 @@ class SlidingWindowSqliteTest {
     void timeWindowsOnSqliteWithAManualClock() {
         ManualClock clock = ManualClock.startingAt2025();
         java.time.Instant t0 = clock.instant();
-        try (EmitterHarness h = new EmitterHarness(PROVIDERS.openStore("sqlite:" + dir.resolve("time.db")), clock,
+        try (StreamStore store = PROVIDERS.openStore("sqlite:" + dir.resolve("time.db"));
+             EmitterHarness h = new EmitterHarness(store, clock,
                 PROVIDERS.emitter("sliding", Map.of("interval", "10s", "step", "5s")), "readings")) {
             h.advance(Duration.ofSeconds(1)).append(1);
             h.advance(Duration.ofSeconds(5)).append(2);

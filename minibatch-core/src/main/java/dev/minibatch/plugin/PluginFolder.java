@@ -77,6 +77,18 @@ public final class PluginFolder {
             LOG.warn("{}: {}", error.origin(), error.message());
             return Providers.of(List.of(), List.of(error));
         }
+        try {
+            return loadFolder(folder, parent);
+        } catch (RuntimeException | LinkageError e) {
+            // never fatal: without plugins, the class path's providers still work
+            LoadError error = new LoadError(folder.toString(), "loading the plugins folder failed: "
+                    + describe(e) + "; no plugins loaded");
+            LOG.warn("{}: {}", error.origin(), error.message(), e);
+            return Providers.of(List.of(), List.of(error));
+        }
+    }
+
+    private static Providers loadFolder(Path folder, ClassLoader parent) {
         PluginManagerForFolder manager = new PluginManagerForFolder(folder, parent, CoreVersion.semver());
         List<LoadError> folderErrors = new ArrayList<>();
         try {
@@ -191,5 +203,24 @@ public final class PluginFolder {
             version = pluginVersion; // a provider's version is its plugin's unless it says otherwise
         }
         return new Entry(kind, name.toLowerCase(Locale.ROOT), version, provider.description(), origin, provider);
+    }
+
+    /**
+     * A throwable as one line: PF4J's and our own plugin exceptions by message alone (they are
+     * written for people), others with their type; causes appended. Refers to no PF4J class, so it
+     * works even when PF4J itself is missing.
+     */
+    static String describe(Throwable e) {
+        boolean ours = e.getClass().getName().startsWith("org.pf4j.") && e.getMessage() != null;
+        StringBuilder text = new StringBuilder(ours ? e.getMessage()
+                : e.getClass().getSimpleName() + ": " + (e.getMessage() == null ? "" : e.getMessage()));
+        Throwable seen = e;
+        Throwable cause = e.getCause();
+        while (cause != null && cause != seen) {
+            text.append(" (caused by ").append(cause).append(')');
+            seen = cause;
+            cause = cause.getCause();
+        }
+        return text.toString();
     }
 }

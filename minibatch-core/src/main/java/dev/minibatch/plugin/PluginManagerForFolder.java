@@ -268,16 +268,6 @@ final class PluginManagerForFolder extends DefaultPluginManager {
     }
 
     static String describe(Throwable e) {
-        StringBuilder text = new StringBuilder(e.getMessage() == null ? e.getClass().getName() : e.getMessage());
-        if (!(e instanceof PluginRuntimeException) || e.getMessage() == null) {
-            text.insert(0, e.getClass().getSimpleName() + ": ");
-        }
-        Throwable cause = e.getCause();
-        while (cause != null && cause != e && cause.getCause() != cause) {
-            text.append(" (caused by ").append(cause).append(')');
-            e = cause;
-            cause = cause.getCause();
-        }
-        return text.toString();
+        return PluginFolder.describe(e);
     }
 }

@@ -163,6 +163,26 @@ class DropInPluginsTest {
         }
     }
 
+    @Test
+    void theDefaultRegistryPicksUpThePluginsFolderLikeTheCommandLineDoes() throws Exception {
+        // a separate JVM: Providers.defaults() is read once per JVM
+        Path plugins = dir.resolve("my plugins");
+        drop(PluginFiles.slidingJar(), plugins);
+        drop(PluginFiles.exampleConnectorZip(), plugins);
+        Path summary = dir.resolve("summary.json");
+        try (dev.minibatch.test.JvmProcess jvm = dev.minibatch.test.JvmProcess.start(DefaultPluginsMain.class,
+                List.of(dir.resolve("default.db").toString(), summary.toString()),
+                Map.of("minibatch.plugins", plugins.toString(), "minibatch.home", dir.resolve("home").toString()),
+                "256m", dir.resolve("jvm.log"))) {
+            int exit = jvm.waitFor(Duration.ofSeconds(60));
+            String out = jvm.output();
+            assertThat(exit).as(out).isZero();
+            assertThat(out).contains("PLUGINS " + plugins).doesNotContain("ERROR ")
+                    .contains("WINDOW [1, 2, 3, 4]").contains("WINDOW [3, 4, 5, 6]").contains("DONE");
+        }
+        assertThat(new ObjectMapper().readTree(summary.toFile()).get("count").asLong()).isEqualTo(10);
+    }
+
     private static long count(Path summary) {
         try {
             return Files.exists(summary) ? new ObjectMapper().readTree(summary.toFile()).get("count").asLong() : -1;

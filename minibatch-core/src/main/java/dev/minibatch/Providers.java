@@ -26,8 +26,10 @@ import java.util.TreeMap;
 
 /**
  * The registry of named providers: stores by URL scheme; sources, sinks and emitters by lower-case
- * name. Built once from {@link ServiceLoader} over a class loader (Maven modules on the class path)
- * and, with {@link #plus(Providers)}, other origins such as a plugins folder. A provider that fails to
+ * name. Built from {@link ServiceLoader} over a class loader (Maven modules on the class path) plus
+ * the PF4J plugins of a plugins folder ({@link #discover(ClassLoader, Path)}, loaded by
+ * {@link dev.minibatch.plugin.PluginFolder}), and, with {@link #plus(Providers)}, any other origin.
+ * {@link #defaults()} does both once per JVM. A provider that fails to
  * load is recorded in {@link #errors()} and skipped; two providers claiming one name make that name
  * unusable, with an error naming both origins, while every other name keeps working.
  *

@@ -75,6 +75,11 @@ public final class HistogramSinkProvider implements SinkProvider {
         }
 
         @Override
+        public void close() {
+            // nothing to release: the summary file is rewritten whole on every flush
+        }
+
+        @Override
         public synchronized void flush() throws IOException {
             ObjectNode summary = mapper.createObjectNode();
             summary.put("count", histogram.getTotalCount());

@@ -14,6 +14,7 @@ import dev.minibatch.Providers.Entry;
 import dev.minibatch.Providers.Kind;
 import dev.minibatch.Stream;
 import dev.minibatch.spi.EmitterProvider;
+import dev.minibatch.test.JvmProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -170,15 +171,18 @@ class DropInPluginsTest {
         drop(PluginFiles.slidingJar(), plugins);
         drop(PluginFiles.exampleConnectorZip(), plugins);
         Path summary = dir.resolve("summary.json");
-        try (dev.minibatch.test.JvmProcess jvm = dev.minibatch.test.JvmProcess.start(DefaultPluginsMain.class,
+        JvmProcess jvm = JvmProcess.start(DefaultPluginsMain.class,
                 List.of(dir.resolve("default.db").toString(), summary.toString()),
                 Map.of("minibatch.plugins", plugins.toString(), "minibatch.home", dir.resolve("home").toString()),
-                "256m", dir.resolve("jvm.log"))) {
+                "256m", dir.resolve("jvm.log"));
+        try {
             int exit = jvm.waitFor(Duration.ofSeconds(60));
             String out = jvm.output();
             assertThat(exit).as(out).isZero();
             assertThat(out).contains("PLUGINS " + plugins).doesNotContain("ERROR ")
                     .contains("WINDOW [1, 2, 3, 4]").contains("WINDOW [3, 4, 5, 6]").contains("DONE");
+        } finally {
+            jvm.close();
         }
         assertThat(new ObjectMapper().readTree(summary.toFile()).get("count").asLong()).isEqualTo(10);
     }

@@ -57,12 +57,14 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private static final class InFlight {
         final Window window;
+        final int claimed;
         volatile Future<?> future;
         volatile Instant leaseExpiry;
         volatile boolean leaseLost;
 
-        InFlight(Window window, Instant leaseExpiry) {
+        InFlight(Window window, int claimed, Instant leaseExpiry) {
             this.window = window;
+            this.claimed = claimed;
             this.leaseExpiry = leaseExpiry;
         }
     }
@@ -80,6 +82,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong leasesLost = new AtomicLong();
+    /** Claim sizes by window id, for windows built by {@link #window}: a window may hold more than it claimed. */
+    private final Map<String, Integer> claimSizes = new ConcurrentHashMap<>();
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -129,7 +133,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (window.isPresent()) {
                 Window w = window.get();
                 Instant expiry = now().plus(settings.lease());
-                inFlight.put(w.id(), new InFlight(w, expiry));
+                inFlight.put(w.id(), new InFlight(w, claimedCount(w), expiry));
                 ScheduledFuture<?> renewal = scheduleRenewal();
                 try {
                     Throwable error = process(w);
@@ -237,6 +241,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         Window w = window.get();
         if (w.attempt() > settings.maxAttempts()) {
             // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
+            claimSizes.remove(w.id());
             int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(),
                     "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w));
             deadLettered.addAndGet(moved);
@@ -255,7 +260,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     }
 
     private void dispatch(Window window) {
-        InFlight entry = new InFlight(window, now().plus(settings.lease()));
+        InFlight entry = new InFlight(window, claimedCount(window), now().plus(settings.lease()));
         inFlight.put(window.id(), entry);
         inFlightCount = inFlight.size();
         try {
@@ -355,7 +360,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             try {
                 if (store.renew(settings.stream(), entry.window.id(), next)) {
                     entry.leaseExpiry = next;
-                } else if (!entry.window.isEmpty() && inFlight.containsKey(entry.window.id())) {
+                } else if (entry.claimed > 0 && inFlight.containsKey(entry.window.id())) {
                     // still running here, yet the store no longer holds it for us
                     entry.leaseLost = true;
                     leasesLost.incrementAndGet();
@@ -383,6 +388,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
         }
         for (InFlight entry : new ArrayList<>(inFlight.values())) {
+            claimSizes.remove(entry.window.id());
             if (entry.future != null) {
                 entry.future.cancel(true);
             }
@@ -504,23 +510,33 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     @Override
     public Window window(WindowQuery query, Claim claim, List<Message> windowMessages) {
+        claimSizes.put(claim.token(), claim.messages().size());
         return new Window(claim.token(), settings.stream(), now(), windowMessages, query.from(), query.to());
+    }
+
+    /** How many of the window's messages are claimed (all of them, unless the emitter added peeked ones). */
+    private int claimedCount(Window window) {
+        Integer claimed = claimSizes.get(window.id());
+        return claimed != null ? claimed : window.size();
     }
 
     @Override
     public void commit(Window window) {
+        int claimed = claimedCount(window);
+        claimSizes.remove(window.id());
         int committed = store.commit(settings.stream(), window.id(), settings.keep());
         windows.incrementAndGet();
         messages.addAndGet(window.size());
-        if (committed < window.messages().size()) {
+        if (committed < claimed) {
             leasesLost.incrementAndGet();
             LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
-                    + " and they may be delivered again", settings.stream(), window.id(), committed, window.size());
+                    + " and they may be delivered again", settings.stream(), window.id(), committed, claimed);
         }
     }
 
     @Override
     public void undo(Window window, Throwable error) {
+        claimSizes.remove(window.id());
         int attempt = window.attempt();
         String text = "attempt " + attempt + " of " + settings.maxAttempts() + ": " + describe(error);
         if (attempt >= settings.maxAttempts()) {

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One mini-batch handed to a window function: the messages, in append order, and what selected
- * them. Immutable; its data must be treated as read-only (a retried window may reuse it).
+ * One mini-batch handed to a window function: the messages — in append order, unless the emitter
+ * orders them otherwise (e.g. a sorting emitter) — and what selected them. Immutable; its data must
+ * be treated as read-only (a retried window may reuse it).
  */
 public final class Window {
 

@@ -209,7 +209,7 @@ final class ClientSettings {
         long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(2);
         Admin admin;
         try {
-            admin = Admin.create(adminProperties(timeout));
+            admin = KafkaClassLoading.withModuleClassLoader(() -> Admin.create(adminProperties(timeout)));
         } catch (RuntimeException e) {
             throw configurationError(owner, e);
         }

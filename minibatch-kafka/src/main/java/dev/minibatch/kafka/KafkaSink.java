@@ -158,8 +158,10 @@ public final class KafkaSink implements Sink {
             throw new ConfigurationException(OWNER + ": option 'acks' must be all, 1 or 0, was '" + options.getString("acks") + "'");
         }
         this.client = ClientSettings.from(options, servers, MANAGED, OWNER);
+        String chosenAcks = acks;
         try {
-            this.producer = new KafkaProducer<>(producerProperties(acks), new ByteArraySerializer(), new ByteArraySerializer());
+            this.producer = KafkaClassLoading.withModuleClassLoader(
+                    () -> new KafkaProducer<>(producerProperties(chosenAcks), new ByteArraySerializer(), new ByteArraySerializer()));
         } catch (KafkaException e) {
             throw client.configurationError(OWNER + " for topic '" + topic + "'", e);
         }

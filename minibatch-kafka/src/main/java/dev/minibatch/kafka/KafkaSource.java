@@ -317,7 +317,14 @@ public final class KafkaSource implements Source {
                     () -> cancelled)) {
                 return;
             }
-            consume(stream);
+            // the consumer loads classes lazily (e.g. at a SASL login) through the context loader
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(KafkaSource.class.getClassLoader());
+            try {
+                consume(stream);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
         } finally {
             running.set(false);
         }
@@ -336,7 +343,8 @@ public final class KafkaSource implements Source {
         String group = groupId(stream.name());
         KafkaConsumer<byte[], byte[]> created;
         try {
-            created = new KafkaConsumer<>(consumerProperties(group), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            created = KafkaClassLoading.withModuleClassLoader(
+                    () -> new KafkaConsumer<>(consumerProperties(group), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
         } catch (KafkaException e) {
             throw client.configurationError(OWNER, e);
         }

@@ -117,7 +117,8 @@ public final class MqttOptions {
         specs.add(OptionSpec.optional(RETAINED, Type.BOOLEAN, "false", "publish with the retained flag"));
         specs.add(OptionSpec.optional(EXPAND, Type.BOOLEAN, "true",
                 "publish each element of a list result (e.g. a window's data) as its own message"));
-        specs.add(OptionSpec.optional(MAX_INFLIGHT, Type.INT, "1000", "most unacknowledged publishes at a time"));
+        specs.add(OptionSpec.optional(MAX_INFLIGHT, Type.INT, null,
+                "most unacknowledged publishes at a time; default 1000, at QoS 2 20 (brokers drop QoS 2 beyond their limit)"));
         specs.add(OptionSpec.optional(PUBLISH_TIMEOUT, Type.DURATION, "30s",
                 "how long flush() waits for acknowledgements, reconnects included"));
         return List.copyOf(specs);

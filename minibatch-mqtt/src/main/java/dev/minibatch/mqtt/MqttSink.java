@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * message lacking the field fails the window with an {@link InvalidMessageException}, so it is
  * retried and finally dead-lettered rather than published to a wrong topic.
  *
- * <p><b>Delivery.</b> Publishes are pipelined (at most {@code maxInflight} unacknowledged);
+ * <p><b>Delivery.</b> Publishes are pipelined (at most {@code maxInflight} unacknowledged: 1000 by
+ * default, 20 at QoS 2 because brokers such as mosquitto silently drop QoS 2 publishes beyond their
+ * own in-flight limit — raise it only together with the broker's {@code max_inflight_messages});
  * {@link #flush()} — which the consumer calls before committing a window — returns only when the
  * broker acknowledged every message put so far (QoS 1/2). A publish lost with the connection is
  * sent again after the reconnect, within {@code publishTimeout}; after that {@code flush} throws
@@ -96,7 +98,9 @@ public final class MqttSink implements Sink {
         this.topic = new TopicTemplate(settings.topic, settings.describe());
         this.retained = options.getBoolean(MqttOptions.RETAINED, false);
         this.expand = options.getBoolean(MqttOptions.EXPAND, true);
-        this.maxInflight = options.getInt(MqttOptions.MAX_INFLIGHT, 1000);
+        // mosquitto (max_inflight_messages, default 20) and EMQX (max_awaiting_rel) complete the QoS 2
+        // handshake for publishes beyond their in-flight limit but drop the message: stay below it
+        this.maxInflight = options.getInt(MqttOptions.MAX_INFLIGHT, settings.qos == 2 ? 20 : 1000);
         if (maxInflight < 1 || maxInflight > 65535) {
             throw new ConfigurationException(settings.describe() + ": option 'maxInflight' must be 1 to 65535, was " + maxInflight);
         }

@@ -46,11 +46,17 @@ public final class TestClients {
      */
     public static void publish(String url, int count, int qos, IntFunction<String> topic, IntFunction<byte[]> payload)
             throws MqttException {
+        publish(url, count, qos, topic, payload, 500);
+    }
+
+    /** As above with at most {@code window} unacknowledged publishes. */
+    public static void publish(String url, int count, int qos, IntFunction<String> topic, IntFunction<byte[]> payload,
+                               int window) throws MqttException {
         MqttAsyncClient client = connect(url, "test-pub");
         try {
             ArrayDeque<IMqttDeliveryToken> inFlight = new ArrayDeque<>();
             for (int i = 0; i < count; i++) {
-                if (inFlight.size() >= 500) {
+                if (inFlight.size() >= window) {
                     inFlight.poll().waitForCompletion(30_000);
                 }
                 inFlight.add(client.publish(topic.apply(i), payload.apply(i), qos, false));

@@ -110,7 +110,11 @@ public final class MqttSink implements Sink {
         connection.connect();
     }
 
-    /** Publishes a value, or each element of a list when {@code expand} is on. */
+    /**
+     * Publishes a value, or each element of a list when {@code expand} is on. Waits (up to
+     * {@code publishTimeout}) while {@code maxInflight} publishes are unacknowledged or the
+     * connection is down; a value it throws for was not accepted.
+     */
     @Override
     public synchronized void put(Object message) throws InterruptedException {
         if (closed) {
@@ -181,9 +185,16 @@ public final class MqttSink implements Sink {
                 return;
             } catch (MqttException e) {
                 last = e;
-                if (e.getReasonCode() == MqttException.REASON_CODE_MAX_INFLIGHT && !pending.isEmpty()) {
-                    awaitDelivered(pending.peekFirst(), deadline);
-                    pending.pollFirst();
+                if (e.getReasonCode() == MqttException.REASON_CODE_MAX_INFLIGHT) {
+                    if (System.nanoTime() > deadline) {
+                        throw timeout("Paho's in-flight window stayed full", e);
+                    }
+                    if (!pending.isEmpty() && pending.peekFirst() != p) {
+                        awaitDelivered(pending.peekFirst(), deadline);
+                        pending.pollFirst();
+                    } else {
+                        Thread.sleep(10);
+                    }
                     continue;
                 }
                 if (!isConnectionProblem(e)) {
@@ -191,7 +202,11 @@ public final class MqttSink implements Sink {
                             + connection.explain(e), e);
                 }
             }
-            awaitConnection(deadline, last);
+            if (!connection.awaitConnected(deadline)) {
+                throw new MqttConnectionException(settings.describe() + ": could not publish to '" + p.topic
+                        + "' within publishTimeout " + publishTimeout.toMillis() + " ms: the connection is down"
+                        + (connection.lastErrorText() == null ? "" : " (" + connection.lastErrorText() + ")"), last);
+            }
         }
     }
 
@@ -203,13 +218,6 @@ public final class MqttSink implements Sink {
                     MqttException.REASON_CODE_NO_MESSAGE_IDS_AVAILABLE, MqttException.REASON_CODE_CLIENT_EXCEPTION -> true;
             default -> false;
         };
-    }
-
-    private void awaitConnection(long deadline, MqttException last) throws InterruptedException {
-        if (!connection.awaitConnected(deadline)) {
-            throw timeout("the connection is down" + (connection.lastErrorText() == null ? ""
-                    : " (" + connection.lastErrorText() + ")"), last);
-        }
     }
 
     /** Waits until the broker acknowledged {@code p}, publishing it again if its connection was lost. */
@@ -236,8 +244,7 @@ public final class MqttSink implements Sink {
                 }
                 LOG.debug("{}: publish to '{}' lost with the connection ({}); sending it again", settings.describe(),
                         p.topic, e.getMessage());
-                p.token = null;
-                awaitConnection(deadline, e);
+                p.token = null; // the next round publishes it again once connected
             }
         }
     }

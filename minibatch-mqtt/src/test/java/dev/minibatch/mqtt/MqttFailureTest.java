@@ -128,7 +128,7 @@ class MqttFailureTest {
     }
 
     @Test
-    void aBrokerThatDisappearsMakesFlushFailAfterPublishTimeoutKeepingTheMessages(@TempDir Path dir) throws Exception {
+    void aBrokerThatDisappearsMakesPublishingFailAfterPublishTimeout(@TempDir Path dir) throws Exception {
         MosquittoBroker broker = MosquittoBroker.start(dir);
         MqttSink sink = new MqttSink(broker.url(), "gone/out", Map.of("publishTimeout", "1s", "connectTimeout", "1s",
                 "maxReconnectDelay", "500ms"));
@@ -145,7 +145,8 @@ class MqttFailureTest {
                         .hasMessageContaining(broker.url())
                         .hasMessageContaining("publishTimeout 1000 ms");
             });
-            assertThat(sink.unacknowledged()).as("kept for the next flush").isEqualTo(1);
+            assertThat(sink.unacknowledged()).as("a put that threw was not accepted; the consumer retries the window")
+                    .isZero();
         } finally {
             sink.close();
         }

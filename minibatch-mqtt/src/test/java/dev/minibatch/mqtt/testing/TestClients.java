@@ -54,19 +54,72 @@ public final class TestClients {
                                int window) throws MqttException {
         MqttAsyncClient client = connect(url, "test-pub");
         try {
-            ArrayDeque<IMqttDeliveryToken> inFlight = new ArrayDeque<>();
+            ArrayDeque<Object[]> inFlight = new ArrayDeque<>(); // {index, token}
             for (int i = 0; i < count; i++) {
                 if (inFlight.size() >= window) {
-                    inFlight.poll().waitForCompletion(30_000);
+                    awaitAck(client, inFlight.poll(), qos, topic, payload);
                 }
-                inFlight.add(client.publish(topic.apply(i), payload.apply(i), qos, false));
+                inFlight.add(new Object[] {i, publishOne(client, topic.apply(i), payload.apply(i), qos)});
             }
-            for (IMqttDeliveryToken token : inFlight) {
-                token.waitForCompletion(30_000);
+            while (!inFlight.isEmpty()) {
+                awaitAck(client, inFlight.poll(), qos, topic, payload);
             }
             client.disconnect().waitForCompletion(5_000);
         } finally {
+            closeQuietly(client);
+        }
+    }
+
+    /** Waits for one acknowledgement; a publisher that hears nothing for 10 s sends again, as real ones do. */
+    private static void awaitAck(MqttAsyncClient client, Object[] entry, int qos, IntFunction<String> topic,
+                                 IntFunction<byte[]> payload) throws MqttException {
+        int i = (Integer) entry[0];
+        IMqttDeliveryToken token = (IMqttDeliveryToken) entry[1];
+        for (int attempt = 1; ; attempt++) {
+            try {
+                token.waitForCompletion(10_000);
+                return;
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_CLIENT_TIMEOUT || attempt == 3) {
+                    throw e;
+                }
+                token = publishOne(client, topic.apply(i), payload.apply(i), qos);
+            }
+        }
+    }
+
+    /**
+     * Paho completes a delivery token before it lowers its in-flight count, so a fast publisher can
+     * see "too many publishes in progress" (32202) with fewer tokens open than the limit: retry.
+     */
+    private static IMqttDeliveryToken publishOne(MqttAsyncClient client, String topic, byte[] payload, int qos)
+            throws MqttException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                return client.publish(topic, payload, qos, false);
+            } catch (MqttException e) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(MqttAsyncClient client) {
+        try {
+            if (client.isConnected()) {
+                client.disconnectForcibly(0, 1_000, false);
+            }
             client.close(true);
+        } catch (MqttException e) {
+            // closing after a failure: the failure is what the test reports
         }
     }
 
@@ -143,11 +196,7 @@ public final class TestClients {
             } catch (MqttException ignored) {
                 // closing anyway
             }
-            try {
-                client.close(true);
-            } catch (MqttException ignored) {
-                // nothing left to release
-            }
+            closeQuietly(client);
         }
     }
 }

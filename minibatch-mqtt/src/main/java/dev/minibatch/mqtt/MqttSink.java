@@ -8,6 +8,9 @@ import dev.minibatch.spi.Options;
 import dev.minibatch.spi.Sink;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -121,59 +124,53 @@ public final class MqttSink implements Sink {
             throw new IllegalStateException(this + " is closed");
         }
         long deadline = System.nanoTime() + publishTimeout.toNanos();
-        if (expand && message instanceof JsonNode node) {
-            if (node.isArray()) {
-                for (JsonNode element : node) {
-                    publish(element, deadline);
-                }
-                return;
-            }
-        } else if (expand && message instanceof Iterable<?> elements) {
-            for (Object element : elements) {
-                publish(element, deadline);
-            }
-            return;
+        List<Object> values = new ArrayList<>();
+        if (expand && message instanceof JsonNode node && node.isArray()) {
+            node.forEach(values::add);
+        } else if (expand && !(message instanceof JsonNode) && message instanceof Iterable<?> elements) {
+            elements.forEach(values::add);
         } else if (expand && message instanceof Object[] elements) {
-            for (Object element : elements) {
-                publish(element, deadline);
-            }
-            return;
+            values.addAll(Arrays.asList(elements));
+        } else {
+            values.add(message);
         }
-        publish(message, deadline);
+        // encode and address everything first: a bad element fails the put before anything is sent
+        List<Pending> encoded = new ArrayList<>(values.size());
+        for (Object value : values) {
+            encoded.add(encode(value));
+        }
+        for (Pending p : encoded) {
+            while (pending.size() >= maxInflight) {
+                awaitDelivered(pending.peekFirst(), deadline);
+                pending.pollFirst();
+            }
+            send(p, deadline);
+            pending.addLast(p);
+            published++;
+        }
     }
 
-    private void publish(Object value, long deadline) throws InterruptedException {
+    private Pending encode(Object value) {
         if (value == null) {
             throw new InvalidMessageException(settings.describe() + ": cannot publish null");
         }
-        String target;
-        byte[] payload;
         if (value instanceof byte[] raw) {
             if (topic.hasPlaceholders()) {
                 throw new InvalidMessageException(settings.describe() + ": topic template '" + topic
                         + "' needs JSON messages, got raw bytes");
             }
-            target = topic.resolve(null);
-            payload = raw;
-        } else {
-            JsonNode node;
-            try {
-                node = value instanceof JsonNode n ? n : MqttMessages.MAPPER.valueToTree(value);
-                payload = MqttMessages.MAPPER.writeValueAsBytes(node);
-            } catch (IllegalArgumentException | JsonProcessingException e) {
-                throw new InvalidMessageException(settings.describe() + ": value of type " + value.getClass().getName()
-                        + " is not JSON-serialisable: " + e.getMessage(), e);
-            }
-            target = topic.resolve(node);
+            return new Pending(topic.resolve(null), raw);
         }
-        while (pending.size() >= maxInflight) {
-            awaitDelivered(pending.peekFirst(), deadline);
-            pending.pollFirst();
+        JsonNode node;
+        byte[] payload;
+        try {
+            node = value instanceof JsonNode n ? n : MqttMessages.MAPPER.valueToTree(value);
+            payload = MqttMessages.MAPPER.writeValueAsBytes(node);
+        } catch (IllegalArgumentException | JsonProcessingException e) {
+            throw new InvalidMessageException(settings.describe() + ": value of type " + value.getClass().getName()
+                    + " is not JSON-serialisable: " + e.getMessage(), e);
         }
-        Pending p = new Pending(target, payload);
-        send(p, deadline);
-        pending.addLast(p);
-        published++;
+        return new Pending(topic.resolve(node), payload);
     }
 
     /** Publishes once, waiting for a reconnect if the connection is down. */

@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Lifecycle and threading.</b> Construction validates options and opens nothing;
  * {@link #stream(Stream)} connects, subscribes and appends on the calling (attachment) thread until
  * {@link #cancel()}; Paho's threads only hand messages over through a bounded queue. One instance
- * runs one {@code stream} call at a time. All threads are daemon threads.
+ * runs one {@code stream} call at a time and is done once cancelled; to resume a persistent session,
+ * attach a new source with the same {@code clientId}. All threads are daemon threads.
  */
 public final class MqttSource implements Source {
 
@@ -145,8 +146,10 @@ public final class MqttSource implements Source {
         if (running) {
             throw new IllegalStateException(this + " is already running; create one source per attachment");
         }
+        if (cancelled) {
+            return; // cancelled before it started (e.g. attach then stop at once): nothing to do
+        }
         running = true;
-        cancelled = false;
         queue.clear();
         MqttConnection connection = new MqttConnection(settings, new MqttConnection.Listener() {
             @Override

@@ -185,6 +185,9 @@ class MqttFeaturesTest {
                     .isInstanceOf(InvalidMessageException.class).hasMessageContaining("site.name");
             assertThatThrownBy(() -> templated.put(Map.of("site", Map.of("name", "a/#"))))
                     .isInstanceOf(InvalidMessageException.class).hasMessageContaining("wildcard");
+            // a list with one bad element publishes none of it
+            assertThatThrownBy(() -> templated.put(List.of(Map.of("site", Map.of("name", "rome")), Map.of("site", 1))))
+                    .isInstanceOf(InvalidMessageException.class).hasMessageContaining("site.name");
             templated.flush();
             assertThat(templated.published()).isEqualTo(1);
             templated.close();
@@ -193,7 +196,7 @@ class MqttFeaturesTest {
                     () -> collector.received().toString());
             Map<String, Collector.Received> byTopic = new HashMap<>();
             collector.received().forEach(r -> byTopic.put(r.topic(), r));
-            assertThat(byTopic).containsOnlyKeys("out/whole", "out/raw", "out/berlin/x");
+            assertThat(byTopic).containsOnlyKeys("out/whole", "out/raw", "out/berlin/x"); // no out/rome/x
             assertThat(byTopic.get("out/whole").json().isArray()).isTrue();
             assertThat(byTopic.get("out/whole").json()).hasSize(2);
             assertThat(byTopic.get("out/raw").payload()).containsExactly(1, 2, 3);

@@ -26,6 +26,9 @@ public final class MoquetteBroker implements Broker {
         props.setProperty("telemetry_enabled", "false");
         props.setProperty("websocket_port", "disabled");
         props.setProperty("netty.epoll", "false");
+        // its default of 1024 queued session commands drops publishes under load (logged as
+        // "Session command queue 0 is full"), like mosquitto's max_queued_messages 1000 does
+        props.setProperty("session_queue_size", "100000");
         try {
             broker.server.startServer(new MemoryConfig(props));
         } catch (IOException e) {

@@ -64,9 +64,8 @@ public final class TestClients {
             while (!inFlight.isEmpty()) {
                 awaitAck(client, inFlight.poll(), qos, topic, payload);
             }
-            client.disconnect().waitForCompletion(5_000);
         } finally {
-            closeQuietly(client);
+            closeQuietly(client); // everything was acknowledged; how the goodbye goes does not matter
         }
     }
 
@@ -115,7 +114,14 @@ public final class TestClients {
     private static void closeQuietly(MqttAsyncClient client) {
         try {
             if (client.isConnected()) {
-                client.disconnectForcibly(0, 1_000, false);
+                client.disconnect(0).waitForCompletion(2_000);
+            }
+        } catch (MqttException e) {
+            // forced below
+        }
+        try {
+            if (client.isConnected()) {
+                client.disconnectForcibly(0, 100, false);
             }
             client.close(true);
         } catch (MqttException e) {

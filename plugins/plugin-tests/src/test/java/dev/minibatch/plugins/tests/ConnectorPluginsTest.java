@@ -41,22 +41,24 @@ class ConnectorPluginsTest {
     @Test
     void connectorDriversAreNotOnTheTestClassPath() {
         for (String type : List.of("com.mongodb.client.MongoClient", "org.apache.kafka.clients.producer.KafkaProducer",
-                "dev.minibatch.mongo.MongoStore", "dev.minibatch.kafka.KafkaSink", "dev.minibatch.omegaml.Omega")) {
+                "org.eclipse.paho.client.mqttv3.MqttClient", "dev.minibatch.mongo.MongoStore", "dev.minibatch.kafka.KafkaSink",
+                "dev.minibatch.omegaml.Omega", "dev.minibatch.mqtt.MqttSource")) {
             assertThatThrownBy(() -> Class.forName(type, false, APP)).as(type).isInstanceOf(ClassNotFoundException.class);
         }
     }
 
     @Test
-    void kafkaMongoAndOmegamlPluginsLoadAndWork() throws Exception {
+    void kafkaMongoOmegamlAndMqttPluginsLoadAndWork() throws Exception {
         Path plugins = dir.resolve("plugins");
+        drop(PluginFiles.built("minibatch-mqtt-plugin", ".zip"), plugins);
         Path kafka = drop(PluginFiles.built("minibatch-kafka-plugin", ".zip"), plugins);
         Path mongo = drop(PluginFiles.built("minibatch-mongo-plugin", ".zip"), plugins);
         drop(PluginFiles.built("minibatch-omegaml-plugin", ".zip"), plugins);
         Providers providers = Providers.discover(APP, plugins);
         assertThat(providers.errors()).isEmpty();
         assertThat(providers.names(Kind.STORE)).contains("mongodb", "mongodb+srv", "sqlite", "memory");
-        assertThat(providers.names(Kind.SOURCE)).contains("kafka", "mongodb", "omegaml");
-        assertThat(providers.names(Kind.SINK)).contains("kafka", "mongodb", "omegaml");
+        assertThat(providers.names(Kind.SOURCE)).contains("kafka", "mongodb", "omegaml", "mqtt");
+        assertThat(providers.names(Kind.SINK)).contains("kafka", "mongodb", "omegaml", "mqtt");
         assertThat(providers.find(Kind.SINK, "kafka").origin())
                 .isEqualTo("plugin kafka@" + coreVersion() + " (" + kafka.getFileName() + ")");
         assertThat(providers.find(Kind.STORE, "mongodb").origin())
@@ -65,6 +67,13 @@ class ConnectorPluginsTest {
         // kafka-clients loads inside the plugin: a producer is created (nothing listens on port 9)
         Sink kafkaSink = providers.sink("kafka", Map.of("topic", "out", "bootstrap.servers", "127.0.0.1:9"));
         kafkaSink.close();
+        // Paho loads inside the plugin: connecting to a closed port is a clear connection error
+        Source mqtt = providers.source("mqtt", Map.of("url", "tcp://127.0.0.1:9", "topic", "sensors/#"));
+        try (Minibatch memory = Minibatch.builder().url("memory:").providers(providers).shutdownHook(false).build()) {
+            assertThatThrownBy(() -> mqtt.stream(memory.stream("mqtt-in")))
+                    .satisfies(e -> assertThat(e.getClass().getName()).isEqualTo("dev.minibatch.mqtt.MqttConnectionException"))
+                    .hasMessageContaining("127.0.0.1:9");
+        }
 
         MongoServer server = new MongoServer(new MemoryBackend());
         String url = server.bindAndGetConnectionString() + "/plugins";

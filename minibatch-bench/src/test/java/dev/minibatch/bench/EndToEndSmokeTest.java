@@ -35,7 +35,7 @@ class EndToEndSmokeTest {
             assertTrue(row.get("value").asDouble() > 0 || row.get("group").asText().equals("memory"),
                     "a non-positive figure: " + row);
         }
-        assertEquals(new TreeSet<>(List.of("limit", "append", "consume", "latency", "memory", "scale")), groups);
+        assertEquals(new TreeSet<>(List.of("limit", "append", "consume", "latency", "memory", "scale", "kafka")), groups);
         long withLimit = 0;
         for (JsonNode row : root.get("results")) {
             if (row.hasNonNull("ratio")) {
@@ -45,6 +45,8 @@ class EndToEndSmokeTest {
         assertTrue(withLimit >= 4, "figures compared with their limits: " + withLimit);
         String md = Files.readString(markdown);
         assertTrue(md.contains("| appendAll, batches of 1000 | sqlite |"), md);
+        assertTrue(md.contains("| appendAll, batches of 1000 | mongodb |"), md);
+        assertTrue(md.contains("KafkaSource → stream (memory) → CountWindow(1000) → KafkaSink"), md);
         assertTrue(md.contains("Machine: "), md);
     }
 }

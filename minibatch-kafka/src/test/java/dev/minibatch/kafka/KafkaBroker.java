@@ -25,9 +25,10 @@ import org.apache.kafka.common.Uuid;
  * listener that accepts user {@value #SASL_USER} with password {@value #SASL_PASSWORD}. It can be
  * killed (SIGKILL) and started again on the same ports and data directory.
  *
- * <p>{@link #shared()} is one broker for all test classes of the JVM, stopped at JVM exit.
+ * <p>{@link #shared()} is one broker for all test classes of the JVM, stopped at JVM exit. Public,
+ * and shipped in this module's test jar, so the benchmarks measure against the same real broker.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
 
     static final String SASL_USER = "alice";
     static final String SASL_PASSWORD = "alice-s3cret-pw";
@@ -56,7 +57,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Starts a broker with its files in {@code dir}; ready when this returns. */
-    static KafkaBroker start(Path dir) throws IOException {
+    public static KafkaBroker start(Path dir) throws IOException {
         KafkaBroker broker = new KafkaBroker(dir);
         broker.launch();
         return broker;
@@ -75,7 +76,7 @@ final class KafkaBroker implements AutoCloseable {
         return shared;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
 
@@ -170,7 +171,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Creates topics and waits for them. */
-    void createTopic(String name, int partitions) throws Exception {
+    public void createTopic(String name, int partitions) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minibatch.internal.Json;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.AbstractList;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,11 +40,19 @@ public final class Window {
         this.messages = List.copyOf(messages);
         this.from = from;
         this.to = to;
-        List<JsonNode> values = new ArrayList<>(this.messages.size());
-        for (Message m : this.messages) {
-            values.add(m.data());
-        }
-        this.data = Collections.unmodifiableList(values);
+        // a read-only view, not a copy: windows are built on the hot path
+        List<Message> held = this.messages;
+        this.data = new AbstractList<>() {
+            @Override
+            public JsonNode get(int index) {
+                return held.get(index).data();
+            }
+
+            @Override
+            public int size() {
+                return held.size();
+            }
+        };
     }
 
     public String id() {

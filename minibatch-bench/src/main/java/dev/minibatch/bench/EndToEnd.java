@@ -213,8 +213,15 @@ public final class EndToEnd {
             try (Minibatch mb = memoryStore()) {
                 consumeRate(mb, Math.max(size, n(200_000) - n(200_000) % size), size, 1, false); // warm-up
             }
-            try (Minibatch mb = memoryStore()) {
-                double rate = consumeRate(mb, count, size, 1, false);
+            double[] runs = new double[3];
+            for (int r = 0; r < runs.length; r++) { // in-memory runs are short: take the median of three
+                try (Minibatch mb = memoryStore()) {
+                    runs[r] = consumeRate(mb, count, size, 1, false);
+                }
+            }
+            java.util.Arrays.sort(runs);
+            {
+                double rate = runs[1];
                 record(new Result("consume", "CountWindow(" + size + "), keep=false, workers=1", "memory", rate, "msg/s",
                         null, null, null));
                 if (size == 1000) {

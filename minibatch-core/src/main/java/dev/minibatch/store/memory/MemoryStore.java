@@ -179,7 +179,9 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             } else {
                 // the range view already applies the time bounds; walk it in order
                 java.util.NavigableMap<Entry, Entry> view = range(state.pending, selection);
-                if (selection.minCount() > 0 && countAvailable(view, now, selection.minCount()) < selection.minCount()) {
+                boolean allAvailable = state.latestAvailableAt <= now && view == state.pending;
+                int available = allAvailable ? view.size() : countAvailable(view, now, selection.minCount());
+                if (selection.minCount() > 0 && available < selection.minCount()) {
                     return new Claim(lease, List.of());
                 }
                 Iterator<Entry> it = view.keySet().iterator();
@@ -434,6 +436,11 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         long lastAppend = Long.MIN_VALUE;
         long appendedTotal;
         final TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
+        /**
+         * The latest availableAt among pending entries (an upper bound; reset when the backlog
+         * empties): when it has passed, every pending message is claimable and counting is O(1).
+         */
+        long latestAvailableAt = Long.MIN_VALUE;
         /** id → pending entry, built on the first claim by ids (rare) and maintained from then on. */
         HashMap<Long, Entry> byId;
         final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();
@@ -447,6 +454,10 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         }
 
         void addPending(Entry e) {
+            if (pending.isEmpty()) {
+                latestAvailableAt = Long.MIN_VALUE;
+            }
+            latestAvailableAt = Math.max(latestAvailableAt, e.availableAt);
             pending.put(e, e);
             if (byId != null) {
                 byId.put(e.seq, e);
@@ -496,13 +507,14 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         final long createdMillis;
         final Instant created;
         final JsonNode data;
-        private String id;
+        private final String id;
         int attempts;
         String error;
         long availableAt;
 
         Entry(long seq, Instant created, JsonNode data, int attempts, String error) {
             this.seq = seq;
+            this.id = data == null ? null : Long.toString(seq); // appended entries only; bounds need none
             this.createdMillis = created.toEpochMilli();
             this.created = created;
             this.data = data;
@@ -515,9 +527,6 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         }
 
         String id() {
-            if (id == null) {
-                id = Long.toString(seq);
-            }
             return id;
         }
 

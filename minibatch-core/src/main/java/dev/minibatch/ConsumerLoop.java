@@ -6,6 +6,7 @@ import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
 import dev.minibatch.spi.WindowEmitter;
 import dev.minibatch.spi.WindowQuery;
@@ -14,12 +15,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,14 +34,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer runtime. One loop thread asks the emitter for windows, claims them, hands them to
- * workers, renews their leases, and commits or undoes them when workers report back; so emitters
- * and store bookkeeping stay single-threaded, and with one worker windows are processed and
- * committed in order.
+ * workers, and commits or undoes them when workers report back; so emitters and store bookkeeping
+ * stay single-threaded, and with one worker windows are processed and committed in order. Leases
+ * are renewed by a separate scheduled task, so a slow store call on the loop thread (a claim on a
+ * loaded server) never lets the leases of running windows lapse.
  */
 final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
 
     record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
                     boolean keep, int workers, ExecutorService executor, int maxAttempts, Duration lease,
@@ -52,12 +57,14 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private static final class InFlight {
         final Window window;
-        Future<?> future;
-        Instant leaseExpiry;
-        boolean leaseLost;
+        final int claimed;
+        volatile Future<?> future;
+        volatile Instant leaseExpiry;
+        volatile boolean leaseLost;
 
-        InFlight(Window window, Instant leaseExpiry) {
+        InFlight(Window window, int claimed, Instant leaseExpiry) {
             this.window = window;
+            this.claimed = claimed;
             this.leaseExpiry = leaseExpiry;
         }
     }
@@ -67,13 +74,16 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final StreamStore store;
     private final String consumerId;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
-    private final Map<String, InFlight> inFlight = new LinkedHashMap<>();
+    /** Written by the loop thread, read by the renewal task. */
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong windows = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong leasesLost = new AtomicLong();
+    /** Claim sizes by window id, for windows built by {@link #window}: a window may hold more than it claimed. */
+    private final Map<String, Integer> claimSizes = new ConcurrentHashMap<>();
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -81,12 +91,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private ExecutorService executor;
     private boolean ownsExecutor;
     private Duration storeBackoff = Duration.ZERO;
+    private final Instant started;
+    private Instant lastHeartbeat;
 
     ConsumerLoop(Minibatch minibatch, Settings settings) {
         this.minibatch = minibatch;
         this.settings = settings;
         this.store = minibatch.store();
-        this.consumerId = minibatch.ownerId() + ":" + settings.stream();
+        this.consumerId = minibatch.ownerId() + ":" + settings.stream() + ":" + CONSUMER_NUMBERS.incrementAndGet();
+        this.started = now();
         store.openStream(settings.stream(), Duration.ofSeconds(10), now());
     }
 
@@ -120,9 +133,14 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (window.isPresent()) {
                 Window w = window.get();
                 Instant expiry = now().plus(settings.lease());
-                inFlight.put(w.id(), new InFlight(w, expiry));
-                Throwable error = process(w);
-                complete(new Completion(w, error));
+                inFlight.put(w.id(), new InFlight(w, claimedCount(w), expiry));
+                ScheduledFuture<?> renewal = scheduleRenewal();
+                try {
+                    Throwable error = process(w);
+                    complete(new Completion(w, error));
+                } finally {
+                    renewal.cancel(false);
+                }
             }
         } finally {
             closeOwned();
@@ -138,6 +156,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             executor = Executors.newFixedThreadPool(settings.workers(), new DaemonThreads("minibatch-worker-" + settings.stream()));
             ownsExecutor = true;
         }
+        ScheduledFuture<?> renewal = scheduleRenewal();
         try {
             loop();
         } catch (Throwable e) {
@@ -149,7 +168,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             } catch (Throwable e) {
                 LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
             }
+            renewal.cancel(false);
             closeOwned();
+            heartbeat(true);
             minibatch.unregister(this);
             terminated.countDown();
         }
@@ -161,7 +182,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 throw new InterruptedException();
             }
             drainCompletions();
-            renewLeases();
+            heartbeat(false);
             boolean emitted = false;
             if (inFlight.size() < settings.workers()) {
                 try {
@@ -181,9 +202,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 }
             }
             if (!emitted) {
-                Duration delay = inFlight.size() < settings.workers()
-                        ? settings.emitter().pollDelay(this) : settings.lease();
-                waitForCompletion(min(delay, untilNextRenewal()));
+                // full: wait for a worker; idle: wait for the emitter's next poll (a completion wakes us early)
+                Duration delay = inFlight.size() < settings.workers() ? settings.emitter().pollDelay(this) : HEARTBEAT_EVERY;
+                waitForCompletion(min(delay, HEARTBEAT_EVERY));
             }
         }
     }
@@ -220,6 +241,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         Window w = window.get();
         if (w.attempt() > settings.maxAttempts()) {
             // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
+            claimSizes.remove(w.id());
             int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(),
                     "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w));
             deadLettered.addAndGet(moved);
@@ -238,7 +260,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     }
 
     private void dispatch(Window window) {
-        InFlight entry = new InFlight(window, now().plus(settings.lease()));
+        InFlight entry = new InFlight(window, claimedCount(window), now().plus(settings.lease()));
         inFlight.put(window.id(), entry);
         inFlightCount = inFlight.size();
         try {
@@ -300,6 +322,30 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         }
     }
 
+    /** Reports this consumer's counts to stores that keep heartbeats, about once a second. */
+    private void heartbeat(boolean stopped) {
+        if (!(store instanceof StreamActivity activity)) {
+            return;
+        }
+        Instant now = now();
+        if (!stopped && lastHeartbeat != null && now.isBefore(lastHeartbeat.plus(HEARTBEAT_EVERY))) {
+            return;
+        }
+        lastHeartbeat = now;
+        try {
+            activity.heartbeat(new ConsumerStatus(settings.stream(), consumerId, settings.emitter().toString(), started,
+                    now, stats(), stopped));
+        } catch (RuntimeException e) {
+            LOG.debug("consumer of stream '{}': heartbeat failed: {}", settings.stream(), e.getMessage());
+        }
+    }
+
+    private ScheduledFuture<?> scheduleRenewal() {
+        long every = Math.max(10, settings.lease().toMillis() / 3);
+        return minibatch.scheduler().scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs on the scheduler: extends the lease of every running window due for renewal. */
     private void renewLeases() {
         if (inFlight.isEmpty()) {
             return;
@@ -314,31 +360,18 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             try {
                 if (store.renew(settings.stream(), entry.window.id(), next)) {
                     entry.leaseExpiry = next;
-                } else if (!entry.window.isEmpty()) {
+                } else if (entry.claimed > 0 && inFlight.containsKey(entry.window.id())) {
+                    // still running here, yet the store no longer holds it for us
                     entry.leaseLost = true;
                     leasesLost.incrementAndGet();
                     LOG.warn("consumer of stream '{}': lease of window {} was lost; its messages may be redelivered",
                             settings.stream(), entry.window.id());
                 }
-            } catch (StoreException e) {
+            } catch (RuntimeException e) {
                 LOG.warn("consumer of stream '{}': renewing lease of window {} failed: {}", settings.stream(),
                         entry.window.id(), e.getMessage());
             }
         }
-    }
-
-    private Duration untilNextRenewal() {
-        if (inFlight.isEmpty()) {
-            return settings.lease();
-        }
-        Instant now = now();
-        Duration renewBefore = settings.lease().multipliedBy(2).dividedBy(3);
-        Duration soonest = settings.lease();
-        for (InFlight entry : inFlight.values()) {
-            Duration d = Duration.between(now, entry.leaseExpiry.minus(renewBefore));
-            soonest = min(soonest, d.isNegative() ? Duration.ZERO : d);
-        }
-        return soonest;
     }
 
     private void drainOnStop() throws InterruptedException {
@@ -349,14 +382,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (left <= 0 || interrupted) {
                 break;
             }
-            renewLeases();
-            Completion c = completions.poll(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1,
-                    Math.max(1, untilNextRenewal().toMillis())), TimeUnit.MILLISECONDS);
+            Completion c = completions.poll(TimeUnit.NANOSECONDS.toMillis(left) + 1, TimeUnit.MILLISECONDS);
             if (c != null && c.window() != null) {
                 complete(c);
             }
         }
         for (InFlight entry : new ArrayList<>(inFlight.values())) {
+            claimSizes.remove(entry.window.id());
             if (entry.future != null) {
                 entry.future.cancel(true);
             }
@@ -478,23 +510,33 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     @Override
     public Window window(WindowQuery query, Claim claim, List<Message> windowMessages) {
+        claimSizes.put(claim.token(), claim.messages().size());
         return new Window(claim.token(), settings.stream(), now(), windowMessages, query.from(), query.to());
+    }
+
+    /** How many of the window's messages are claimed (all of them, unless the emitter added peeked ones). */
+    private int claimedCount(Window window) {
+        Integer claimed = claimSizes.get(window.id());
+        return claimed != null ? claimed : window.size();
     }
 
     @Override
     public void commit(Window window) {
+        int claimed = claimedCount(window);
+        claimSizes.remove(window.id());
         int committed = store.commit(settings.stream(), window.id(), settings.keep());
         windows.incrementAndGet();
         messages.addAndGet(window.size());
-        if (committed < window.messages().size()) {
+        if (committed < claimed) {
             leasesLost.incrementAndGet();
             LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
-                    + " and they may be delivered again", settings.stream(), window.id(), committed, window.size());
+                    + " and they may be delivered again", settings.stream(), window.id(), committed, claimed);
         }
     }
 
     @Override
     public void undo(Window window, Throwable error) {
+        claimSizes.remove(window.id());
         int attempt = window.attempt();
         String text = "attempt " + attempt + " of " + settings.maxAttempts() + ": " + describe(error);
         if (attempt >= settings.maxAttempts()) {

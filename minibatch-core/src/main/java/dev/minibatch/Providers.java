@@ -1,6 +1,8 @@
 package dev.minibatch;
 
+import dev.minibatch.internal.Home;
 import dev.minibatch.internal.Urls;
+import dev.minibatch.plugin.PluginFolder;
 import dev.minibatch.spi.EmitterProvider;
 import dev.minibatch.spi.Options;
 import dev.minibatch.spi.Provider;
@@ -11,6 +13,7 @@ import dev.minibatch.spi.SourceProvider;
 import dev.minibatch.spi.StoreProvider;
 import dev.minibatch.spi.StreamStore;
 import dev.minibatch.spi.WindowEmitter;
+import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,8 +26,10 @@ import java.util.TreeMap;
 
 /**
  * The registry of named providers: stores by URL scheme; sources, sinks and emitters by lower-case
- * name. Built once from {@link ServiceLoader} over a class loader (Maven modules on the class path)
- * and, with {@link #plus(Providers)}, other origins such as a plugins folder. A provider that fails to
+ * name. Built from {@link ServiceLoader} over a class loader (Maven modules on the class path) plus
+ * the PF4J plugins of a plugins folder ({@link #discover(ClassLoader, Path)}, loaded by
+ * {@link dev.minibatch.plugin.PluginFolder}), and, with {@link #plus(Providers)}, any other origin.
+ * {@link #defaults()} does both once per JVM. A provider that fails to
  * load is recorded in {@link #errors()} and skipped; two providers claiming one name make that name
  * unusable, with an error naming both origins, while every other name keeps working.
  *
@@ -58,6 +63,11 @@ public final class Providers {
         public String label() {
             return label;
         }
+
+        /** The provider interface of this kind, e.g. {@code EmitterProvider.class}. */
+        public Class<? extends Provider> type() {
+            return type;
+        }
     }
 
     private static volatile Providers defaults;
@@ -70,13 +80,17 @@ public final class Providers {
         this.errors = List.copyOf(errors);
     }
 
-    /** Providers on the class path of minibatch's own class loader (cached). */
+    /**
+     * Providers on the class path of minibatch's own class loader plus those of the plugins folder
+     * ({@link #pluginsDirectory()}), loaded once per JVM and cached. Plugins that fail to load are in
+     * {@link #errors()}; a missing plugins folder means no plugins.
+     */
     public static Providers defaults() {
         Providers p = defaults;
         if (p == null) {
             synchronized (Providers.class) {
                 if (defaults == null) {
-                    defaults = discover(Providers.class.getClassLoader());
+                    defaults = discover(Providers.class.getClassLoader(), pluginsDirectory());
                 }
                 p = defaults;
             }
@@ -84,9 +98,34 @@ public final class Providers {
         return p;
     }
 
+    /**
+     * Providers visible through {@code loader}'s {@code META-INF/services} plus the plugins in
+     * {@code pluginsDir} (each in its own class loader under {@code loader}); not cached. A missing
+     * or null folder adds no plugins. For the command line and tests.
+     */
+    public static Providers discover(ClassLoader loader, Path pluginsDir) {
+        Providers classPath = discover(loader, (String) null);
+        return pluginsDir == null ? classPath : classPath.plus(PluginFolder.load(pluginsDir, loader));
+    }
+
+    /**
+     * The plugins folder: system property {@code minibatch.plugins}, else environment variable
+     * {@code MINIBATCH_PLUGINS}, else {@code plugins} under minibatch's home ({@code ~/.minibatch}).
+     */
+    public static Path pluginsDirectory() {
+        String configured = System.getProperty("minibatch.plugins");
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv("MINIBATCH_PLUGINS");
+        }
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured.trim());
+        }
+        return Home.directory().resolve("plugins");
+    }
+
     /** Providers visible through {@code loader}'s {@code META-INF/services}. */
     public static Providers discover(ClassLoader loader) {
-        return discover(loader, null);
+        return discover(loader, (String) null);
     }
 
     /**

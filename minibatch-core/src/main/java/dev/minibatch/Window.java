@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minibatch.internal.Json;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.AbstractList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * One mini-batch handed to a window function: the messages, in append order, and what selected
- * them. Immutable; its data must be treated as read-only (a retried window may reuse it).
+ * One mini-batch handed to a window function: the messages — in append order, unless the emitter
+ * orders them otherwise (e.g. a sorting emitter) — and what selected them. Immutable; its data must
+ * be treated as read-only (a retried window may reuse it).
  */
 public final class Window {
 
@@ -39,11 +40,19 @@ public final class Window {
         this.messages = List.copyOf(messages);
         this.from = from;
         this.to = to;
-        List<JsonNode> values = new ArrayList<>(this.messages.size());
-        for (Message m : this.messages) {
-            values.add(m.data());
-        }
-        this.data = Collections.unmodifiableList(values);
+        // a read-only view, not a copy: windows are built on the hot path
+        List<Message> held = this.messages;
+        this.data = new AbstractList<>() {
+            @Override
+            public JsonNode get(int index) {
+                return held.get(index).data();
+            }
+
+            @Override
+            public int size() {
+                return held.size();
+            }
+        };
     }
 
     public String id() {

@@ -50,6 +50,21 @@ public abstract class CrashDeliveryContract {
         return 20_000;
     }
 
+    /** Messages in the two-process test (a multiple of 100). */
+    protected int twoProcessMessages() {
+        return 10_000;
+    }
+
+    /** The kill test's producer appends batches of this size … */
+    protected int producerBatch() {
+        return 100;
+    }
+
+    /** … with this pause between batches, so the kills hit a stream that is still growing. */
+    protected Duration producerPause() {
+        return Duration.ofMillis(3);
+    }
+
     /** Lease of the consumer JVMs: short, so a killed consumer's windows come back quickly. */
     protected Duration lease() {
         return Duration.ofSeconds(1);
@@ -68,8 +83,12 @@ public abstract class CrashDeliveryContract {
     }
 
     private JvmProcess producer(String url, String stream, int count, int batch) throws IOException {
+        return producer(url, stream, count, batch, Duration.ZERO);
+    }
+
+    private JvmProcess producer(String url, String stream, int count, int batch, Duration pause) throws IOException {
         JvmProcess p = JvmProcess.start(ProducerMain.class, List.of(url, stream, "0", String.valueOf(count),
-                String.valueOf(batch)), Map.of(), "256m", dir.resolve("producer.log"));
+                String.valueOf(batch), String.valueOf(pause.toMillis())), Map.of(), "256m", dir.resolve("producer.log"));
         processes.add(p);
         return p;
     }
@@ -81,9 +100,14 @@ public abstract class CrashDeliveryContract {
 
     private JvmProcess consumer(String url, String stream, int size, int workers, Path record, String name)
             throws IOException {
+        return consumer(url, stream, size, workers, record, name, lease(), holdPerWindow());
+    }
+
+    private JvmProcess consumer(String url, String stream, int size, int workers, Path record, String name,
+                                Duration lease, Duration hold) throws IOException {
         JvmProcess p = JvmProcess.start(RecordingConsumerMain.class, List.of(url, stream, String.valueOf(size),
-                String.valueOf(workers), record.toString(), String.valueOf(lease().toMillis()),
-                String.valueOf(holdPerWindow().toMillis())),
+                String.valueOf(workers), record.toString(), String.valueOf(lease.toMillis()),
+                String.valueOf(hold.toMillis())),
                 Map.of(), "256m", dir.resolve(name + ".log"));
         processes.add(p);
         return p;
@@ -103,7 +127,7 @@ public abstract class CrashDeliveryContract {
     @Test
     void aConsumerInAnotherProcessGetsEveryMessageOnce() throws Exception {
         String url = storeUrl(dir);
-        int total = 10_000;
+        int total = twoProcessMessages();
         Path record = dir.resolve("two-jvm.record");
         JvmProcess consumer = consumer(url, "twojvm", 100, 1, record, "consumer");
         consumer.awaitOutput("CONSUMER READY", Duration.ofSeconds(60));
@@ -124,8 +148,9 @@ public abstract class CrashDeliveryContract {
         int workers = 4;
         Random random = new Random(42);
         List<Path> records = new ArrayList<>();
-        JvmProcess producer = producer(url, "crash", total, 100);
+        JvmProcess producer = producer(url, "crash", total, producerBatch(), producerPause());
         int kills = 0;
+        int killsWhileProducing = 0;
         JvmProcess consumer = null;
         while (kills < 5 || (producer.isAlive() && kills < 50)) {
             Path record = dir.resolve("crash-" + kills + ".record");
@@ -133,6 +158,7 @@ public abstract class CrashDeliveryContract {
             consumer = consumer(url, "crash", size, workers, record, "consumer-" + kills);
             consumer.awaitOutput("CONSUMER READY", Duration.ofSeconds(60));
             Thread.sleep(300 + random.nextInt(1200)); // a random moment, while windows are in flight
+            killsWhileProducing += producer.isAlive() ? 1 : 0;
             consumer.kill();
             kills++;
         }
@@ -143,8 +169,9 @@ public abstract class CrashDeliveryContract {
         awaitDelivered(consumer, records, total, drainTimeout());
         DeliveryRecord delivered = DeliveryRecord.read(records);
         long inFlightBound = (long) kills * workers * size;
-        System.out.printf("kill test: %d messages, %d kills, %d windows recorded, %d duplicate deliveries (bound %d)%n",
-                total, kills, delivered.windows(), delivered.duplicates(), inFlightBound);
+        System.out.printf("kill test: %d messages, %d kills (%d while the producer was appending), %d windows recorded,"
+                + " %d duplicate deliveries (bound %d)%n", total, kills, killsWhileProducing, delivered.windows(),
+                delivered.duplicates(), inFlightBound);
         assertEquals(0, delivered.missing(total), "lost messages: " + delivered.sampleMissing(total));
         assertTrue(kills >= 5, "killed only " + kills + " times");
         assertTrue(delivered.duplicates() <= inFlightBound, "duplicates " + delivered.duplicates()
@@ -155,6 +182,38 @@ public abstract class CrashDeliveryContract {
                 return stats.pending() == 0 && stats.claimed() == 0;
             }
         });
+    }
+
+    @Test
+    void terminatingAConsumerFinishesItsWindowsBeforeTheJvmExits() throws Exception {
+        String url = storeUrl(dir);
+        try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+            for (int i = 0; i < 200; i += 100) {
+                List<Map<String, Long>> batch = new ArrayList<>();
+                for (long n = i; n < i + 100; n++) {
+                    batch.add(Map.of("n", n));
+                }
+                mb.stream("term").appendAll(batch);
+            }
+        }
+        Path record = dir.resolve("term.record");
+        // a long lease: if the shutdown hook did not finish or release the window, it would stay claimed
+        JvmProcess consumer = consumer(url, "term", 50, 2, record, "term", Duration.ofMinutes(10), Duration.ofSeconds(2));
+        consumer.awaitCondition("a window in flight", Duration.ofSeconds(60), () -> {
+            try {
+                return DeliveryRecord.read(List.of(record)).windows() > 0;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        int exit = consumer.terminate(Duration.ofSeconds(60));
+        assertTrue(exit != 0 || !consumer.isAlive(), "exited");
+        try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+            StreamStats stats = mb.stream("term").stats();
+            assertEquals(0, stats.claimed(), "SIGTERM: the shutdown hook finished or released every window");
+            long delivered = DeliveryRecord.read(List.of(record)).distinct();
+            assertEquals(200, delivered + stats.pending(), "finished windows are committed, the rest pending again");
+        }
     }
 
     @Test

@@ -10,19 +10,21 @@ import java.util.Map;
  * A producer process for delivery tests: appends messages {@code {"n": i}} for i in
  * [from, from + count) in batches, then prints {@code PRODUCER DONE} and exits.
  *
- * <p>Arguments: {@code storeUrl stream from count batchSize}.
+ * <p>Arguments: {@code storeUrl stream from count batchSize [pauseMillis]}; the pause between
+ * batches spreads the appends over time, so a crash test's kills hit a growing stream.
  */
 public final class ProducerMain {
 
     private ProducerMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         String url = args[0];
         String stream = args[1];
         long from = Long.parseLong(args[2]);
         long count = Long.parseLong(args[3]);
         int batch = Integer.parseInt(args[4]);
+        long pause = args.length > 5 ? Long.parseLong(args[5]) : 0;
         try (Minibatch mb = Minibatch.connect(url)) {
             Stream s = mb.stream(stream);
             List<Map<String, Object>> values = new ArrayList<>(batch);
@@ -31,6 +33,9 @@ public final class ProducerMain {
                 if (values.size() == batch) {
                     s.appendAll(values);
                     values.clear();
+                    if (pause > 0) {
+                        Thread.sleep(pause);
+                    }
                 }
             }
             if (!values.isEmpty()) {

@@ -315,6 +315,24 @@ class ConsumerRuntimeTest {
         assertNotNull(consumers.get(0).stats());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "sqlite"})
+    void consumersReportHeartbeatsToTheStore(String store) throws Exception {
+        connect(store);
+        mb.stream("hb").appendAll(numbered(0, 6));
+        ConsumerHandle consumer = mb.streaming("hb").size(3).start(window -> { });
+        await("two windows", Duration.ofSeconds(20), () -> consumer.stats().windows() == 2);
+        consumer.stop();
+        var activity = (dev.minibatch.spi.StreamActivity) mb.store();
+        var seen = activity.consumers("hb", java.time.Instant.EPOCH);
+        assertEquals(1, seen.size());
+        assertTrue(seen.get(0).stopped(), "the last heartbeat says it stopped");
+        assertEquals(2, seen.get(0).stats().windows());
+        assertEquals(6, seen.get(0).stats().messages());
+        assertEquals("CountWindow(3)", seen.get(0).emitter());
+        assertEquals(6, activity.appendedTotal("hb"));
+    }
+
     /** An ascending list of ints, for readable assertions. */
     static final class ConcurrentRange {
         static List<Integer> of(int from, int to) {

@@ -11,7 +11,9 @@ import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
+import dev.minibatch.ConsumerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,13 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * own lock; pending messages sit in a tree ordered by (created, sequence), so a claim costs
  * O(log n + window) whatever the backlog.
  */
-public final class MemoryStore implements StreamStore {
+public final class MemoryStore implements StreamStore, StreamActivity {
 
     private static final Comparator<Entry> ORDER = Comparator.comparingLong((Entry e) -> e.createdMillis)
             .thenComparingLong(e -> e.seq);
 
     private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentHashMap<String, ConsumerStatus> consumers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     @Override
@@ -80,10 +83,10 @@ public final class MemoryStore implements StreamStore {
         synchronized (state) {
             for (NewMessage m : messages) {
                 Entry e = new Entry(sequence.incrementAndGet(), m.created(), m.data(), m.attempts(), m.error());
-                state.pending.put(e, e);
-                state.byId.put(e.seq, e);
+                state.addPending(e);
                 state.lastAppend = Math.max(state.lastAppend, e.createdMillis);
             }
+            state.appendedTotal += messages.size();
         }
     }
 
@@ -96,6 +99,18 @@ public final class MemoryStore implements StreamStore {
         List<MessageState> wanted = states == null ? List.of(MessageState.PENDING) : states;
         List<Message> out = new ArrayList<>();
         synchronized (state) {
+            if (wanted.size() == 1 && wanted.get(0) == MessageState.PENDING) {
+                // the common case (buffer views, emitters peeking): walk in order, stop at the limit
+                for (Entry e : range(state.pending, selection).keySet()) {
+                    if (selection.ids() == null || selection.matches(e.id(), e.created)) {
+                        out.add(e.toMessage(stream, MessageState.PENDING));
+                        if (selection.limit() > 0 && out.size() >= selection.limit()) {
+                            break;
+                        }
+                    }
+                }
+                return out;
+            }
             List<Message> candidates = new ArrayList<>();
             if (wanted.contains(MessageState.PENDING)) {
                 range(state.pending, selection).keySet().forEach(e -> candidates.add(e.toMessage(stream, MessageState.PENDING)));
@@ -140,43 +155,63 @@ public final class MemoryStore implements StreamStore {
         List<Message> claimed = new ArrayList<>();
         synchronized (state) {
             recoverExpired(state, lease.now());
-            List<Entry> taken = new ArrayList<>();
+            List<Entry> taken = new ArrayList<>(selection.limit() > 0 ? Math.min(selection.limit(), 1024) : 16);
             long now = lease.now().toEpochMilli();
-            Iterable<Entry> candidates;
+            int limit = selection.limit();
             if (selection.ids() != null) {
                 List<Entry> byIds = new ArrayList<>();
+                Map<Long, Entry> index = state.idIndex();
                 for (String id : selection.ids()) {
-                    Entry e = parseId(id) == null ? null : state.byId.get(parseId(id));
-                    if (e != null) {
+                    Long seq = parseId(id);
+                    Entry e = seq == null ? null : index.get(seq);
+                    if (e != null && e.availableAt <= now && selection.matches(id, e.created)) {
                         byIds.add(e);
                     }
                 }
                 byIds.sort(ORDER);
-                candidates = byIds;
+                taken = limit > 0 && byIds.size() > limit ? new ArrayList<>(byIds.subList(0, limit)) : byIds;
+                if (taken.size() < selection.minCount()) {
+                    return new Claim(lease, List.of());
+                }
+                for (Entry e : taken) {
+                    state.removePending(e);
+                }
             } else {
-                candidates = range(state.pending, selection).keySet();
-            }
-            for (Entry e : candidates) {
-                if (e.availableAt > now || !selection.matches(Long.toString(e.seq), e.created)) {
-                    continue;
+                // the range view already applies the time bounds; walk it in order
+                java.util.NavigableMap<Entry, Entry> view = range(state.pending, selection);
+                boolean allAvailable = state.latestAvailableAt <= now && view == state.pending;
+                int available = allAvailable ? view.size() : countAvailable(view, now, selection.minCount());
+                if (selection.minCount() > 0 && available < selection.minCount()) {
+                    return new Claim(lease, List.of());
                 }
-                taken.add(e);
-                if (selection.limit() > 0 && taken.size() >= selection.limit()) {
-                    break;
+                Iterator<Entry> it = view.keySet().iterator();
+                while (it.hasNext() && (limit == 0 || taken.size() < limit)) {
+                    Entry e = it.next();
+                    if (e.availableAt > now) {
+                        continue;
+                    }
+                    it.remove();
+                    state.unindex(e);
+                    taken.add(e);
                 }
-            }
-            if (taken.size() < selection.minCount()) {
-                return new Claim(lease, List.of());
             }
             ClaimGroup group = new ClaimGroup(lease.owner(), lease.expiresAt().toEpochMilli(), taken);
             for (Entry e : taken) {
-                state.pending.remove(e);
-                state.byId.remove(e.seq);
                 claimed.add(e.toMessage(stream, MessageState.CLAIMED));
             }
             state.claimed.put(lease.token(), group);
         }
         return new Claim(lease, claimed);
+    }
+
+    private static int countAvailable(java.util.NavigableMap<Entry, Entry> view, long now, int enough) {
+        int count = 0;
+        for (Entry e : view.keySet()) {
+            if (e.availableAt <= now && ++count >= enough) {
+                break;
+            }
+        }
+        return count;
     }
 
     private static Long parseId(String id) {
@@ -198,8 +233,7 @@ public final class MemoryStore implements StreamStore {
                     e.attempts++;
                     e.error = "lease of " + group.owner + " expired";
                     e.availableAt = nowMillis;
-                    state.pending.put(e, e);
-                    state.byId.put(e.seq, e);
+                    state.addPending(e);
                 }
             }
         }
@@ -258,8 +292,7 @@ public final class MemoryStore implements StreamStore {
                     e.error = error;
                 }
                 e.availableAt = availableAt.toEpochMilli();
-                state.pending.put(e, e);
-                state.byId.put(e.seq, e);
+                state.addPending(e);
             }
             return group.entries.size();
         }
@@ -284,8 +317,7 @@ public final class MemoryStore implements StreamStore {
                 e.attempts++;
                 e.error = error;
                 e.availableAt = 0;
-                dead.pending.put(e, e);
-                dead.byId.put(e.seq, e);
+                dead.addPending(e);
                 dead.lastAppend = Math.max(dead.lastAppend, e.createdMillis);
             }
         }
@@ -336,7 +368,7 @@ public final class MemoryStore implements StreamStore {
                 var head = map.headMap(bound, false);
                 removed += head.size();
                 if (map == state.pending) {
-                    head.keySet().forEach(e -> state.byId.remove(e.seq));
+                    head.keySet().forEach(state::unindex);
                 }
                 head.clear();
             }
@@ -353,9 +385,35 @@ public final class MemoryStore implements StreamStore {
         synchronized (state) {
             int removed = state.pending.size() + state.done.size();
             state.pending.clear();
-            state.byId.clear();
+            state.byId = null;
             state.done.clear();
             return removed;
+        }
+    }
+
+    @Override
+    public void heartbeat(ConsumerStatus status) {
+        checkOpen();
+        consumers.put(status.stream() + "\u0000" + status.consumerId(), status);
+    }
+
+    @Override
+    public List<ConsumerStatus> consumers(String stream, Instant since) {
+        checkOpen();
+        return consumers.values().stream()
+                .filter(c -> c.stream().equals(stream) && !c.lastSeen().isBefore(since))
+                .sorted(Comparator.comparing(ConsumerStatus::lastSeen).reversed())
+                .toList();
+    }
+
+    @Override
+    public long appendedTotal(String stream) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            return state.appendedTotal;
         }
     }
 
@@ -376,8 +434,15 @@ public final class MemoryStore implements StreamStore {
         final Duration interval;
         Instant lastRead;
         long lastAppend = Long.MIN_VALUE;
+        long appendedTotal;
         final TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
-        final HashMap<Long, Entry> byId = new HashMap<>();
+        /**
+         * The latest availableAt among pending entries (an upper bound; reset when the backlog
+         * empties): when it has passed, every pending message is claimable and counting is O(1).
+         */
+        long latestAvailableAt = Long.MIN_VALUE;
+        /** id → pending entry, built on the first claim by ids (rare) and maintained from then on. */
+        HashMap<Long, Entry> byId;
         final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();
         final TreeMap<Entry, Entry> done = new TreeMap<>(ORDER);
 
@@ -386,6 +451,38 @@ public final class MemoryStore implements StreamStore {
             this.created = created;
             this.interval = interval;
             this.lastRead = created;
+        }
+
+        void addPending(Entry e) {
+            if (pending.isEmpty()) {
+                latestAvailableAt = Long.MIN_VALUE;
+            }
+            latestAvailableAt = Math.max(latestAvailableAt, e.availableAt);
+            pending.put(e, e);
+            if (byId != null) {
+                byId.put(e.seq, e);
+            }
+        }
+
+        void removePending(Entry e) {
+            pending.remove(e);
+            unindex(e);
+        }
+
+        void unindex(Entry e) {
+            if (byId != null) {
+                byId.remove(e.seq);
+            }
+        }
+
+        Map<Long, Entry> idIndex() {
+            if (byId == null) {
+                byId = new HashMap<>();
+                for (Entry e : pending.keySet()) {
+                    byId.put(e.seq, e);
+                }
+            }
+            return byId;
         }
 
         synchronized StreamInfo info() {
@@ -410,12 +507,14 @@ public final class MemoryStore implements StreamStore {
         final long createdMillis;
         final Instant created;
         final JsonNode data;
+        private final String id;
         int attempts;
         String error;
         long availableAt;
 
         Entry(long seq, Instant created, JsonNode data, int attempts, String error) {
             this.seq = seq;
+            this.id = data == null ? null : Long.toString(seq); // appended entries only; bounds need none
             this.createdMillis = created.toEpochMilli();
             this.created = created;
             this.data = data;
@@ -427,8 +526,12 @@ public final class MemoryStore implements StreamStore {
             return new Entry(seq, Instant.ofEpochMilli(createdMillis), null, 0, null);
         }
 
+        String id() {
+            return id;
+        }
+
         Message toMessage(String stream, MessageState state) {
-            return new Message(Long.toString(seq), stream, created, data, state, attempts, error);
+            return new Message(id(), stream, created, data, state, attempts, error);
         }
     }
 }

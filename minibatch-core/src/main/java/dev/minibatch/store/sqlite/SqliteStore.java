@@ -11,7 +11,10 @@ import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
+import dev.minibatch.ConsumerStats;
+import dev.minibatch.ConsumerStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,7 +42,7 @@ import org.sqlite.SQLiteConfig;
  * <p>Within a process all calls share one connection under a lock: SQLite admits one writer at a
  * time anyway, and one connection keeps the statement cache warm.
  */
-public final class SqliteStore implements StreamStore {
+public final class SqliteStore implements StreamStore, StreamActivity {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
@@ -99,7 +102,8 @@ public final class SqliteStore implements StreamStore {
                       status TEXT NOT NULL DEFAULT 'open',
                       created INTEGER NOT NULL,
                       interval_ms INTEGER NOT NULL,
-                      last_read INTEGER)""");
+                      last_read INTEGER,
+                      appended INTEGER NOT NULL DEFAULT 0)""");
             // AUTOINCREMENT: ids are never reused, so a deleted message's id never comes back
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS mb_message (
@@ -116,6 +120,21 @@ public final class SqliteStore implements StreamStore {
                       data TEXT NOT NULL)""");
             // serves claims (pending, oldest first), lease scans (claimed) and expiry
             s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_claim ON mb_message(stream_id, state, created, id)");
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS mb_consumer (
+                      stream TEXT NOT NULL,
+                      consumer_id TEXT NOT NULL,
+                      emitter TEXT,
+                      started INTEGER NOT NULL,
+                      last_seen INTEGER NOT NULL,
+                      windows INTEGER NOT NULL,
+                      messages INTEGER NOT NULL,
+                      failures INTEGER NOT NULL,
+                      dead_lettered INTEGER NOT NULL,
+                      leases_lost INTEGER NOT NULL,
+                      in_flight INTEGER NOT NULL,
+                      stopped INTEGER NOT NULL,
+                      PRIMARY KEY (stream, consumer_id))""");
         }
     }
 
@@ -230,6 +249,11 @@ public final class SqliteStore implements StreamStore {
                     insert.addBatch();
                 }
                 insert.executeBatch();
+            }
+            try (PreparedStatement count = connection.prepareStatement("UPDATE mb_stream SET appended = appended + ? WHERE id = ?")) {
+                count.setLong(1, messages.size());
+                count.setLong(2, id);
+                count.executeUpdate();
             }
             return null;
         });
@@ -479,6 +503,61 @@ public final class SqliteStore implements StreamStore {
                 all.addAll(params);
                 bind(delete, all);
                 return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void heartbeat(ConsumerStatus status) {
+        inTransaction(() -> {
+            try (PreparedStatement upsert = connection.prepareStatement(
+                    "INSERT OR REPLACE INTO mb_consumer(stream, consumer_id, emitter, started, last_seen, windows, messages,"
+                            + " failures, dead_lettered, leases_lost, in_flight, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ConsumerStats st = status.stats();
+                bind(upsert, List.of(status.stream(), status.consumerId(), String.valueOf(status.emitter()),
+                        status.started().toEpochMilli(), status.lastSeen().toEpochMilli(), st.windows(), st.messages(),
+                        st.failures(), st.deadLettered(), st.leasesLost(), (long) st.inFlight(), status.stopped() ? 1L : 0L));
+                upsert.executeUpdate();
+            }
+            try (PreparedStatement prune = connection.prepareStatement(
+                    "DELETE FROM mb_consumer WHERE stream = ? AND last_seen < ?")) {
+                prune.setString(1, status.stream());
+                prune.setLong(2, status.lastSeen().minus(Duration.ofDays(1)).toEpochMilli());
+                prune.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<ConsumerStatus> consumers(String stream, Instant since) {
+        return inLock(() -> {
+            List<ConsumerStatus> out = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT consumer_id, emitter, started, last_seen, windows, messages, failures, dead_lettered, leases_lost,"
+                            + " in_flight, stopped FROM mb_consumer WHERE stream = ? AND last_seen >= ? ORDER BY last_seen DESC")) {
+                select.setString(1, stream);
+                select.setLong(2, since.toEpochMilli());
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ConsumerStatus(stream, rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)),
+                                Instant.ofEpochMilli(rs.getLong(4)), new ConsumerStats(rs.getLong(5), rs.getLong(6),
+                                rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getInt(10)), rs.getInt(11) == 1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public long appendedTotal(String stream) {
+        return inLock(() -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT appended FROM mb_stream WHERE name = ?")) {
+                select.setString(1, stream);
+                try (ResultSet rs = select.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
             }
         });
     }

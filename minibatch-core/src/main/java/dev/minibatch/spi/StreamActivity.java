@@ -1,0 +1,28 @@
+package dev.minibatch.spi;
+
+import dev.minibatch.ConsumerStatus;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Optional store capability, for status pages: consumer heartbeats and a per-stream count of
+ * messages ever appended, so a process that only watches the store (such as {@code minibatch
+ * serve}) can show live consumers and append and window rates. Stores that implement it are used
+ * automatically; consumers on other stores simply do not report.
+ *
+ * <p>Thread-safe, like the store.
+ */
+public interface StreamActivity {
+
+    /** Records a consumer's latest counts (insert or replace by stream and consumer id). */
+    void heartbeat(ConsumerStatus status);
+
+    /**
+     * Consumers of the stream that reported since {@code since}, newest first. Stores may forget
+     * consumers that have been silent for a day.
+     */
+    List<ConsumerStatus> consumers(String stream, Instant since);
+
+    /** Messages ever appended to the stream (0 if unknown). */
+    long appendedTotal(String stream);
+}

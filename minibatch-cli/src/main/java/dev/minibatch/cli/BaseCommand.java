@@ -12,9 +12,6 @@ import picocli.CommandLine.Spec;
 /** What every subcommand shares: the root's options, its output streams, and store access. */
 abstract class BaseCommand implements Callable<Integer> {
 
-    /** Streams whose names start with this are minibatch's own bookkeeping (heartbeats). */
-    static final String INTERNAL_PREFIX = "_minibatch.";
-
     @ParentCommand
     MinibatchCommand root;
 
@@ -56,8 +53,7 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     static String knownStreams(Minibatch mb) {
-        List<String> names = mb.streams().stream().map(StreamInfo::name)
-                .filter(n -> !n.startsWith(INTERNAL_PREFIX)).toList();
+        List<String> names = mb.streams().stream().map(StreamInfo::name).toList();
         if (names.isEmpty()) {
             return "(none)";
         }

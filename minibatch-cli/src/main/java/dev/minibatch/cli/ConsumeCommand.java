@@ -7,7 +7,6 @@ import dev.minibatch.Streaming;
 import dev.minibatch.Window;
 import dev.minibatch.cli.sink.NdjsonSink;
 import dev.minibatch.cli.sink.NdjsonSinkProviders;
-import dev.minibatch.cli.status.Heartbeats;
 import dev.minibatch.spi.Options;
 import dev.minibatch.spi.Sink;
 import dev.minibatch.spi.WindowEmitter;
@@ -92,10 +91,6 @@ final class ConsumeCommand extends BaseCommand {
     @Option(names = "--create", description = "Create the stream if it does not exist (default: unknown stream is an error).")
     boolean create;
 
-    @Option(names = "--no-heartbeat", negatable = false,
-            description = "Publish no heartbeats for 'minibatch serve'.")
-    boolean noHeartbeat;
-
     @Option(names = {"-q", "--quiet"}, description = "No summary on stderr.")
     boolean quiet;
 
@@ -116,8 +111,6 @@ final class ConsumeCommand extends BaseCommand {
             ConsumerHandle handle = streaming.start();
             handleRef.set(handle);
             counting.ready.countDown();
-            Heartbeats.Publisher heartbeats = noHeartbeat ? null
-                    : Heartbeats.start(mb, handle, "consume", Text.emitter(chosen), keep);
             try {
                 long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
                 while (!handle.awaitTermination(Duration.ofMillis(100))) {
@@ -127,9 +120,6 @@ final class ConsumeCommand extends BaseCommand {
                 }
             } finally {
                 handle.stop();
-                if (heartbeats != null) {
-                    heartbeats.close();
-                }
                 if (target.owned) {
                     target.sink.close();
                 }

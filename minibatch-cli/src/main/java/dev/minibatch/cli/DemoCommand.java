@@ -7,7 +7,6 @@ import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.StreamStats;
 import dev.minibatch.Window;
-import dev.minibatch.cli.status.Heartbeats;
 import dev.minibatch.cli.status.StatusSampler;
 import dev.minibatch.cli.status.StatusServer;
 import dev.minibatch.emitter.CountWindow;
@@ -136,10 +135,7 @@ final class DemoCommand extends BaseCommand {
                 say(out, String.format(Locale.ROOT, "[%5.1fs] time  window %s–%s: %d readings, mean %.2f °C",
                         (System.nanoTime() - start) / 1e9, clock(window.from()), clock(window.to()), window.size(), mean));
             });
-            List<AutoCloseable> closers = new ArrayList<>();
-            closers.add(Heartbeats.start(mb, countConsumer, "demo", Text.emitter(countEmitter), false));
-            closers.add(Heartbeats.start(mb, timeConsumer, "demo", Text.emitter(timeEmitter), false));
-            StatusServer server = serve ? startServer(mb, closers) : null;
+            StatusServer server = serve ? startServer(mb) : null;
 
             AtomicLong appended = new AtomicLong();
             AtomicBoolean producing = new AtomicBoolean(true);
@@ -167,9 +163,6 @@ final class DemoCommand extends BaseCommand {
             progress(out, mb, start, appended, countTally, timeTally, countStream, timeStream);
             countConsumer.stop();
             timeConsumer.stop();
-            for (AutoCloseable c : closers) {
-                c.close();
-            }
             long took = System.nanoTime() - start;
             StreamStats leftover = mb.store().stats(countStream);
             long total = appended.get();
@@ -204,7 +197,7 @@ final class DemoCommand extends BaseCommand {
         }
     }
 
-    private StatusServer startServer(Minibatch mb, List<AutoCloseable> closers) {
+    private StatusServer startServer(Minibatch mb) {
         StatusSampler sampler = new StatusSampler(mb, Duration.ofSeconds(1), 300, Clock.systemUTC()).start();
         try {
             StatusServer server = StatusServer.start(sampler, "127.0.0.1", port, null);

@@ -10,13 +10,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code minibatch plugins}: the providers discovered on the class path (stores by URL scheme,
- * sources, sinks, emitters), where each came from, its version and options, and the providers
- * that failed to load and why. Needs no store.
+ * {@code minibatch plugins}: the providers discovered on the class path and in the plugins folder
+ * (stores by URL scheme, sources, sinks, emitters), where each came from, its version and options,
+ * and the providers and plugins that failed to load and why. Needs no store.
  */
 @Command(name = "plugins", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List discovered providers and load errors.",
-            "Stores (by URL scheme), sources, sinks and emitters found on the class path: name, version, origin (jar) and options."})
+            "Stores (by URL scheme), sources, sinks and emitters found on the class path and in the plugins folder ($MINIBATCH_PLUGINS, else ~/.minibatch/plugins): name, version, origin (jar or plugin) and options."})
 final class PluginsCommand extends BaseCommand {
 
     @Option(names = "--json", description = "One JSON object per provider (NDJSON), then one per load error.")
@@ -29,6 +29,8 @@ final class PluginsCommand extends BaseCommand {
     public Integer call() {
         Providers providers = Providers.defaults();
         List<Providers.Entry> entries = providers.list();
+        java.nio.file.Path folder = Providers.pluginsDirectory().toAbsolutePath();
+        boolean folderExists = java.nio.file.Files.isDirectory(folder);
         if (json) {
             for (Providers.Entry e : entries) {
                 ObjectNode n = JsonOutput.mapper().createObjectNode();
@@ -60,6 +62,11 @@ final class PluginsCommand extends BaseCommand {
                 n.put("message", error.message());
                 out().println(JsonOutput.line(n));
             }
+            ObjectNode f = JsonOutput.mapper().createObjectNode();
+            f.put("kind", "plugins-folder");
+            f.put("path", folder.toString());
+            f.put("exists", folderExists);
+            out().println(JsonOutput.line(f));
             return Main.OK;
         }
         int nameWidth = Math.max(4, entries.stream().mapToInt(e -> e.name().length()).max().orElse(4));
@@ -77,11 +84,11 @@ final class PluginsCommand extends BaseCommand {
                 }
             }
         }
+        out().println();
+        out().println("plugins folder: " + folder + (folderExists ? "" : " (missing: no plugins)"));
         if (providers.errors().isEmpty()) {
-            out().println();
             out().println("no load errors");
         } else {
-            out().println();
             out().println("load errors:");
             for (Providers.LoadError error : providers.errors()) {
                 out().println("  " + shortOrigin(error.origin()) + ": " + error.message());

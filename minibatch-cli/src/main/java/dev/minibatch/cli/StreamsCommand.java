@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minibatch.Minibatch;
 import dev.minibatch.StreamInfo;
 import dev.minibatch.StreamStats;
+import dev.minibatch.spi.StreamActivity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code minibatch streams}: every stream with its pending, claimed, done and dead counts and the
- * time of its newest message. A stream's dead letters ({@code NAME.dead}) are shown in its row.
+ * time of its newest message ({@code --json} adds the count of messages ever appended, on stores that
+ * keep it). A stream's dead letters ({@code NAME.dead}) are shown in its row.
  */
 @Command(name = "streams", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List streams with pending, claimed, done and dead counts.",
@@ -24,17 +26,15 @@ final class StreamsCommand extends BaseCommand {
     @Option(names = "--json", description = "One JSON object per stream (NDJSON).")
     boolean json;
 
-    @Option(names = "--all", description = "Also list minibatch's own streams (" + INTERNAL_PREFIX + "*).")
-    boolean all;
-
     /** One row of the listing. */
-    record Row(String name, long pending, long claimed, long done, long dead, Instant lastAppend, Instant created) {
+    record Row(String name, long pending, long claimed, long done, long dead, long appended, Instant lastAppend,
+               Instant created) {
     }
 
     @Override
     public Integer call() {
         try (Minibatch mb = connect(false)) {
-            List<Row> rows = rows(mb, all);
+            List<Row> rows = rows(mb);
             if (json) {
                 for (Row r : rows) {
                     ObjectNode n = JsonOutput.mapper().createObjectNode();
@@ -43,6 +43,9 @@ final class StreamsCommand extends BaseCommand {
                     n.put("claimed", r.claimed());
                     n.put("done", r.done());
                     n.put("dead", r.dead());
+                    if (r.appended() >= 0) {
+                        n.put("appended", r.appended());
+                    }
                     n.put("lastAppend", JsonOutput.instant(r.lastAppend()));
                     n.put("created", JsonOutput.instant(r.created()));
                     out().println(JsonOutput.line(n));
@@ -67,22 +70,21 @@ final class StreamsCommand extends BaseCommand {
     }
 
     /** Rows for every stream, dead-letter streams folded into their stream's row. */
-    static List<Row> rows(Minibatch mb, boolean includeInternal) {
+    static List<Row> rows(Minibatch mb) {
         List<StreamInfo> streams = mb.streams();
         Set<String> names = new TreeSet<>();
         streams.forEach(s -> names.add(s.name()));
         List<Row> rows = new ArrayList<>();
         for (StreamInfo info : streams) {
             String name = info.name();
-            if (!includeInternal && name.startsWith(INTERNAL_PREFIX)) {
-                continue;
-            }
             if (name.endsWith(".dead") && names.contains(name.substring(0, name.length() - ".dead".length()))) {
                 continue; // shown in its stream's row
             }
             StreamStats stats = mb.store().stats(name);
             long dead = names.contains(name + ".dead") ? mb.store().stats(name + ".dead").pending() : 0;
-            rows.add(new Row(name, stats.pending(), stats.claimed(), stats.done(), dead, stats.lastAppend(), info.created()));
+            long appended = mb.store() instanceof StreamActivity activity ? activity.appendedTotal(name) : -1;
+            rows.add(new Row(name, stats.pending(), stats.claimed(), stats.done(), dead, appended, stats.lastAppend(),
+                    info.created()));
         }
         return rows;
     }

@@ -255,6 +255,7 @@ class CliTest {
         assertThat(row.path("pending").asLong()).isEqualTo(3);
         assertThat(row.path("done").asLong()).isEqualTo(2);
         assertThat(row.path("dead").asLong()).isZero();
+        assertThat(row.path("appended").asLong()).isEqualTo(5);
         assertThat(row.path("lastAppend").asText()).isNotBlank();
 
         Result table = mb(null, "streams");
@@ -306,7 +307,29 @@ class CliTest {
         Result table = CliProcess.run(dir, null, "plugins", "--options");
         assertThat(table.exitCode()).as(table.toString()).isZero();
         assertThat(table.stdout()).contains("KIND").contains("sqlite").contains("from ").contains("--option path=string (required)")
-                .contains("no load errors");
+                .contains("plugins folder: " + dir.resolve("home/plugins") + " (missing: no plugins)").contains("no load errors");
+    }
+
+    @Test
+    void aBrokenPluginIsListedAsALoadErrorWhileTheRestWorks() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("my-plugins"));
+        Files.write(plugins.resolve("broken-plugin.jar"), new byte[] {1, 2, 3, 4});
+        Result r = CliProcess.run(dir, Map.of("MINIBATCH_PLUGINS", plugins.toString()), null, Duration.ofSeconds(60),
+                "plugins", "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        List<JsonNode> entries = parseLines(r.stdout());
+        assertThat(entries).filteredOn(n -> n.path("kind").asText().equals("error"))
+                .singleElement().satisfies(e -> assertThat(e.path("origin").asText() + e.path("message").asText())
+                        .contains("broken-plugin.jar"));
+        assertThat(entries).filteredOn(n -> n.path("kind").asText().equals("plugins-folder"))
+                .singleElement().satisfies(f -> {
+                    assertThat(f.path("path").asText()).isEqualTo(plugins.toString());
+                    assertThat(f.path("exists").asBoolean()).isTrue();
+                });
+        assertThat(entries).extracting(n -> n.path("name").asText()).contains("sqlite", "count", "stdout");
+
+        Result table = CliProcess.run(dir, Map.of("MINIBATCH_PLUGINS", plugins.toString()), null, Duration.ofSeconds(60), "plugins");
+        assertThat(table.stdout()).contains("plugins folder: " + plugins).contains("load errors:").contains("broken-plugin.jar");
     }
 
     @Test

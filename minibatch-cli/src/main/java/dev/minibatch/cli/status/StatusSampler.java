@@ -3,22 +3,21 @@ package dev.minibatch.cli.status;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.minibatch.ConsumerStatus;
 import dev.minibatch.Minibatch;
 import dev.minibatch.StreamInfo;
 import dev.minibatch.StreamStats;
 import dev.minibatch.cli.JsonOutput;
-import dev.minibatch.cli.status.Heartbeats.Heartbeat;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,53 +30,62 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Samples a store for the status web app: every {@code every}, each stream's counts (pending,
- * claimed, done, dead) and the consumers' heartbeats, from which it derives rates and keeps a
- * short history for the charts. The results are published as ready-made JSON documents, so HTTP
- * requests cost nothing and never touch the store.
+ * claimed, done, dead) and, where the store keeps them ({@link StreamActivity}: memory and SQLite),
+ * the consumers' heartbeats and the stream's count of messages ever appended. From successive
+ * samples it derives rates and keeps a short history for the charts. The results are published as
+ * ready-made JSON documents, so HTTP requests cost nothing and never touch the store.
  *
- * <p>What the rates mean (the store keeps no append or commit counters, see {@link Heartbeats}):
+ * <p>What the rates mean:
  * <ul>
- *   <li>{@code windowRate}, {@code messageRate}: from the counters consumers publish in heartbeats,
- *       over the last {@link #RATE_WINDOW};</li>
- *   <li>{@code appendRate}: growth of the stored messages (pending + claimed + done + dead) plus
- *       the messages heartbeat-publishing consumers committed and deleted; exact when every
- *       consumer of the stream publishes heartbeats or keeps its messages, else a lower bound;</li>
+ *   <li>{@code appendRate}: growth of the store's appended-total over the last {@link #RATE_WINDOW}
+ *       (exact); on stores without {@link StreamActivity}, growth of the stored messages (pending +
+ *       claimed + done + dead), a lower bound while consumers delete messages
+ *       ({@code appendRateExact} says which);</li>
+ *   <li>{@code windowRate}, {@code messageRate}: from the counters consumers report in their
+ *       heartbeats, over the last {@link #RATE_WINDOW}; summed per stream over running consumers;</li>
  *   <li>{@code depthRate}: change of the pending count per second.</li>
  * </ul>
  *
- * <p>Threading: sampling runs on one daemon thread; {@link #statusJson()} and
- * {@link #historyJson()} may be called from any thread. {@link #close()} stops sampling.
+ * <p>Sampling only reads: it never creates a stream. Threading: sampling runs on one daemon
+ * thread; {@link #statusJson()} and {@link #historyJson()} may be called from any thread.
+ * {@link #close()} stops sampling.
  */
 public final class StatusSampler implements AutoCloseable {
 
     /** Rates are averaged over this span. */
     public static final Duration RATE_WINDOW = Duration.ofSeconds(5);
-    /** A running consumer whose newest heartbeat is older than this is shown as stale. */
-    public static final Duration STALE_AFTER = Heartbeats.INTERVAL.multipliedBy(4);
+    /** Consumers silent for longer are no longer listed. */
+    public static final Duration CONSUMERS_SINCE = Duration.ofMinutes(2);
+    /** A consumer that has not stopped but whose newest heartbeat is older than this is shown as stale. */
+    public static final Duration STALE_AFTER = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(StatusSampler.class);
     private static final ObjectMapper MAPPER = JsonOutput.mapper();
 
     private final Minibatch mb;
     private final StreamStore store;
+    private final StreamActivity activity;
     private final Duration every;
     private final int historySize;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Map<String, Deque<Sample>> samples = new HashMap<>();
     private final Map<String, Deque<Point>> history = new TreeMap<>();
-    private final Map<String, Deque<Heartbeat>> heartbeats = new LinkedHashMap<>();
+    private final Map<String, Deque<Beat>> beats = new HashMap<>();
     /** The newest append seen per stream: the store reports none once every message is consumed. */
     private final Map<String, Instant> lastAppendSeen = new HashMap<>();
-    private Instant lastHeartbeatRead;
-    private Instant lastExpiry = Instant.EPOCH;
     private volatile byte[] statusJson;
     private volatile byte[] historyJson;
 
-    private record Sample(Instant at, long pending, long stored) {
+    /** One stream at one sample: pending, stored (pending + claimed + done + dead) and appended-total. */
+    private record Sample(Instant at, long pending, long stored, long appended) {
     }
 
     private record Point(long t, long pending, double appendRate, double windowRate) {
+    }
+
+    /** One consumer heartbeat's counters. */
+    private record Beat(Instant at, long windows, long messages) {
     }
 
     /**
@@ -87,6 +95,7 @@ public final class StatusSampler implements AutoCloseable {
     public StatusSampler(Minibatch mb, Duration every, int historySize, Clock clock) {
         this.mb = mb;
         this.store = mb.store();
+        this.activity = store instanceof StreamActivity a ? a : null;
         this.every = every;
         this.historySize = historySize;
         this.clock = clock;
@@ -95,7 +104,7 @@ public final class StatusSampler implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.statusJson = ("{\"store\":" + quote(mb.url()) + ",\"streams\":[],\"consumers\":[],\"sampling\":true}")
+        this.statusJson = ("{\"store\":" + JsonOutput.line(mb.url()) + ",\"streams\":[],\"consumers\":[],\"sampling\":true}")
                 .getBytes(StandardCharsets.UTF_8);
         this.historyJson = "{\"streams\":{}}".getBytes(StandardCharsets.UTF_8);
     }
@@ -138,7 +147,6 @@ public final class StatusSampler implements AutoCloseable {
         List<StreamInfo> streams = store.listStreams();
         Set<String> names = new HashSet<>();
         streams.forEach(s -> names.add(s.name()));
-        readHeartbeats(now, names);
 
         ObjectNode status = MAPPER.createObjectNode();
         status.put("store", mb.url());
@@ -148,82 +156,60 @@ public final class StatusSampler implements AutoCloseable {
         status.put("time", now.toString());
         status.put("sampleSeconds", every.toMillis() / 1000.0);
         status.put("rateWindowSeconds", RATE_WINDOW.toSeconds());
+        status.put("heartbeats", activity != null);
         ArrayNode streamArray = status.putArray("streams");
         ArrayNode consumerArray = status.putArray("consumers");
-
-        Map<String, double[]> consumerRates = new HashMap<>(); // stream -> {windows/s, deleted msgs/s, consumers}
-        for (Deque<Heartbeat> beats : heartbeats.values()) {
-            Heartbeat last = beats.peekLast();
-            double age = seconds(Duration.between(last.at() == null ? now : last.at(), now));
-            boolean stale = "running".equals(last.state()) && age > seconds(STALE_AFTER);
-            String state = stale ? "stale" : last.state();
-            double[] rate = rate(beats, now);
-            if (!"running".equals(state)) {
-                rate = new double[] {0, 0};
-            }
-            ObjectNode c = consumerArray.addObject();
-            c.put("id", last.consumer());
-            c.put("stream", last.stream());
-            c.put("host", last.host());
-            c.put("pid", last.pid());
-            c.put("command", last.command());
-            c.put("emitter", last.emitter());
-            c.put("keep", last.keep());
-            c.put("state", state);
-            c.put("started", last.started() == null ? null : last.started().toString());
-            c.put("lastHeartbeat", last.at() == null ? null : last.at().toString());
-            c.put("heartbeatAgeSeconds", round(age));
-            c.put("windows", last.windows());
-            c.put("messages", last.messages());
-            c.put("failures", last.failures());
-            c.put("deadLettered", last.deadLettered());
-            c.put("inFlight", last.inFlight());
-            c.put("windowRate", round(rate[0]));
-            c.put("messageRate", round(rate[1]));
-            double[] sum = consumerRates.computeIfAbsent(last.stream(), k -> new double[3]);
-            sum[0] += rate[0];
-            if (!last.keep()) {
-                sum[1] += rate[1];
-            }
-            if ("running".equals(state)) {
-                sum[2]++;
-            }
-        }
 
         long totalPending = 0;
         long totalClaimed = 0;
         long totalDead = 0;
+        long running = 0;
         double totalAppend = 0;
         double totalWindows = 0;
         Set<String> seen = new HashSet<>();
+        Set<String> liveConsumers = new HashSet<>();
         for (StreamInfo info : streams) {
             String name = info.name();
-            if (name.startsWith("_minibatch.") || (name.endsWith(".dead")
-                    && names.contains(name.substring(0, name.length() - ".dead".length())))) {
-                continue;
+            if (name.endsWith(".dead") && names.contains(name.substring(0, name.length() - ".dead".length()))) {
+                continue; // counted in its stream's row
             }
             seen.add(name);
             StreamStats stats = store.stats(name);
             long dead = names.contains(name + ".dead") ? store.stats(name + ".dead").pending() : 0;
             long stored = stats.pending() + stats.claimed() + stats.done() + dead;
+            long appended = activity != null ? activity.appendedTotal(name) : -1;
             Deque<Sample> series = samples.computeIfAbsent(name, k -> new ArrayDeque<>());
-            series.addLast(new Sample(now, stats.pending(), stored));
+            series.addLast(new Sample(now, stats.pending(), stored, appended));
             while (series.size() > 2 && Duration.between(series.peekFirst().at(), now).compareTo(RATE_WINDOW) > 0) {
                 series.removeFirst();
             }
-            double[] consumers = consumerRates.getOrDefault(name, new double[3]);
             Sample first = series.peekFirst();
             double span = seconds(Duration.between(first.at(), now));
-            double growth = span > 0 ? (stored - first.stored()) / span : 0;
+            boolean exact = activity != null;
+            double appendRate = span <= 0 ? 0 : exact ? (appended - first.appended()) / span
+                    : Math.max(0, (stored - first.stored()) / span);
             double depthRate = span > 0 ? (stats.pending() - first.pending()) / span : 0;
-            double appendRate = span > 0 ? Math.max(0, growth + consumers[1]) : 0;
 
-            ObjectNode s = streamArray.addObject();
-            s.put("name", name);
-            s.put("pending", stats.pending());
-            s.put("claimed", stats.claimed());
-            s.put("done", stats.done());
-            s.put("dead", dead);
+            double windowRate = 0;
+            int runningHere = 0;
+            if (activity != null) {
+                for (ConsumerStatus c : activity.consumers(name, now.minus(CONSUMERS_SINCE))) {
+                    String key = name + "\n" + c.consumerId();
+                    liveConsumers.add(key);
+                    String state = c.stopped() ? "stopped"
+                            : Duration.between(c.lastSeen(), now).compareTo(STALE_AFTER) > 0 ? "stale" : "running";
+                    double[] rate = consumerRate(key, c, now);
+                    if (!state.equals("running")) {
+                        rate = new double[] {0, 0};
+                    } else {
+                        runningHere++;
+                    }
+                    windowRate += rate[0];
+                    consumerArray.add(consumerJson(c, state, rate, now));
+                }
+            }
+            running += runningHere;
+
             Instant lastAppend = stats.lastAppend();
             Instant seenBefore = lastAppendSeen.get(name);
             if (lastAppend == null || (seenBefore != null && seenBefore.isAfter(lastAppend))) {
@@ -232,27 +218,39 @@ public final class StatusSampler implements AutoCloseable {
             if (lastAppend != null) {
                 lastAppendSeen.put(name, lastAppend);
             }
+
+            ObjectNode s = streamArray.addObject();
+            s.put("name", name);
+            s.put("pending", stats.pending());
+            s.put("claimed", stats.claimed());
+            s.put("done", stats.done());
+            s.put("dead", dead);
+            if (appended >= 0) {
+                s.put("appended", appended);
+            }
             s.put("lastAppend", lastAppend == null ? null : lastAppend.toString());
             s.put("created", info.created() == null ? null : info.created().toString());
             s.put("appendRate", round(appendRate));
-            s.put("windowRate", round(consumers[0]));
+            s.put("appendRateExact", exact);
+            s.put("windowRate", round(windowRate));
             s.put("depthRate", round(depthRate));
-            s.put("consumers", (int) consumers[2]);
+            s.put("consumers", runningHere);
             totalPending += stats.pending();
             totalClaimed += stats.claimed();
             totalDead += dead;
             totalAppend += appendRate;
-            totalWindows += consumers[0];
+            totalWindows += windowRate;
 
             Deque<Point> points = history.computeIfAbsent(name, k -> new ArrayDeque<>());
-            points.addLast(new Point(now.toEpochMilli(), stats.pending(), round(appendRate), round(consumers[0])));
+            points.addLast(new Point(now.toEpochMilli(), stats.pending(), round(appendRate), round(windowRate)));
             while (points.size() > historySize) {
                 points.removeFirst();
             }
         }
         samples.keySet().retainAll(seen);
-        lastAppendSeen.keySet().retainAll(seen);
         history.keySet().retainAll(seen);
+        lastAppendSeen.keySet().retainAll(seen);
+        beats.keySet().retainAll(liveConsumers);
 
         ObjectNode totals = status.putObject("totals");
         totals.put("streams", seen.size());
@@ -261,13 +259,18 @@ public final class StatusSampler implements AutoCloseable {
         totals.put("dead", totalDead);
         totals.put("appendRate", round(totalAppend));
         totals.put("windowRate", round(totalWindows));
-        totals.put("consumersRunning", consumerArray.findValuesAsText("state").stream().filter("running"::equals).count());
+        totals.put("consumersRunning", running);
         ObjectNode notes = status.putObject("notes");
-        notes.put("appendRate", "growth of stored messages plus messages committed and deleted by consumers that "
-                + "publish heartbeats, over the last " + RATE_WINDOW.toSeconds() + " s; a lower bound while a consumer "
-                + "without heartbeats deletes messages");
-        notes.put("windowRate", "windows per second reported in heartbeats by consumers started with 'minibatch consume' "
-                + "or 'minibatch demo'");
+        if (activity != null) {
+            notes.put("appendRate", "messages appended per second over the last " + RATE_WINDOW.toSeconds()
+                    + " s, from the store's count of appended messages");
+            notes.put("windowRate", "windows per second over the last " + RATE_WINDOW.toSeconds()
+                    + " s, from the heartbeats consumers write to the store about once a second");
+        } else {
+            notes.put("appendRate", "this store keeps no append counts: growth of the stored messages over the last "
+                    + RATE_WINDOW.toSeconds() + " s, a lower bound while consumers delete messages");
+            notes.put("windowRate", "this store keeps no consumer heartbeats, so consumers and window rates are not shown");
+        }
 
         ObjectNode hist = MAPPER.createObjectNode();
         hist.put("time", now.toEpochMilli());
@@ -275,8 +278,7 @@ public final class StatusSampler implements AutoCloseable {
         history.forEach((name, points) -> {
             ArrayNode arr = byStream.putArray(name);
             for (Point p : points) {
-                ArrayNode tuple = arr.addArray();
-                tuple.add(p.t()).add(p.pending()).add(p.appendRate()).add(p.windowRate());
+                arr.addArray().add(p.t()).add(p.pending()).add(p.appendRate()).add(p.windowRate());
             }
         });
         try {
@@ -287,45 +289,48 @@ public final class StatusSampler implements AutoCloseable {
         }
     }
 
-    /** Reads the heartbeats since the last read (all retained ones the first time) and forgets old ones. */
-    private void readHeartbeats(Instant now, Set<String> streamNames) {
-        if (!streamNames.contains(Heartbeats.STREAM)) {
-            return;
+    /** {windows/s, messages/s} between the oldest and newest heartbeat seen within the rate window. */
+    private double[] consumerRate(String key, ConsumerStatus c, Instant now) {
+        Deque<Beat> series = beats.computeIfAbsent(key, k -> new ArrayDeque<>());
+        if (series.isEmpty() || c.lastSeen().isAfter(series.peekLast().at())) {
+            series.addLast(new Beat(c.lastSeen(), c.stats().windows(), c.stats().messages()));
         }
-        Instant since = lastHeartbeatRead == null ? now.minus(Heartbeats.RETENTION)
-                : lastHeartbeatRead.minus(Heartbeats.INTERVAL.multipliedBy(3)); // late writers
-        for (Heartbeat beat : Heartbeats.read(store, since)) {
-            if (beat.at() == null) {
-                continue;
-            }
-            Deque<Heartbeat> beats = heartbeats.computeIfAbsent(beat.consumer(), k -> new ArrayDeque<>());
-            if (beats.isEmpty() || beat.at().isAfter(beats.peekLast().at())) {
-                beats.addLast(beat);
-            }
+        while (series.size() > 2 && Duration.between(series.peekFirst().at(), now).compareTo(RATE_WINDOW) > 0) {
+            series.removeFirst();
         }
-        lastHeartbeatRead = now;
-        heartbeats.values().forEach(beats -> {
-            while (beats.size() > 2 && Duration.between(beats.peekFirst().at(), now).compareTo(RATE_WINDOW) > 0) {
-                beats.removeFirst();
-            }
-        });
-        heartbeats.values().removeIf(beats -> Duration.between(beats.peekLast().at(), now).compareTo(Heartbeats.RETENTION) > 0);
-        if (Duration.between(lastExpiry, now).compareTo(Duration.ofSeconds(30)) > 0) {
-            // publishers expire old heartbeats too; this covers a store whose publishers are all gone
-            store.expire(Heartbeats.STREAM, now.minus(Heartbeats.RETENTION));
-            lastExpiry = now;
-        }
-    }
-
-    /** {windows/s, messages/s} between the oldest and the newest heartbeat kept (within the rate window). */
-    private static double[] rate(Deque<Heartbeat> beats, Instant now) {
-        Heartbeat first = beats.peekFirst();
-        Heartbeat last = beats.peekLast();
+        Beat first = series.peekFirst();
+        Beat last = series.peekLast();
         double span = seconds(Duration.between(first.at(), last.at()));
-        if (beats.size() < 2 || span <= 0) {
+        if (series.size() < 2 || span <= 0) {
             return new double[] {0, 0};
         }
         return new double[] {(last.windows() - first.windows()) / span, (last.messages() - first.messages()) / span};
+    }
+
+    private static ObjectNode consumerJson(ConsumerStatus c, String state, double[] rate, Instant now) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("id", c.consumerId());
+        n.put("stream", c.stream());
+        // consumer ids are host:pid:random:stream:n (Minibatch.ownerId() + stream + number)
+        String[] parts = c.consumerId().split(":");
+        n.put("host", parts.length > 0 ? parts[0] : "");
+        if (parts.length > 1 && parts[1].matches("\\d+")) {
+            n.put("pid", Long.parseLong(parts[1]));
+        }
+        n.put("emitter", c.emitter());
+        n.put("state", state);
+        n.put("started", c.started() == null ? null : c.started().toString());
+        n.put("lastHeartbeat", c.lastSeen().toString());
+        n.put("heartbeatAgeSeconds", round(seconds(Duration.between(c.lastSeen(), now))));
+        n.put("windows", c.stats().windows());
+        n.put("messages", c.stats().messages());
+        n.put("failures", c.stats().failures());
+        n.put("deadLettered", c.stats().deadLettered());
+        n.put("leasesLost", c.stats().leasesLost());
+        n.put("inFlight", c.stats().inFlight());
+        n.put("windowRate", round(rate[0]));
+        n.put("messageRate", round(rate[1]));
+        return n;
     }
 
     private static double seconds(Duration d) {
@@ -334,10 +339,6 @@ public final class StatusSampler implements AutoCloseable {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    private static String quote(String s) {
-        return JsonOutput.line(s);
     }
 
     @Override

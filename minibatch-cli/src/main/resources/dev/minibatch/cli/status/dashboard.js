@@ -90,6 +90,7 @@
       cell(row, fmt(s.claimed), 'num claimed');
       cell(row, fmt(s.done), 'num done');
       cell(row, fmt(s.dead), 'num dead' + (s.dead > 0 ? ' some' : ''));
+      cell(row, s.appended === undefined ? '–' : fmt(s.appended), 'num appended');
       cell(row, fmt(s.appendRate), 'num append-rate');
       cell(row, fmt(s.windowRate), 'num window-rate');
       cell(row, fmt(s.consumers), 'num consumers');
@@ -106,7 +107,7 @@
       row.dataset.consumer = c.id;
       row.dataset.stream = c.stream;
       cell(row, c.stream, 'name');
-      cell(row, c.host + ':' + c.pid + ' (' + c.command + ')');
+      cell(row, c.host + (c.pid ? ':' + c.pid : ''), 'consumer-id').title = c.id;
       cell(row, c.emitter || '');
       const state = cell(row, '');
       const badge = document.createElement('span');
@@ -122,7 +123,11 @@
       cell(row, ago(c.lastHeartbeat, now), 'heartbeat');
       cbody.appendChild(row);
     }
-    document.getElementById('consumers-empty').hidden = consumers.length > 0;
+    const noConsumers = document.getElementById('consumers-empty');
+    noConsumers.hidden = consumers.length > 0;
+    noConsumers.textContent = status.heartbeats === false
+      ? 'This store keeps no consumer heartbeats (memory and SQLite do), so consumers are not listed.'
+      : 'No consumer reported in the last two minutes.';
 
     const notes = status.notes || {};
     const footer = document.getElementById('notes');

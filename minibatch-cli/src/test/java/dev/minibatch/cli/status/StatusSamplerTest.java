@@ -5,16 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minibatch.ConsumerHandle;
+import dev.minibatch.Message;
+import dev.minibatch.MessageState;
 import dev.minibatch.Minibatch;
+import dev.minibatch.StreamInfo;
+import dev.minibatch.StreamStats;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamStore;
+import dev.minibatch.store.memory.MemoryStoreProvider;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
-/** What {@code /status} and {@code /history} report, sampled from a real (in-memory) store. */
+/** What {@code /status} and {@code /history} report, sampled from real in-memory stores. */
 class StatusSamplerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,31 +59,35 @@ class StatusSamplerTest {
     }
 
     @Test
-    void reportsCountsConsumersFromHeartbeatsRatesAndHistory() throws Exception {
+    void reportsCountsConsumersAppendTotalsRatesAndHistory() throws Exception {
         try (Minibatch mb = Minibatch.connect("memory:")) {
             StatusSampler sampler = new StatusSampler(mb, Duration.ofSeconds(1), 5, Clock.systemUTC());
             mb.stream("backlog").appendAll(values(10));
             mb.stream("work").appendAll(values(20)); // created before its consumer, so nothing is missed
             ConsumerHandle consumer = mb.streaming("work").size(5).start(window -> { });
-            Heartbeats.Publisher heartbeats = Heartbeats.start(mb, consumer, "test", "CountWindow(5)", false);
             await("four windows", () -> consumer.stats().windows() == 4);
             sampler.sample();
-            Thread.sleep(1200); // a heartbeat after the last window, so the consumer's counters are current
+            Thread.sleep(1300); // the consumer's next heartbeat carries its final counts
             mb.stream("backlog").appendAll(values(6));
             sampler.sample();
 
             JsonNode status = JSON.readTree(sampler.statusJson());
             assertThat(status.path("store").asText()).isEqualTo("memory:");
+            assertThat(status.path("heartbeats").asBoolean()).isTrue();
             JsonNode backlog = stream(status, "backlog");
             assertThat(backlog.path("pending").asLong()).isEqualTo(16);
+            assertThat(backlog.path("appended").asLong()).isEqualTo(16);
             assertThat(backlog.path("appendRate").asDouble()).as("6 appended between samples").isGreaterThan(0);
+            assertThat(backlog.path("appendRateExact").asBoolean()).isTrue();
             assertThat(backlog.path("depthRate").asDouble()).isGreaterThan(0);
             assertThat(backlog.path("windowRate").asDouble()).isZero();
             JsonNode work = stream(status, "work");
             assertThat(work.path("pending").asLong()).isZero();
+            assertThat(work.path("appended").asLong()).isEqualTo(20);
             assertThat(work.path("consumers").asInt()).isEqualTo(1);
             assertThat(status.path("totals").path("pending").asLong()).isEqualTo(16);
-            assertThat(status.path("totals").path("streams").asInt()).as("heartbeat stream hidden").isEqualTo(2);
+            assertThat(status.path("totals").path("streams").asInt()).isEqualTo(2);
+            assertThat(status.path("totals").path("consumersRunning").asInt()).isEqualTo(1);
 
             JsonNode c = status.path("consumers").get(0);
             assertThat(c.path("stream").asText()).isEqualTo("work");
@@ -86,12 +102,12 @@ class StatusSamplerTest {
             assertThat(history.path("streams").path("backlog")).hasSize(2);
             assertThat(history.path("streams").path("backlog").get(1).get(1).asLong()).isEqualTo(16);
 
-            heartbeats.close();
             consumer.stop();
             sampler.sample();
             JsonNode after = JSON.readTree(sampler.statusJson());
             assertThat(after.path("consumers").get(0).path("state").asText()).isEqualTo("stopped");
             assertThat(after.path("consumers").get(0).path("windowRate").asDouble()).isZero();
+            assertThat(after.path("totals").path("consumersRunning").asInt()).isZero();
             for (int i = 0; i < 6; i++) {
                 sampler.sample();
             }
@@ -108,6 +124,112 @@ class StatusSamplerTest {
             assertThat(mb.streams()).isEmpty();
             assertThat(JSON.readTree(sampler.statusJson()).path("streams")).isEmpty();
             sampler.close();
+        }
+    }
+
+    @Test
+    void onAStoreWithoutActivityTheAppendRateIsTheGrowthAndNoConsumersAreListed() throws Exception {
+        try (StreamStore memory = new MemoryStoreProvider().open("memory:");
+             Minibatch mb = Minibatch.builder().store(new CountsOnly(memory)).build()) {
+            StatusSampler sampler = new StatusSampler(mb, Duration.ofSeconds(1), 10, Clock.systemUTC());
+            mb.stream("s").appendAll(values(3));
+            sampler.sample();
+            Thread.sleep(50);
+            mb.stream("s").appendAll(values(4));
+            sampler.sample();
+            JsonNode status = JSON.readTree(sampler.statusJson());
+            assertThat(status.path("heartbeats").asBoolean()).isFalse();
+            JsonNode s = stream(status, "s");
+            assertThat(s.path("pending").asLong()).isEqualTo(7);
+            assertThat(s.has("appended")).isFalse();
+            assertThat(s.path("appendRateExact").asBoolean()).isFalse();
+            assertThat(s.path("appendRate").asDouble()).isGreaterThan(0);
+            assertThat(status.path("consumers")).isEmpty();
+            assertThat(status.path("notes").path("windowRate").asText()).contains("keeps no consumer heartbeats");
+            sampler.close();
+        }
+    }
+
+    /** A store with the counting part of the SPI only, like a store without heartbeats. */
+    private record CountsOnly(StreamStore delegate) implements StreamStore {
+        @Override
+        public String url() {
+            return delegate.url();
+        }
+
+        @Override
+        public StreamInfo openStream(String name, Duration interval, Instant now) {
+            return delegate.openStream(name, interval, now);
+        }
+
+        @Override
+        public Optional<StreamInfo> findStream(String name) {
+            return delegate.findStream(name);
+        }
+
+        @Override
+        public List<StreamInfo> listStreams() {
+            return delegate.listStreams();
+        }
+
+        @Override
+        public void append(String stream, List<NewMessage> messages) {
+            delegate.append(stream, messages);
+        }
+
+        @Override
+        public List<Message> read(String stream, Selection selection, List<MessageState> states) {
+            return delegate.read(stream, selection, states);
+        }
+
+        @Override
+        public Claim claim(String stream, Selection selection, Lease lease) {
+            return delegate.claim(stream, selection, lease);
+        }
+
+        @Override
+        public boolean renew(String stream, String token, Instant expiresAt) {
+            return delegate.renew(stream, token, expiresAt);
+        }
+
+        @Override
+        public int commit(String stream, String token, boolean keep) {
+            return delegate.commit(stream, token, keep);
+        }
+
+        @Override
+        public int release(String stream, String token, Instant availableAt, String error) {
+            return delegate.release(stream, token, availableAt, error);
+        }
+
+        @Override
+        public int deadLetter(String stream, String token, String deadStream, String error) {
+            return delegate.deadLetter(stream, token, deadStream, error);
+        }
+
+        @Override
+        public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+            return delegate.compareAndSetLastRead(stream, expected, next);
+        }
+
+        @Override
+        public StreamStats stats(String stream) {
+            return delegate.stats(stream);
+        }
+
+        @Override
+        public int expire(String stream, Instant cutoff) {
+            return delegate.expire(stream, cutoff);
+        }
+
+        @Override
+        public int clear(String stream) {
+            return delegate.clear(stream);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 }

@@ -103,7 +103,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                       created INTEGER NOT NULL,
                       interval_ms INTEGER NOT NULL,
                       last_read INTEGER,
-                      appended INTEGER NOT NULL DEFAULT 0)""");
+                      appended INTEGER NOT NULL DEFAULT 0,
+                      last_append INTEGER)""");
             // AUTOINCREMENT: ids are never reused, so a deleted message's id never comes back
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS mb_message (
@@ -250,9 +251,16 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 }
                 insert.executeBatch();
             }
-            try (PreparedStatement count = connection.prepareStatement("UPDATE mb_stream SET appended = appended + ? WHERE id = ?")) {
+            long newest = Long.MIN_VALUE;
+            for (NewMessage m : messages) {
+                newest = Math.max(newest, m.created().toEpochMilli());
+            }
+            try (PreparedStatement count = connection.prepareStatement(
+                    "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?")) {
                 count.setLong(1, messages.size());
-                count.setLong(2, id);
+                count.setLong(2, newest);
+                count.setLong(3, newest);
+                count.setLong(4, id);
                 count.executeUpdate();
             }
             return null;
@@ -472,6 +480,18 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                             counts[state] = rs.getLong(2);
                         }
                         last = Math.max(last, rs.getLong(3));
+                    }
+                }
+            }
+            // the stream row remembers the newest append even after every message was consumed
+            try (PreparedStatement select = connection.prepareStatement("SELECT last_append FROM mb_stream WHERE id = ?")) {
+                select.setLong(1, id);
+                try (ResultSet rs = select.executeQuery()) {
+                    if (rs.next()) {
+                        long remembered = rs.getLong(1);
+                        if (!rs.wasNull()) {
+                            last = Math.max(last, remembered);
+                        }
                     }
                 }
             }

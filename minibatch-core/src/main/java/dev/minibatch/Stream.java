@@ -82,7 +82,7 @@ public final class Stream implements AutoCloseable {
      * @throws StoreException          if the store cannot write it
      */
     public void append(Object value) {
-        NewMessage message = encode(value, 0, null);
+        NewMessage message = encode(value, now(), 0, null);
         if (options.batchSize() == 1) {
             checkOpen();
             store.append(name, List.of(message));
@@ -100,10 +100,11 @@ public final class Stream implements AutoCloseable {
      */
     public int appendAll(Iterable<?> values) {
         List<NewMessage> messages = new ArrayList<>();
+        Instant created = now(); // one call, one write: one creation time
         int index = 0;
         for (Object value : values) {
             try {
-                messages.add(encode(value, 0, null));
+                messages.add(encode(value, created, 0, null));
             } catch (InvalidMessageException e) {
                 throw new InvalidMessageException("value #" + index + " of appendAll: " + e.getMessage(), e);
             }
@@ -122,15 +123,19 @@ public final class Stream implements AutoCloseable {
         return messages.size();
     }
 
-    private NewMessage encode(Object value, int attempts, String error) {
-        JsonNode tree = Json.toTree(minibatch.mapper(), value, name);
-        byte[] json = Json.toBytes(minibatch.mapper(), tree);
-        if (json.length > minibatch.maxMessageBytes()) {
-            throw new InvalidMessageException("stream '" + name + "': message of " + json.length
-                    + " bytes exceeds the limit of " + minibatch.maxMessageBytes()
-                    + " bytes (Minibatch.builder().maxMessageBytes(…) raises it)");
+    private NewMessage encode(Object value, Instant created, int attempts, String error) {
+        // one pass from the value to text; a tree is built only by stores that keep trees
+        JsonNode tree = value instanceof JsonNode node ? node.deepCopy() : null;
+        String json = Json.encode(minibatch.mapper(), tree != null ? tree : value, name);
+        int limit = minibatch.maxMessageBytes();
+        if ((long) json.length() * 3 > limit) { // a char is at most 3 UTF-8 bytes: count only when it could matter
+            long bytes = Json.utf8Length(json);
+            if (bytes > limit) {
+                throw new InvalidMessageException("stream '" + name + "': message of " + bytes
+                        + " bytes exceeds the limit of " + limit + " bytes (Minibatch.builder().maxMessageBytes(…) raises it)");
+            }
         }
-        return new NewMessage(now(), tree, json, attempts, error);
+        return new NewMessage(created, tree, json, attempts, error);
     }
 
     private void enqueue(List<NewMessage> messages) {
@@ -256,7 +261,7 @@ public final class Stream implements AutoCloseable {
      * that could not be decoded.
      */
     public void deadLetter(Object value, String error) {
-        NewMessage message = encode(value, 0, error == null ? "dead-lettered" : error);
+        NewMessage message = encode(value, now(), 0, error == null ? "dead-lettered" : error);
         store.append(Names.deadLetterStream(name), List.of(message));
     }
 
@@ -280,7 +285,7 @@ public final class Stream implements AutoCloseable {
             }
             List<NewMessage> copies = new ArrayList<>();
             for (Message m : claim.messages()) {
-                copies.add(new NewMessage(m.created(), m.data(), Json.toBytes(minibatch.mapper(), m.data()), 0, null));
+                copies.add(NewMessage.ofTree(m.created(), m.data(), 0, null));
             }
             store.append(name, copies);
             store.commit(dead, claim.token(), false);

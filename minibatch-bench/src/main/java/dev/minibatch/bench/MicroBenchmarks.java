@@ -55,9 +55,8 @@ public class MicroBenchmarks {
     }
 
     @Benchmark
-    public byte[] jsonEncode(Encoding e) {
-        JsonNode tree = Json.toTree(Json.mapper(), e.value, "bench");
-        return Json.toBytes(Json.mapper(), tree);
+    public String jsonEncode(Encoding e) {
+        return Json.encode(Json.mapper(), e.value, "bench");
     }
 
     @Benchmark
@@ -104,7 +103,7 @@ public class MicroBenchmarks {
             refill = new ArrayList<>();
             for (int i = 0; i < 10_000; i++) {
                 JsonNode data = Json.toTree(Json.mapper(), Payloads.reading(i), "bench");
-                refill.add(new NewMessage(now, data, Json.toBytes(Json.mapper(), data), 0, null));
+                refill.add(NewMessage.ofTree(now, data, 0, null));
             }
             store.append("bench", refill);
         }

@@ -43,13 +43,40 @@ public final class Json {
         }
     }
 
-    /** Encodes a tree as UTF-8 JSON bytes. */
-    public static byte[] toBytes(ObjectMapper mapper, JsonNode tree) {
-        try {
-            return mapper.writeValueAsBytes(tree);
-        } catch (JsonProcessingException e) {
-            throw new InvalidMessageException("cannot encode value as JSON: " + e.getOriginalMessage(), e);
+    /**
+     * Encodes a value as JSON text in one pass (no intermediate tree), or says precisely why it
+     * cannot be.
+     */
+    public static String encode(ObjectMapper mapper, Object value, String stream) {
+        if (value == null) {
+            throw new InvalidMessageException("stream '" + stream + "': cannot append null; append a JSON value"
+                    + " such as a Map, a POJO, a JsonNode, a String or a number");
         }
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("stream '" + stream + "': value of type " + value.getClass().getName()
+                    + " is not JSON-serialisable: " + firstLine(e.getOriginalMessage()), e);
+        }
+    }
+
+    /** The number of bytes {@code text} takes in UTF-8, without encoding it. */
+    public static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** Decodes stored JSON text; a stored message that is not JSON is a store fault. */

@@ -1,28 +1,78 @@
 package dev.minibatch.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
+import dev.minibatch.internal.Json;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A message on its way into a store, already validated and encoded once by the caller.
- *
- * @param created  producer time, UTC, truncated to milliseconds
- * @param data     the value as a JSON tree (stores that keep trees use it directly)
- * @param json     the same value encoded as UTF-8 JSON (stores that keep text use it directly)
- * @param attempts failed attempts carried over (non-zero only for dead letters)
- * @param error    error text carried over (dead letters), or null
+ * A message on its way into a store, validated and encoded once by the caller. It always carries
+ * the JSON text (what SQL stores write); the JSON tree (what the memory and MongoDB stores keep) is
+ * parsed from the text on first use unless the caller already had one — so a store pays only for
+ * the form it needs. Immutable and thread-safe.
  */
-public record NewMessage(Instant created, JsonNode data, byte[] json, int attempts, String error) {
-    public NewMessage {
-        Objects.requireNonNull(created, "created");
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(json, "json");
+public final class NewMessage {
+
+    private final Instant created;
+    private final String json;
+    private final int attempts;
+    private final String error;
+    private volatile JsonNode data;
+
+    /**
+     * @param created  producer time, UTC, truncated to milliseconds
+     * @param data     the value as a JSON tree, or null to parse it from {@code json} when needed
+     * @param json     the same value as JSON text
+     * @param attempts failed attempts carried over (non-zero only for dead letters)
+     * @param error    error text carried over (dead letters), or null
+     */
+    public NewMessage(Instant created, JsonNode data, String json, int attempts, String error) {
+        this.created = Objects.requireNonNull(created, "created");
+        this.json = Objects.requireNonNull(json, "json");
+        this.data = data;
+        this.attempts = attempts;
+        this.error = error;
     }
 
-    /** The JSON text. */
-    public String jsonText() {
-        return new String(json, StandardCharsets.UTF_8);
+    /** A message from JSON text; the tree is parsed when a store asks for it. */
+    public static NewMessage ofJson(Instant created, String json, int attempts, String error) {
+        return new NewMessage(created, null, json, attempts, error);
+    }
+
+    /** A message from a JSON tree (encoded to text here). */
+    public static NewMessage ofTree(Instant created, JsonNode data, int attempts, String error) {
+        return new NewMessage(created, Objects.requireNonNull(data, "data"), Json.toText(data), attempts, error);
+    }
+
+    public Instant created() {
+        return created;
+    }
+
+    /** The value as a JSON tree (parsed from the text on first call); treat it as read-only. */
+    public JsonNode data() {
+        JsonNode tree = data;
+        if (tree == null) {
+            tree = Json.parse(json);
+            data = tree;
+        }
+        return tree;
+    }
+
+    /** The value as JSON text. */
+    public String json() {
+        return json;
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public String error() {
+        return error;
+    }
+
+    @Override
+    public String toString() {
+        return "NewMessage[" + created + " " + json + (error == null ? "" : ", error=" + error) + "]";
     }
 }

@@ -174,7 +174,7 @@ class MongoUrlTest {
 
     private static NewMessage message(int n) {
         var data = Json.mapper().createObjectNode().put("n", n);
-        return new NewMessage(T0, data, Json.toBytes(Json.mapper(), data), 0, null);
+        return NewMessage.ofTree(T0, data, 0, null);
     }
 
     private static int freePort() throws IOException {

@@ -80,7 +80,7 @@ public abstract class StreamStoreContract {
 
     protected static NewMessage message(Instant created, int n) {
         ObjectNode data = Json.mapper().createObjectNode().put("n", n);
-        return new NewMessage(created, data, Json.toBytes(Json.mapper(), data), 0, null);
+        return NewMessage.ofTree(created, data, 0, null);
     }
 
     protected static List<NewMessage> messages(Instant created, int from, int count) {
@@ -191,11 +191,9 @@ public abstract class StreamStoreContract {
     void structuredDataRoundTrips() {
         JsonNode value = Json.parseInput("{\"s\":\"h\\u00e9llo \\u2603 \\ud83d\\ude00\",\"i\":9007199254740993,"
                 + "\"d\":2.5,\"b\":true,\"z\":null,\"a\":[1,\"x\",{\"k\":[]}],\"o\":{\"nested\":{\"deep\":1}}}", "test");
-        store.append("s", List.of(new NewMessage(T0, value, Json.toBytes(Json.mapper(), value), 0, null)));
-        store.append("s", List.of(new NewMessage(T0, Json.parseInput("[1,2]", "t"),
-                "[1,2]".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, null)));
-        store.append("s", List.of(new NewMessage(T0, Json.parseInput("\"text\"", "t"),
-                "\"text\"".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, null)));
+        store.append("s", List.of(NewMessage.ofTree(T0, value, 0, null)));
+        store.append("s", List.of(NewMessage.ofJson(T0, "[1,2]", 0, null)));
+        store.append("s", List.of(NewMessage.ofJson(T0, "\"text\"", 0, null)));
         List<Message> read = store.read("s", Selection.pending(), null);
         assertEquals(value, read.get(0).data());
         assertEquals(Json.parseInput("[1,2]", "t"), read.get(1).data());

@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -55,6 +56,21 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentHashMap<String, Long> streamIds = new ConcurrentHashMap<>();
+    /** Prepared statements by SQL, reused under the lock: parsing SQL costs more than a small claim. */
+    private final java.util.LinkedHashMap<String, PreparedStatement> statements = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= 64) {
+                return false;
+            }
+            try {
+                eldest.getValue().close();
+            } catch (SQLException ignored) {
+                // closing a statement we no longer need; nothing to do
+            }
+            return true;
+        }
+    };
     private volatile boolean closed;
 
     /**
@@ -93,8 +109,38 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         }
     }
 
+    /** Version of the table layout below, kept in SQLite's {@code user_version}. */
+    static final int SCHEMA_VERSION = 1;
+
+    /** Creates or checks the tables in one write transaction, so processes opening a new file together agree. */
     private void createSchema() throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            createSchemaInTransaction();
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    private void createSchemaInTransaction() throws SQLException {
         try (Statement s = connection.createStatement()) {
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            boolean hasTables;
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mb_message'")) {
+                hasTables = rs.next() && rs.getInt(1) > 0;
+            }
+            if (hasTables && version != SCHEMA_VERSION) {
+                throw new SQLException("the file holds minibatch tables of layout version " + version + ", this minibatch"
+                        + " reads version " + SCHEMA_VERSION + " (a development build wrote it); move the file away");
+            }
+            s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS mb_stream (
                       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -114,13 +160,21 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                       state INTEGER NOT NULL DEFAULT 0,
                       attempts INTEGER NOT NULL DEFAULT 0,
                       available_at INTEGER NOT NULL DEFAULT 0,
-                      lease_token TEXT,
-                      lease_owner TEXT,
-                      lease_until INTEGER,
+                      lease_id INTEGER,
                       error TEXT,
                       data TEXT NOT NULL)""");
-            // serves claims (pending, oldest first), lease scans (claimed) and expiry
-            s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_claim ON mb_message(stream_id, state, created, id)");
+            // pending rows (lease_id NULL) in append order for claims; a claim's rows together for
+            // commit, release and dead letters; old rows for expiry
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_claim ON mb_message(stream_id, state, lease_id, created, id)");
+            // one row a claim: renewing a window's lease writes one row, not one per message
+            s.executeUpdate("""
+                    CREATE TABLE IF NOT EXISTS mb_lease (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      token TEXT NOT NULL UNIQUE,
+                      stream_id INTEGER NOT NULL,
+                      owner TEXT NOT NULL,
+                      until INTEGER NOT NULL)""");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_lease_expiry ON mb_lease(stream_id, until)");
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS mb_consumer (
                       stream TEXT NOT NULL,
@@ -164,8 +218,9 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             return cached;
         }
         Names.checkStreamName(name);
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO mb_stream(name, status, created, interval_ms, last_read) VALUES (?, 'open', ?, ?, ?) ON CONFLICT(name) DO NOTHING")) {
+        {
+            PreparedStatement insert = prepared(
+                "INSERT INTO mb_stream(name, status, created, interval_ms, last_read) VALUES (?, 'open', ?, ?, ?) ON CONFLICT(name) DO NOTHING");
             insert.setString(1, name);
             insert.setLong(2, now.toEpochMilli());
             insert.setLong(3, interval.toMillis());
@@ -182,7 +237,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         if (cached != null) {
             return cached;
         }
-        try (PreparedStatement select = connection.prepareStatement("SELECT id FROM mb_stream WHERE name = ?")) {
+        {
+            PreparedStatement select = prepared("SELECT id FROM mb_stream WHERE name = ?");
             select.setString(1, name);
             try (ResultSet rs = select.executeQuery()) {
                 if (!rs.next()) {
@@ -201,8 +257,9 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     }
 
     private Optional<StreamInfo> findLocked(String name) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT name, status, created, interval_ms, last_read FROM mb_stream WHERE name = ?")) {
+        {
+            PreparedStatement select = prepared(
+                "SELECT name, status, created, interval_ms, last_read FROM mb_stream WHERE name = ?");
             select.setString(1, name);
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? Optional.of(info(rs)) : Optional.empty();
@@ -221,9 +278,10 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public List<StreamInfo> listStreams() {
         return inLock(() -> {
             List<StreamInfo> out = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(
+            {
+            PreparedStatement select = prepared(
                     "SELECT name, status, created, interval_ms, last_read FROM mb_stream ORDER BY name");
-                 ResultSet rs = select.executeQuery()) {
+                 ResultSet rs = select.executeQuery();
                 while (rs.next()) {
                     out.add(info(rs));
                 }
@@ -239,14 +297,20 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         }
         inTransaction(() -> {
             long id = streamId(stream, Duration.ofSeconds(10), messages.get(0).created());
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO mb_message(stream_id, created, state, attempts, error, data) VALUES (?, ?, 0, ?, ?, ?)")) {
+            boolean plain = messages.stream().allMatch(m -> m.attempts() == 0 && m.error() == null);
+            // the common case binds two values a row (the stream id is ours, a number, inlined)
+            String sql = plain
+                    ? "INSERT INTO mb_message(stream_id, created, data) VALUES (" + id + ", ?, ?)"
+                    : "INSERT INTO mb_message(stream_id, created, data, attempts, error) VALUES (" + id + ", ?, ?, ?, ?)";
+            {
+            PreparedStatement insert = prepared(sql);
                 for (NewMessage m : messages) {
-                    insert.setLong(1, id);
-                    insert.setLong(2, m.created().toEpochMilli());
-                    insert.setInt(3, m.attempts());
-                    insert.setString(4, m.error());
-                    insert.setString(5, m.jsonText());
+                    insert.setLong(1, m.created().toEpochMilli());
+                    insert.setString(2, m.json());
+                    if (!plain) {
+                        insert.setInt(3, m.attempts());
+                        insert.setString(4, m.error());
+                    }
                     insert.addBatch();
                 }
                 insert.executeBatch();
@@ -255,8 +319,9 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             for (NewMessage m : messages) {
                 newest = Math.max(newest, m.created().toEpochMilli());
             }
-            try (PreparedStatement count = connection.prepareStatement(
-                    "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?")) {
+            {
+            PreparedStatement count = prepared(
+                    "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
                 count.setLong(1, messages.size());
                 count.setLong(2, newest);
                 count.setLong(3, newest);
@@ -286,7 +351,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             appendFilters(sql, params, selection);
             sql.append(" ORDER BY created, id LIMIT ?");
             params.add(selection.limit() == 0 ? -1 : selection.limit());
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+            {
+            PreparedStatement select = prepared(sql.toString());
                 bind(select, params);
                 try (ResultSet rs = select.executeQuery()) {
                     return messages(rs, stream);
@@ -331,12 +397,15 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             }
             long now = lease.now().toEpochMilli();
             recoverExpired(id, now);
-            StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND available_at <= ?");
+            // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
+            StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND lease_id IS NULL"
+                    + " AND available_at <= ?");
             List<Object> params = new ArrayList<>(List.of(id, now));
             appendFilters(where, params, selection);
             if (selection.minCount() > 0) {
-                try (PreparedStatement count = connection.prepareStatement(
-                        "SELECT COUNT(*) FROM (SELECT 1" + where + " LIMIT ?)")) {
+                {
+            PreparedStatement count = prepared(
+                        "SELECT COUNT(*) FROM (SELECT 1" + where + " LIMIT ?)");
                     List<Object> countParams = new ArrayList<>(params);
                     countParams.add(selection.minCount());
                     bind(count, countParams);
@@ -348,62 +417,99 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                     }
                 }
             }
-            String sql = "UPDATE mb_message SET state = 1, lease_token = ?, lease_owner = ?, lease_until = ?"
-                    + " WHERE id IN (SELECT id" + where + " ORDER BY created, id LIMIT ?) RETURNING " + COLUMNS;
-            List<Object> all = new ArrayList<>();
-            all.add(lease.token());
-            all.add(lease.owner());
-            all.add(lease.expiresAt().toEpochMilli());
-            all.addAll(params);
-            all.add(selection.limit() == 0 ? -1 : selection.limit());
-            try (PreparedStatement update = connection.prepareStatement(sql)) {
-                bind(update, all);
-                try (ResultSet rs = update.executeQuery()) {
-                    List<Message> out = messages(rs, stream);
-                    // RETURNING gives no order guarantee
-                    out.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
-                    return out;
+            long leaseId;
+            {
+                PreparedStatement insert = prepared("INSERT INTO mb_lease(token, stream_id, owner, until) VALUES (?, ?, ?, ?) RETURNING id");
+                bind(insert, List.of(lease.token(), id, lease.owner(), lease.expiresAt().toEpochMilli()));
+                try (ResultSet rs = insert.executeQuery()) {
+                    rs.next();
+                    leaseId = rs.getLong(1);
                 }
             }
+            String sql = "UPDATE mb_message SET state = 1, lease_id = ?"
+                    + " WHERE id IN (SELECT id" + where + " ORDER BY created, id LIMIT ?) RETURNING " + COLUMNS;
+            List<Object> all = new ArrayList<>();
+            all.add(leaseId);
+            all.addAll(params);
+            all.add(selection.limit() == 0 ? -1 : selection.limit());
+            List<Message> out;
+            {
+            PreparedStatement update = prepared(sql);
+                bind(update, all);
+                try (ResultSet rs = update.executeQuery()) {
+                    out = messages(rs, stream);
+                }
+            }
+            if (out.isEmpty()) {
+                deleteLease(leaseId);
+            }
+            // RETURNING gives no order guarantee
+            out.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
+            return out;
         });
         return new Claim(lease, claimed);
     }
 
     private void recoverExpired(long streamId, long now) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(
+        // expired claims are found in the lease table (a few rows), not by reading every claimed message
+        PreparedStatement any = prepared("SELECT 1 FROM mb_lease WHERE stream_id = ? AND until <= ? LIMIT 1");
+        bind(any, List.of(streamId, now));
+        try (ResultSet rs = any.executeQuery()) {
+            if (!rs.next()) {
+                return; // the common case: one cheap index probe
+            }
+        }
+        PreparedStatement update = prepared(
                 "UPDATE mb_message SET state = 0, attempts = attempts + 1, available_at = ?,"
-                        + " error = 'lease of ' || coalesce(lease_owner, '?') || ' expired',"
-                        + " lease_token = NULL, lease_owner = NULL, lease_until = NULL"
-                        + " WHERE stream_id = ? AND state = 1 AND lease_until <= ?")) {
-            update.setLong(1, now);
-            update.setLong(2, streamId);
-            update.setLong(3, now);
-            update.executeUpdate();
+                        + " error = 'lease of ' || coalesce((SELECT owner FROM mb_lease l WHERE l.id = mb_message.lease_id), '?')"
+                        + " || ' expired', lease_id = NULL"
+                        + " WHERE stream_id = ? AND state = 1 AND lease_id IN"
+                        + " (SELECT id FROM mb_lease WHERE stream_id = ? AND until <= ?)");
+        bind(update, List.of(now, streamId, streamId, now));
+        update.executeUpdate();
+        PreparedStatement delete = prepared("DELETE FROM mb_lease WHERE stream_id = ? AND until <= ?");
+        bind(delete, List.of(streamId, now));
+        delete.executeUpdate();
+    }
+
+    private void deleteLease(long leaseId) throws SQLException {
+        {
+            PreparedStatement delete = prepared("DELETE FROM mb_lease WHERE id = ?");
+            delete.setLong(1, leaseId);
+            delete.executeUpdate();
         }
     }
 
     @Override
     public boolean renew(String stream, String token, Instant expiresAt) {
-        return updateClaimed(stream, token, "UPDATE mb_message SET lease_until = ?", List.of(expiresAt.toEpochMilli())) > 0;
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return false;
+            }
+            {
+            PreparedStatement update = prepared(
+                    "UPDATE mb_lease SET until = ? WHERE token = ? AND stream_id = ?");
+                bind(update, List.of(expiresAt.toEpochMilli(), token, id));
+                return update.executeUpdate() > 0;
+            }
+        });
     }
 
     @Override
     public int commit(String stream, String token, boolean keep) {
-        if (keep) {
-            return updateClaimed(stream, token, "UPDATE mb_message SET state = 2, lease_until = NULL", List.of());
-        }
-        return updateClaimed(stream, token, "DELETE FROM mb_message", List.of());
+        return endClaim(stream, token, keep ? "UPDATE mb_message SET state = 2, lease_id = NULL" : "DELETE FROM mb_message",
+                List.of());
     }
 
     @Override
     public int release(String stream, String token, Instant availableAt, String error) {
         if (error == null) {
-            return updateClaimed(stream, token, "UPDATE mb_message SET state = 0, available_at = ?,"
-                    + " lease_token = NULL, lease_owner = NULL, lease_until = NULL", List.of(availableAt.toEpochMilli()));
+            return endClaim(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, lease_id = NULL",
+                    List.of(availableAt.toEpochMilli()));
         }
-        return updateClaimed(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, attempts = attempts + 1,"
-                + " error = ?, lease_token = NULL, lease_owner = NULL, lease_until = NULL",
-                List.of(availableAt.toEpochMilli(), error));
+        return endClaim(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, attempts = attempts + 1,"
+                + " error = ?, lease_id = NULL", List.of(availableAt.toEpochMilli(), error));
     }
 
     @Override
@@ -414,41 +520,43 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 return 0;
             }
             long deadId = streamId(deadStream, Duration.ofSeconds(10), Instant.now());
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1, error = ?, available_at = 0,"
-                            + " lease_token = NULL, lease_owner = NULL, lease_until = NULL"
-                            + " WHERE stream_id = ? AND state = 1 AND lease_token = ?")) {
-                update.setLong(1, deadId);
-                update.setString(2, error);
-                update.setLong(3, id);
-                update.setString(4, token);
-                return update.executeUpdate();
-            }
+            return endClaimLocked(id, token, "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1,"
+                    + " error = ?, available_at = 0, lease_id = NULL", List.of(deadId, error));
         });
     }
 
-    private int updateClaimed(String stream, String token, String head, List<Object> params) {
-        return inLock(() -> {
+    /** Applies {@code head} to the messages of a live claim and forgets the claim, in one transaction. */
+    private int endClaim(String stream, String token, String head, List<Object> params) {
+        return inTransaction(() -> {
             Long id = lookupId(stream);
-            if (id == null) {
-                return 0;
-            }
-            try (PreparedStatement update = connection.prepareStatement(
-                    head + " WHERE stream_id = ? AND state = 1 AND lease_token = ?")) {
-                List<Object> all = new ArrayList<>(params);
-                all.add(id);
-                all.add(token);
-                bind(update, all);
-                return update.executeUpdate();
-            }
+            return id == null ? 0 : endClaimLocked(id, token, head, params);
         });
+    }
+
+    private int endClaimLocked(long streamId, String token, String head, List<Object> params) throws SQLException {
+        long leaseId;
+        PreparedStatement forget = prepared("DELETE FROM mb_lease WHERE token = ? AND stream_id = ? RETURNING id");
+        bind(forget, List.of(token, streamId));
+        try (ResultSet rs = forget.executeQuery()) {
+            if (!rs.next()) {
+                return 0; // committed, released or expired already
+            }
+            leaseId = rs.getLong(1);
+        }
+        PreparedStatement update = prepared(head + " WHERE stream_id = ? AND state = 1 AND lease_id = ?");
+        List<Object> all = new ArrayList<>(params);
+        all.add(streamId);
+        all.add(leaseId);
+        bind(update, all);
+        return update.executeUpdate();
     }
 
     @Override
     public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
         return inLock(() -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE mb_stream SET last_read = ? WHERE name = ? AND last_read IS ?")) {
+            {
+            PreparedStatement update = prepared(
+                    "UPDATE mb_stream SET last_read = ? WHERE name = ? AND last_read IS ?");
                 update.setLong(1, next.toEpochMilli());
                 update.setString(2, stream);
                 if (expected == null) {
@@ -470,8 +578,9 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             }
             long[] counts = new long[3];
             long last = Long.MIN_VALUE;
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT state, COUNT(*), MAX(created) FROM mb_message WHERE stream_id = ? GROUP BY state")) {
+            {
+            PreparedStatement select = prepared(
+                    "SELECT state, COUNT(*), MAX(created) FROM mb_message WHERE stream_id = ? GROUP BY state");
                 select.setLong(1, id);
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
@@ -484,7 +593,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 }
             }
             // the stream row remembers the newest append even after every message was consumed
-            try (PreparedStatement select = connection.prepareStatement("SELECT last_append FROM mb_stream WHERE id = ?")) {
+            {
+            PreparedStatement select = prepared("SELECT last_append FROM mb_stream WHERE id = ?");
                 select.setLong(1, id);
                 try (ResultSet rs = select.executeQuery()) {
                     if (rs.next()) {
@@ -516,8 +626,9 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             if (id == null) {
                 return 0;
             }
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM mb_message WHERE stream_id = ?" + condition)) {
+            {
+            PreparedStatement delete = prepared(
+                    "DELETE FROM mb_message WHERE stream_id = ?" + condition);
                 List<Object> all = new ArrayList<>();
                 all.add(id);
                 all.addAll(params);
@@ -530,17 +641,19 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     @Override
     public void heartbeat(ConsumerStatus status) {
         inTransaction(() -> {
-            try (PreparedStatement upsert = connection.prepareStatement(
+            {
+            PreparedStatement upsert = prepared(
                     "INSERT OR REPLACE INTO mb_consumer(stream, consumer_id, emitter, started, last_seen, windows, messages,"
-                            + " failures, dead_lettered, leases_lost, in_flight, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                            + " failures, dead_lettered, leases_lost, in_flight, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 ConsumerStats st = status.stats();
                 bind(upsert, List.of(status.stream(), status.consumerId(), String.valueOf(status.emitter()),
                         status.started().toEpochMilli(), status.lastSeen().toEpochMilli(), st.windows(), st.messages(),
                         st.failures(), st.deadLettered(), st.leasesLost(), (long) st.inFlight(), status.stopped() ? 1L : 0L));
                 upsert.executeUpdate();
             }
-            try (PreparedStatement prune = connection.prepareStatement(
-                    "DELETE FROM mb_consumer WHERE stream = ? AND last_seen < ?")) {
+            {
+            PreparedStatement prune = prepared(
+                    "DELETE FROM mb_consumer WHERE stream = ? AND last_seen < ?");
                 prune.setString(1, status.stream());
                 prune.setLong(2, status.lastSeen().minus(Duration.ofDays(1)).toEpochMilli());
                 prune.executeUpdate();
@@ -553,9 +666,10 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public List<ConsumerStatus> consumers(String stream, Instant since) {
         return inLock(() -> {
             List<ConsumerStatus> out = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(
+            {
+            PreparedStatement select = prepared(
                     "SELECT consumer_id, emitter, started, last_seen, windows, messages, failures, dead_lettered, leases_lost,"
-                            + " in_flight, stopped FROM mb_consumer WHERE stream = ? AND last_seen >= ? ORDER BY last_seen DESC")) {
+                            + " in_flight, stopped FROM mb_consumer WHERE stream = ? AND last_seen >= ? ORDER BY last_seen DESC");
                 select.setString(1, stream);
                 select.setLong(2, since.toEpochMilli());
                 try (ResultSet rs = select.executeQuery()) {
@@ -573,7 +687,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     @Override
     public long appendedTotal(String stream) {
         return inLock(() -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT appended FROM mb_stream WHERE name = ?")) {
+            {
+            PreparedStatement select = prepared("SELECT appended FROM mb_stream WHERE name = ?");
                 select.setString(1, stream);
                 try (ResultSet rs = select.executeQuery()) {
                     return rs.next() ? rs.getLong(1) : 0L;
@@ -588,6 +703,10 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         try {
             if (!closed) {
                 closed = true;
+                for (PreparedStatement statement : statements.values()) {
+                    statement.close();
+                }
+                statements.clear();
                 connection.close();
             }
         } catch (SQLException e) {
@@ -620,6 +739,18 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                     Json.parse(rs.getString(6)), state(rs.getInt(3)), rs.getInt(4), rs.getString(5)));
         }
         return out;
+    }
+
+    /** A cached prepared statement for {@code sql}; callers hold the lock and close only result sets. */
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            statements.put(sql, statement);
+        } else {
+            statement.clearParameters();
+        }
+        return statement;
     }
 
     private static void bind(PreparedStatement statement, List<Object> params) throws SQLException {

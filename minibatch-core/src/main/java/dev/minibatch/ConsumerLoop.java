@@ -84,6 +84,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final AtomicLong leasesLost = new AtomicLong();
     /** Claim sizes by window id, for windows built by {@link #window}: a window may hold more than it claimed. */
     private final Map<String, Integer> claimSizes = new ConcurrentHashMap<>();
+    /** Lease expiries by claim token, from {@link #claim} to the window's dispatch. */
+    private final Map<String, Instant> claimExpiries = new ConcurrentHashMap<>();
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -132,8 +134,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             Optional<Window> window = nextWindow();
             if (window.isPresent()) {
                 Window w = window.get();
-                Instant expiry = now().plus(settings.lease());
-                inFlight.put(w.id(), new InFlight(w, claimedCount(w), expiry));
+                inFlight.put(w.id(), new InFlight(w, claimedCount(w), leaseExpiry(w)));
                 ScheduledFuture<?> renewal = scheduleRenewal();
                 try {
                     Throwable error = process(w);
@@ -229,10 +230,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         try {
             window = emitter.emit(this, query.get(), claim);
         } catch (RuntimeException e) {
+            claimExpiries.remove(claim.token());
             store.release(settings.stream(), claim.token(), now(), null);
             throw e;
         }
         if (window.isEmpty()) {
+            claimExpiries.remove(claim.token());
             if (!claim.isEmpty()) {
                 store.release(settings.stream(), claim.token(), now(), null);
             }
@@ -242,6 +245,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         if (w.attempt() > settings.maxAttempts()) {
             // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
             claimSizes.remove(w.id());
+            claimExpiries.remove(w.id());
             int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(),
                     "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w));
             deadLettered.addAndGet(moved);
@@ -260,7 +264,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     }
 
     private void dispatch(Window window) {
-        InFlight entry = new InFlight(window, claimedCount(window), now().plus(settings.lease()));
+        InFlight entry = new InFlight(window, claimedCount(window), leaseExpiry(window));
         inFlight.put(window.id(), entry);
         inFlightCount = inFlight.size();
         try {
@@ -505,7 +509,25 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     public Claim claim(Selection selection) {
         Instant now = now();
         Lease lease = new Lease(UUID.randomUUID().toString(), consumerId, now, now.plus(settings.lease()));
-        return store.claim(settings.stream(), selection, lease);
+        Claim claim = store.claim(settings.stream(), selection, lease);
+        Instant expiry = lease.expiresAt();
+        Instant after = now();
+        if (!claim.isEmpty() && Duration.between(now, after).compareTo(settings.lease().dividedBy(3)) > 0) {
+            // a slow store ate into the lease before the window even started: extend it at once,
+            // or the next scheduled renewal could come after it lapsed
+            Instant renewed = after.plus(settings.lease());
+            if (store.renew(settings.stream(), lease.token(), renewed)) {
+                expiry = renewed;
+            }
+        }
+        claimExpiries.put(lease.token(), expiry);
+        return claim;
+    }
+
+    /** When the claim behind a window lapses unless renewed (its real expiry, not a guess). */
+    private Instant leaseExpiry(Window window) {
+        Instant expiry = claimExpiries.remove(window.id());
+        return expiry != null ? expiry : now().plus(settings.lease());
     }
 
     @Override

@@ -46,8 +46,8 @@ import org.bson.types.ObjectId;
  *   <li>{@code python.data}: each row inserted as {@code {"data": row}}.</li>
  * </ul>
  * Idempotent per window: rows get ObjectIds derived from the window's messages and their
- * position (the first message's creation time first, so rows still sort in time order), so a
- * window retried with the same messages does not duplicate rows. Metadata {@code modified} is updated on every put.
+ * position ({@link #rowId}), so a window retried with the same messages does not duplicate rows,
+ * and rows still sort in append order. Metadata {@code modified} is updated on every put.
  *
  * <p>Thread-safe; windows from parallel workers are written independently.
  */
@@ -214,32 +214,56 @@ public final class DatasetSink implements Sink {
 
     /**
      * A stable ObjectId per (window content, position). A retried window is a new claim with a new
-     * id, so the key is made of what stays the same: the stream and the ids of the window's
-     * messages. Layout: the first message's creation second and two bytes of its milliseconds (rows
-     * still sort in time order), three bytes of the key's SHA-1, then the position.
+     * id, so the key is made of what stays the same: its messages. Layout, so that rows sort in the
+     * order they were appended even when many windows share one second:
+     * <ol>
+     *   <li>4 bytes: the first message's creation second;</li>
+     *   <li>3 bytes: the first message's place in its stream (the low bits of a numeric id, the
+     *       counter of an ObjectId id, else a hash of the id);</li>
+     *   <li>2 bytes: a hash of the stream and all message ids, so a retry made of other messages
+     *       gets other ids;</li>
+     *   <li>3 bytes: the row's position (16 M rows a window).</li>
+     * </ol>
      */
     static ObjectId rowId(Window window, int position) {
-        long millis = window.messages().isEmpty() ? window.created().toEpochMilli()
-                : window.messages().get(0).created().toEpochMilli();
+        List<dev.minibatch.Message> messages = window.messages();
+        long seconds = (messages.isEmpty() ? window.created() : messages.get(0).created()).getEpochSecond();
+        String firstId = messages.isEmpty() ? window.id() : messages.get(0).id();
         StringBuilder key = new StringBuilder(window.stream());
-        if (window.messages().isEmpty()) {
+        if (messages.isEmpty()) {
             key.append('|').append(window.id());
         }
-        for (dev.minibatch.Message m : window.messages()) {
+        for (dev.minibatch.Message m : messages) {
             key.append('|').append(m.id());
         }
-        byte[] hash;
+        byte[] hash = sha1(key.toString());
+        ByteBuffer bytes = ByteBuffer.allocate(12);
+        bytes.putInt((int) seconds);
+        int place = place(firstId);
+        bytes.put((byte) (place >>> 16)).put((byte) (place >>> 8)).put((byte) place);
+        bytes.put(hash, 0, 2);
+        bytes.put((byte) (position >>> 16)).put((byte) (position >>> 8)).put((byte) position);
+        return new ObjectId(bytes.array());
+    }
+
+    /** 24 bits that grow with the message's place in its stream, where the id shows it. */
+    private static int place(String id) {
+        if (!id.isEmpty() && id.length() <= 18 && id.chars().allMatch(Character::isDigit)) {
+            return (int) (Long.parseLong(id) & 0xFFFFFF);
+        }
+        if (ObjectId.isValid(id)) {
+            return Integer.parseInt(id.substring(18), 16); // the counter of an ObjectId
+        }
+        byte[] h = sha1(id);
+        return ((h[0] & 0xFF) << 16) | ((h[1] & 0xFF) << 8) | (h[2] & 0xFF);
+    }
+
+    private static byte[] sha1(String text) {
         try {
-            hash = MessageDigest.getInstance("SHA-1").digest(key.toString().getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is part of every JDK", e);
         }
-        ByteBuffer bytes = ByteBuffer.allocate(12);
-        bytes.putInt((int) (millis / 1000));
-        bytes.putShort((short) (millis % 1000));
-        bytes.put(hash, 0, 3);
-        bytes.put((byte) (position >>> 16)).put((byte) (position >>> 8)).put((byte) position);
-        return new ObjectId(bytes.array());
     }
 
     private static void insertIgnoringDuplicates(MongoCollection<BsonDocument> collection, List<BsonDocument> docs) {

@@ -160,6 +160,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         ScheduledFuture<?> renewal = scheduleRenewal();
         try {
             loop();
+        } catch (InterruptedException e) {
+            // an interrupt is a request to stop, not a failure
+            Thread.currentThread().interrupt();
         } catch (Throwable e) {
             failure = e;
             LOG.error("consumer of stream '{}' failed", settings.stream(), e);

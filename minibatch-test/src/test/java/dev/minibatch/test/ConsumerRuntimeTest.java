@@ -291,6 +291,30 @@ class ConsumerRuntimeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"memory", "sqlite"})
+    void interruptingABlockingRunStopsItCleanly(String store) throws Exception {
+        connect(store);
+        mb.stream("i").append(Map.of("n", 1));
+        CountDownLatch got = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = new Thread(() -> {
+            try {
+                mb.streaming("i").size(1).run(window -> got.countDown());
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        runner.setDaemon(true);
+        runner.start();
+        assertTrue(got.await(20, TimeUnit.SECONDS));
+        runner.interrupt();
+        runner.join(20_000);
+        assertFalse(runner.isAlive(), "run() returns when its thread is interrupted");
+        assertEquals(null, thrown.get(), "an interrupt is a stop, not a failure");
+        assertTrue(mb.consumers().isEmpty(), "the consumer unregistered itself");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "sqlite"})
     void competingConsumersInOneProcessShareTheWorkWithoutOverlap(String store) throws Exception {
         connect(store);
         Stream stream = mb.stream("shared");

@@ -23,6 +23,9 @@ public interface StreamActivity {
      */
     List<ConsumerStatus> consumers(String stream, Instant since);
 
-    /** Messages ever appended to the stream (0 if unknown). */
+    /**
+     * Messages ever appended to the stream, or -1 when this store does not count appends (counting
+     * can cost a write on every append; a store may choose heartbeats only).
+     */
     long appendedTotal(String stream);
 }

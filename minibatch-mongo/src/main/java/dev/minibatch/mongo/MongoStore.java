@@ -25,7 +25,10 @@ import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
+import dev.minibatch.ConsumerStats;
+import dev.minibatch.ConsumerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +90,7 @@ import org.slf4j.LoggerFactory;
  * hosts: every state change is a single-document-atomic MongoDB update with a precondition. Opened
  * by {@link MongoStoreProvider}; {@link #close()} closes the client if the store created it.
  */
-public final class MongoStore implements StreamStore {
+public final class MongoStore implements StreamStore, StreamActivity {
 
     static final String STREAMS = "stream";
     static final String BUFFER = "buffer";
@@ -127,6 +130,10 @@ public final class MongoStore implements StreamStore {
     private final MongoCollection<BsonDocument> streams;
     private final MongoCollection<BsonDocument> buffer;
     private final MongoCollection<BsonDocument> windows;
+    /** Consumer heartbeats (Java-only; Python never reads it). */
+    private final MongoCollection<BsonDocument> consumers;
+    /** The heartbeat collection is indexed on first use: producers never create it. */
+    private volatile boolean consumersIndexed;
     private final boolean writeWindows;
     private final boolean recovery;
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
@@ -153,6 +160,7 @@ public final class MongoStore implements StreamStore {
         this.streams = database.getCollection(STREAMS, BsonDocument.class);
         this.buffer = database.getCollection(BUFFER, BsonDocument.class);
         this.windows = database.getCollection(WINDOWS, BsonDocument.class);
+        this.consumers = database.getCollection("minibatch_consumers", BsonDocument.class);
         this.writeWindows = writeWindows;
         this.recovery = recoverExpiredLeases;
         createIndexes();
@@ -621,6 +629,60 @@ public final class MongoStore implements StreamStore {
     /** PENDING or DONE: messages in a window are left alone. */
     private static Bson notLiveClaimed() {
         return Filters.or(Filters.eq(PROCESSED, false), Filters.exists(LEASE_TOKEN, false));
+    }
+
+    @Override
+    public void heartbeat(ConsumerStatus status) {
+        call("record a heartbeat of a consumer of stream '" + status.stream() + "'", () -> {
+            if (!consumersIndexed) {
+                consumers.createIndex(new BsonDocument(STREAM, new BsonInt32(1)).append("last_seen", new BsonInt32(-1)));
+                consumersIndexed = true;
+            }
+            ConsumerStats st = status.stats();
+            BsonDocument doc = new BsonDocument("_id", new BsonString(status.stream() + "\n" + status.consumerId()))
+                    .append(STREAM, new BsonString(status.stream()))
+                    .append("consumer_id", new BsonString(status.consumerId()))
+                    .append("emitter", new BsonString(String.valueOf(status.emitter())))
+                    .append("started", date(status.started()))
+                    .append("last_seen", date(status.lastSeen()))
+                    .append("windows", new org.bson.BsonInt64(st.windows()))
+                    .append("messages", new org.bson.BsonInt64(st.messages()))
+                    .append("failures", new org.bson.BsonInt64(st.failures()))
+                    .append("dead_lettered", new org.bson.BsonInt64(st.deadLettered()))
+                    .append("leases_lost", new org.bson.BsonInt64(st.leasesLost()))
+                    .append("in_flight", new BsonInt32(st.inFlight()))
+                    .append("stopped", BsonBoolean.valueOf(status.stopped()));
+            consumers.replaceOne(Filters.eq("_id", doc.get("_id")), doc, new com.mongodb.client.model.ReplaceOptions().upsert(true));
+            consumers.deleteMany(Filters.and(Filters.eq(STREAM, status.stream()),
+                    Filters.lt("last_seen", date(status.lastSeen().minus(Duration.ofDays(1))))));
+            return null;
+        });
+    }
+
+    @Override
+    public List<ConsumerStatus> consumers(String stream, Instant since) {
+        return call("list the consumers of stream '" + stream + "'", () -> {
+            List<ConsumerStatus> out = new ArrayList<>();
+            for (BsonDocument d : consumers.find(Filters.and(Filters.eq(STREAM, stream), Filters.gte("last_seen", date(since))))
+                    .sort(new BsonDocument("last_seen", new BsonInt32(-1)))) {
+                out.add(new ConsumerStatus(stream, d.getString("consumer_id").getValue(), d.getString("emitter").getValue(),
+                        instantOrEpoch(d.get("started")), instantOrEpoch(d.get("last_seen")),
+                        new ConsumerStats(d.getNumber("windows").longValue(), d.getNumber("messages").longValue(),
+                                d.getNumber("failures").longValue(), d.getNumber("dead_lettered").longValue(),
+                                d.getNumber("leases_lost").longValue(), d.getNumber("in_flight").intValue()),
+                        d.getBoolean("stopped").getValue()));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * -1: this store does not count appends. A count would add a write to the stream document on
+     * every append, doubling the round trips of single appends, for a status page.
+     */
+    @Override
+    public long appendedTotal(String stream) {
+        return -1;
     }
 
     @Override

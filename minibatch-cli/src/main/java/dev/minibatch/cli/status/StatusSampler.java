@@ -160,6 +160,7 @@ public final class StatusSampler implements AutoCloseable {
         ArrayNode streamArray = status.putArray("streams");
         ArrayNode consumerArray = status.putArray("consumers");
 
+        boolean anyExact = false;
         long totalPending = 0;
         long totalClaimed = 0;
         long totalDead = 0;
@@ -185,7 +186,7 @@ public final class StatusSampler implements AutoCloseable {
             }
             Sample first = series.peekFirst();
             double span = seconds(Duration.between(first.at(), now));
-            boolean exact = activity != null;
+            boolean exact = appended >= 0;
             double appendRate = span <= 0 ? 0 : exact ? (appended - first.appended()) / span
                     : Math.max(0, (stored - first.stored()) / span);
             double depthRate = span > 0 ? (stats.pending() - first.pending()) / span : 0;
@@ -232,6 +233,7 @@ public final class StatusSampler implements AutoCloseable {
             s.put("created", info.created() == null ? null : info.created().toString());
             s.put("appendRate", round(appendRate));
             s.put("appendRateExact", exact);
+            anyExact |= exact;
             s.put("windowRate", round(windowRate));
             s.put("depthRate", round(depthRate));
             s.put("consumers", runningHere);
@@ -262,8 +264,11 @@ public final class StatusSampler implements AutoCloseable {
         totals.put("consumersRunning", running);
         ObjectNode notes = status.putObject("notes");
         if (activity != null) {
-            notes.put("appendRate", "messages appended per second over the last " + RATE_WINDOW.toSeconds()
-                    + " s, from the store's count of appended messages");
+            notes.put("appendRate", anyExact
+                    ? "messages appended per second over the last " + RATE_WINDOW.toSeconds()
+                            + " s, from the store's count of appended messages"
+                    : "this store counts no appends: growth of the stored messages over the last "
+                            + RATE_WINDOW.toSeconds() + " s, a lower bound while consumers delete messages");
             notes.put("windowRate", "windows per second over the last " + RATE_WINDOW.toSeconds()
                     + " s, from the heartbeats consumers write to the store about once a second");
         } else {

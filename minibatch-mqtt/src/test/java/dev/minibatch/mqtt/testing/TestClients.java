@@ -49,23 +49,42 @@ public final class TestClients {
         publish(url, count, qos, topic, payload, 500);
     }
 
-    /** As above with at most {@code window} unacknowledged publishes. */
+    /**
+     * As above with at most {@code window} unacknowledged publishes. Like a real device, the
+     * publisher reconnects when the broker drops its connection (moquette does, now and then, under
+     * load) and sends again from the oldest unacknowledged message; the subscriber counts distinct
+     * messages, so the repeats QoS 1 allows do not matter.
+     */
     public static void publish(String url, int count, int qos, IntFunction<String> topic, IntFunction<byte[]> payload,
                                int window) throws MqttException {
-        MqttAsyncClient client = connect(url, "test-pub");
-        try {
+        int next = 0;
+        int reconnects = 0;
+        while (true) {
+            MqttAsyncClient client = connect(url, "test-pub");
             ArrayDeque<Object[]> inFlight = new ArrayDeque<>(); // {index, token}
-            for (int i = 0; i < count; i++) {
-                if (inFlight.size() >= window) {
-                    awaitAck(client, inFlight.poll(), qos, topic, payload);
+            try {
+                while (next < count || !inFlight.isEmpty()) {
+                    if (next < count && inFlight.size() < window) {
+                        inFlight.add(new Object[] {next, publishOne(client, topic.apply(next), payload.apply(next), qos)});
+                        next++;
+                    } else {
+                        awaitAck(client, inFlight.peek(), qos, topic, payload);
+                        inFlight.poll();
+                    }
                 }
-                inFlight.add(new Object[] {i, publishOne(client, topic.apply(i), payload.apply(i), qos)});
+                return;
+            } catch (MqttException e) {
+                boolean lost = e.getReasonCode() == MqttException.REASON_CODE_CONNECTION_LOST
+                        || e.getReasonCode() == MqttException.REASON_CODE_CLIENT_NOT_CONNECTED;
+                if (!lost || ++reconnects > 5) {
+                    throw e;
+                }
+                if (!inFlight.isEmpty()) {
+                    next = (Integer) inFlight.peek()[0];
+                }
+            } finally {
+                closeQuietly(client); // everything was acknowledged (or we reconnect); the goodbye does not matter
             }
-            while (!inFlight.isEmpty()) {
-                awaitAck(client, inFlight.poll(), qos, topic, payload);
-            }
-        } finally {
-            closeQuietly(client); // everything was acknowledged; how the goodbye goes does not matter
         }
     }
 
@@ -152,6 +171,7 @@ public final class TestClients {
         private final MqttAsyncClient client;
         private final List<Received> received = new CopyOnWriteArrayList<>();
         private final ConcurrentHashMap<String, Boolean> distinct = new ConcurrentHashMap<>();
+        private volatile boolean closed;
 
         /** One received message. */
         public record Received(String topic, byte[] payload, int qos, boolean retained) {
@@ -165,10 +185,19 @@ public final class TestClients {
         }
 
         public Collector(String url, String filter, int qos) throws MqttException {
-            client = connect(url, "test-sub");
+            // a persistent session, reconnected when the broker drops it (moquette does, now and
+            // then, under load): the broker keeps what arrives meanwhile, so the count stays honest
+            client = new MqttAsyncClient(url, "test-sub-" + UUID.randomUUID().toString().substring(0, 8), new MemoryPersistence());
+            MqttConnectOptions options = new MqttConnectOptions();
+            options.setCleanSession(false);
+            options.setMaxInflight(1000);
+            options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
             client.setCallback(new MqttCallback() {
                 @Override
                 public void connectionLost(Throwable cause) {
+                    Thread again = new Thread(() -> reconnect(options, filter, qos), "test-sub-reconnect");
+                    again.setDaemon(true);
+                    again.start();
                 }
 
                 @Override
@@ -181,7 +210,25 @@ public final class TestClients {
                 public void deliveryComplete(IMqttDeliveryToken token) {
                 }
             });
+            client.connect(options).waitForCompletion(10_000);
             client.subscribe(filter, qos).waitForCompletion(10_000);
+        }
+
+        private void reconnect(MqttConnectOptions options, String filter, int qos) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!closed && System.nanoTime() < deadline) {
+                try {
+                    client.connect(options).waitForCompletion(10_000);
+                    client.subscribe(filter, qos).waitForCompletion(10_000);
+                    return;
+                } catch (MqttException e) {
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
         }
 
         public List<Received> received() {
@@ -195,6 +242,7 @@ public final class TestClients {
 
         @Override
         public void close() {
+            closed = true;
             try {
                 if (client.isConnected()) {
                     client.disconnect().waitForCompletion(5_000);

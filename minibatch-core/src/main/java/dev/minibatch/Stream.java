@@ -272,6 +272,9 @@ public final class Stream implements AutoCloseable {
      * @return how many were moved
      */
     public int requeueDead(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("requeueDead limit must be >= 0 (0 for all), was " + limit);
+        }
         String dead = Names.deadLetterStream(name);
         int moved = 0;
         while (limit == 0 || moved < limit) {

@@ -102,7 +102,7 @@ public class MicroBenchmarks {
             store = new MemoryStore();
             refill = new ArrayList<>();
             for (int i = 0; i < 10_000; i++) {
-                JsonNode data = Json.toTree(Json.mapper(), Payloads.reading(i), "bench");
+                JsonNode data = Json.parse(Json.encode(Json.mapper(), Payloads.reading(i), "bench"));
                 refill.add(NewMessage.ofTree(now, data, 0, null));
             }
             store.append("bench", refill);

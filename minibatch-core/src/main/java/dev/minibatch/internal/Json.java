@@ -25,24 +25,6 @@ public final class Json {
         return MAPPER;
     }
 
-    /** Converts a value to a JSON tree, or says precisely why it cannot be. */
-    public static JsonNode toTree(ObjectMapper mapper, Object value, String stream) {
-        if (value == null) {
-            throw new InvalidMessageException("stream '" + stream + "': cannot append null; append a JSON value"
-                    + " such as a Map, a POJO, a JsonNode, a String or a number");
-        }
-        if (value instanceof JsonNode node) {
-            return node.deepCopy();
-        }
-        try {
-            return mapper.valueToTree(value);
-        } catch (IllegalArgumentException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new InvalidMessageException("stream '" + stream + "': value of type " + value.getClass().getName()
-                    + " is not JSON-serialisable: " + firstLine(cause.getMessage()), e);
-        }
-    }
-
     /**
      * Encodes a value as JSON text in one pass (no intermediate tree), or says precisely why it
      * cannot be.

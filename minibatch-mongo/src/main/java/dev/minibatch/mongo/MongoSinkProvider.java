@@ -23,9 +23,8 @@ public final class MongoSinkProvider implements SinkProvider {
     @Override
     public List<OptionSpec> options() {
         return List.of(
-                OptionSpec.optional("url", Type.STRING, null,
-                        "mongodb://host[:port]/database (default: MINIBATCH_MONGO_URL, then MONGO_URL)"),
-                OptionSpec.optional("database", Type.STRING, null, "database, if not the URL's"),
+                MongoUrlOption.URL,
+                MongoUrlOption.DATABASE,
                 OptionSpec.required("collection", Type.STRING, "the collection to write"),
                 OptionSpec.optional("idempotent", Type.BOOLEAN, "true",
                         "deterministic _ids per window so a retried window writes no duplicate rows"));

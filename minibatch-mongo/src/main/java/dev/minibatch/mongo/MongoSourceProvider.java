@@ -25,9 +25,8 @@ public final class MongoSourceProvider implements SourceProvider {
     @Override
     public List<OptionSpec> options() {
         return List.of(
-                OptionSpec.optional("url", Type.STRING, null,
-                        "mongodb://host[:port]/database (default: MINIBATCH_MONGO_URL, then MONGO_URL)"),
-                OptionSpec.optional("database", Type.STRING, null, "database, if not the URL's"),
+                MongoUrlOption.URL,
+                MongoUrlOption.DATABASE,
                 OptionSpec.required("collection", Type.STRING, "the collection to read"),
                 OptionSpec.optional("idField", Type.STRING, "_id", "ordered field polling reads by (Python's idcol)"),
                 OptionSpec.optional("batchSize", Type.INT, "100", "documents per read and per append"),

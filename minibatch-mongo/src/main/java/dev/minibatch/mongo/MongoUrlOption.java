@@ -1,10 +1,16 @@
 package dev.minibatch.mongo;
 
 import dev.minibatch.ConfigurationException;
+import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
 
-/** The {@code url} option of the source and sink providers, with Python's environment fallbacks. */
+/** The {@code url} and {@code database} options the source and sink providers share. */
 final class MongoUrlOption {
+
+    static final OptionSpec URL = OptionSpec.optional("url", OptionSpec.Type.STRING, null,
+            "mongodb://host[:port]/database (default: MINIBATCH_MONGO_URL, then MONGO_URL)");
+    static final OptionSpec DATABASE = OptionSpec.optional("database", OptionSpec.Type.STRING, null,
+            "database, if not the URL's");
 
     private MongoUrlOption() {
     }

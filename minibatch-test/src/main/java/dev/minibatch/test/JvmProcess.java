@@ -1,6 +1,5 @@
 package dev.minibatch.test;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,10 +130,5 @@ public final class JvmProcess implements AutoCloseable {
         if (process.isAlive()) {
             kill();
         }
-    }
-
-    /** The class path entry separator, for callers building their own. */
-    public static String pathSeparator() {
-        return File.pathSeparator;
     }
 }

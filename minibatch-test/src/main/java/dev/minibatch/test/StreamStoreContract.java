@@ -352,6 +352,17 @@ public abstract class StreamStoreContract {
     }
 
     @Test
+    void aShortAllOrNothingClaimStillRecoversExpiredLeases() {
+        store.append("s", messages(T0, 0, 3));
+        Claim lapsed = store.claim("s", Selection.pending(), lease(T0, Duration.ofSeconds(10)));
+        assertEquals(3, lapsed.messages().size());
+        assertTrue(store.claim("s", Selection.pending().limit(5).minCount(5), lease(T0.plusSeconds(20))).isEmpty(),
+                "3 messages are not enough for 5");
+        assertEquals(new StreamStats(3, 0, 0, T0), store.stats("s"), "the expired lease was recovered all the same");
+        assertTrue(store.read("s", Selection.pending(), null).stream().allMatch(m -> m.attempts() == 1));
+    }
+
+    @Test
     void renewKeepsALeaseAliveAndFailsOnceLost() {
         store.append("s", messages(T0, 0, 2));
         Claim claim = store.claim("s", Selection.pending(), lease(T0, Duration.ofSeconds(10)));

@@ -296,12 +296,14 @@ class ConsumerRuntimeTest {
         mb.stream("i").append(Map.of("n", 1));
         CountDownLatch got = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
         Thread runner = new Thread(() -> {
             try {
                 mb.streaming("i").size(1).run(window -> got.countDown());
             } catch (Throwable e) {
                 thrown.set(e);
             }
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
         });
         runner.setDaemon(true);
         runner.start();
@@ -310,6 +312,7 @@ class ConsumerRuntimeTest {
         runner.join(20_000);
         assertFalse(runner.isAlive(), "run() returns when its thread is interrupted");
         assertEquals(null, thrown.get(), "an interrupt is a stop, not a failure");
+        assertTrue(stillInterrupted.get(), "run() keeps the thread's interrupt status for its caller");
         assertTrue(mb.consumers().isEmpty(), "the consumer unregistered itself");
     }
 

@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
@@ -278,10 +279,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public List<StreamInfo> listStreams() {
         return inLock(() -> {
             List<StreamInfo> out = new ArrayList<>();
-            {
-            PreparedStatement select = prepared(
-                    "SELECT name, status, created, interval_ms, last_read FROM mb_stream ORDER BY name");
-                 ResultSet rs = select.executeQuery();
+            PreparedStatement select = prepared("SELECT name, status, created, interval_ms, last_read FROM mb_stream ORDER BY name");
+            try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     out.add(info(rs));
                 }
@@ -303,7 +302,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                     ? "INSERT INTO mb_message(stream_id, created, data) VALUES (" + id + ", ?, ?)"
                     : "INSERT INTO mb_message(stream_id, created, data, attempts, error) VALUES (" + id + ", ?, ?, ?, ?)";
             {
-            PreparedStatement insert = prepared(sql);
+                PreparedStatement insert = prepared(sql);
                 for (NewMessage m : messages) {
                     insert.setLong(1, m.created().toEpochMilli());
                     insert.setString(2, m.json());
@@ -320,7 +319,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 newest = Math.max(newest, m.created().toEpochMilli());
             }
             {
-            PreparedStatement count = prepared(
+                PreparedStatement count = prepared(
                     "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
                 count.setLong(1, messages.size());
                 count.setLong(2, newest);
@@ -352,7 +351,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             sql.append(" ORDER BY created, id LIMIT ?");
             params.add(selection.limit() == 0 ? -1 : selection.limit());
             {
-            PreparedStatement select = prepared(sql.toString());
+                PreparedStatement select = prepared(sql.toString());
                 bind(select, params);
                 try (ResultSet rs = select.executeQuery()) {
                     return messages(rs, stream);
@@ -390,74 +389,89 @@ public final class SqliteStore implements StreamStore, StreamActivity {
 
     @Override
     public Claim claim(String stream, Selection selection, Lease lease) {
-        List<Message> claimed = inTransaction(() -> {
+        List<Message> claimed = inLock(() -> {
             Long id = lookupId(stream);
             if (id == null) {
                 return List.of();
             }
             long now = lease.now().toEpochMilli();
-            recoverExpired(id, now);
             // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
             StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND lease_id IS NULL"
                     + " AND available_at <= ?");
             List<Object> params = new ArrayList<>(List.of(id, now));
             appendFilters(where, params, selection);
-            if (selection.minCount() > 0) {
-                {
-            PreparedStatement count = prepared(
-                        "SELECT COUNT(*) FROM (SELECT 1" + where + " LIMIT ?)");
-                    List<Object> countParams = new ArrayList<>(params);
-                    countParams.add(selection.minCount());
-                    bind(count, countParams);
-                    try (ResultSet rs = count.executeQuery()) {
-                        rs.next();
-                        if (rs.getLong(1) < selection.minCount()) {
-                            return List.of();
-                        }
-                    }
-                }
+            // Idle consumers poll often: decide with reads first, so a poll that finds nothing never
+            // takes the write lock that producers in other processes would wait for.
+            if (!worthClaiming(id, now, where, params, selection)) {
+                return List.of();
             }
-            long leaseId;
-            {
-                PreparedStatement insert = prepared("INSERT INTO mb_lease(token, stream_id, owner, until) VALUES (?, ?, ?, ?) RETURNING id");
-                bind(insert, List.of(lease.token(), id, lease.owner(), lease.expiresAt().toEpochMilli()));
-                try (ResultSet rs = insert.executeQuery()) {
-                    rs.next();
-                    leaseId = rs.getLong(1);
-                }
-            }
-            String sql = "UPDATE mb_message SET state = 1, lease_id = ?"
-                    + " WHERE id IN (SELECT id" + where + " ORDER BY created, id LIMIT ?) RETURNING " + COLUMNS;
-            List<Object> all = new ArrayList<>();
-            all.add(leaseId);
-            all.addAll(params);
-            all.add(selection.limit() == 0 ? -1 : selection.limit());
-            List<Message> out;
-            {
-            PreparedStatement update = prepared(sql);
-                bind(update, all);
-                try (ResultSet rs = update.executeQuery()) {
-                    out = messages(rs, stream);
-                }
-            }
-            if (out.isEmpty()) {
-                deleteLease(leaseId);
-            }
-            // RETURNING gives no order guarantee
-            out.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
-            return out;
+            return inTransaction(() -> claimLocked(stream, id, now, where, params, selection, lease));
         });
         return new Claim(lease, claimed);
     }
 
-    private void recoverExpired(long streamId, long now) throws SQLException {
-        // expired claims are found in the lease table (a few rows), not by reading every claimed message
+    /** Whether enough messages are available, or expired leases may make them so. Reads only. */
+    private boolean worthClaiming(long streamId, long now, CharSequence where, List<Object> params, Selection selection)
+            throws SQLException {
+        int needed = Math.max(1, selection.minCount());
+        PreparedStatement count = prepared("SELECT COUNT(*) FROM (SELECT 1" + where + " LIMIT ?)");
+        List<Object> countParams = new ArrayList<>(params);
+        countParams.add(needed);
+        bind(count, countParams);
+        try (ResultSet rs = count.executeQuery()) {
+            if (rs.next() && rs.getLong(1) >= needed) {
+                return true;
+            }
+        }
+        return hasExpiredLeases(streamId, now);
+    }
+
+    /** The claim proper, in one IMMEDIATE transaction; all-or-nothing through a savepoint. */
+    private List<Message> claimLocked(String stream, long streamId, long now, CharSequence where, List<Object> params,
+                                      Selection selection, Lease lease) throws SQLException {
+        recoverExpired(streamId, now);
+        Savepoint beforeClaim = connection.setSavepoint();
+        long leaseId;
+        PreparedStatement insert = prepared("INSERT INTO mb_lease(token, stream_id, owner, until) VALUES (?, ?, ?, ?) RETURNING id");
+        bind(insert, List.of(lease.token(), streamId, lease.owner(), lease.expiresAt().toEpochMilli()));
+        try (ResultSet rs = insert.executeQuery()) {
+            rs.next();
+            leaseId = rs.getLong(1);
+        }
+        PreparedStatement update = prepared("UPDATE mb_message SET state = 1, lease_id = ?"
+                + " WHERE id IN (SELECT id" + where + " ORDER BY created, id LIMIT ?) RETURNING " + COLUMNS);
+        List<Object> all = new ArrayList<>();
+        all.add(leaseId);
+        all.addAll(params);
+        all.add(selection.limit() == 0 ? -1 : selection.limit());
+        bind(update, all);
+        List<Message> out;
+        try (ResultSet rs = update.executeQuery()) {
+            out = messages(rs, stream);
+        }
+        if (out.isEmpty() || out.size() < selection.minCount()) {
+            // nothing, or too few for an all-or-nothing claim: undo the claim, keep the recovery
+            connection.rollback(beforeClaim);
+            return List.of();
+        }
+        connection.releaseSavepoint(beforeClaim);
+        // RETURNING gives no order guarantee
+        out.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
+        return out;
+    }
+
+    private boolean hasExpiredLeases(long streamId, long now) throws SQLException {
         PreparedStatement any = prepared("SELECT 1 FROM mb_lease WHERE stream_id = ? AND until <= ? LIMIT 1");
         bind(any, List.of(streamId, now));
         try (ResultSet rs = any.executeQuery()) {
-            if (!rs.next()) {
-                return; // the common case: one cheap index probe
-            }
+            return rs.next();
+        }
+    }
+
+    private void recoverExpired(long streamId, long now) throws SQLException {
+        // expired claims are found in the lease table (a few rows), not by reading every claimed message
+        if (!hasExpiredLeases(streamId, now)) {
+            return; // the common case: one cheap index probe
         }
         PreparedStatement update = prepared(
                 "UPDATE mb_message SET state = 0, attempts = attempts + 1, available_at = ?,"
@@ -472,14 +486,6 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         delete.executeUpdate();
     }
 
-    private void deleteLease(long leaseId) throws SQLException {
-        {
-            PreparedStatement delete = prepared("DELETE FROM mb_lease WHERE id = ?");
-            delete.setLong(1, leaseId);
-            delete.executeUpdate();
-        }
-    }
-
     @Override
     public boolean renew(String stream, String token, Instant expiresAt) {
         return inLock(() -> {
@@ -488,7 +494,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 return false;
             }
             {
-            PreparedStatement update = prepared(
+                PreparedStatement update = prepared(
                     "UPDATE mb_lease SET until = ? WHERE token = ? AND stream_id = ?");
                 bind(update, List.of(expiresAt.toEpochMilli(), token, id));
                 return update.executeUpdate() > 0;
@@ -555,7 +561,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
         return inLock(() -> {
             {
-            PreparedStatement update = prepared(
+                PreparedStatement update = prepared(
                     "UPDATE mb_stream SET last_read = ? WHERE name = ? AND last_read IS ?");
                 update.setLong(1, next.toEpochMilli());
                 update.setString(2, stream);
@@ -579,7 +585,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             long[] counts = new long[3];
             long last = Long.MIN_VALUE;
             {
-            PreparedStatement select = prepared(
+                PreparedStatement select = prepared(
                     "SELECT state, COUNT(*), MAX(created) FROM mb_message WHERE stream_id = ? GROUP BY state");
                 select.setLong(1, id);
                 try (ResultSet rs = select.executeQuery()) {
@@ -594,7 +600,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             }
             // the stream row remembers the newest append even after every message was consumed
             {
-            PreparedStatement select = prepared("SELECT last_append FROM mb_stream WHERE id = ?");
+                PreparedStatement select = prepared("SELECT last_append FROM mb_stream WHERE id = ?");
                 select.setLong(1, id);
                 try (ResultSet rs = select.executeQuery()) {
                     if (rs.next()) {
@@ -627,7 +633,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 return 0;
             }
             {
-            PreparedStatement delete = prepared(
+                PreparedStatement delete = prepared(
                     "DELETE FROM mb_message WHERE stream_id = ?" + condition);
                 List<Object> all = new ArrayList<>();
                 all.add(id);
@@ -642,7 +648,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public void heartbeat(ConsumerStatus status) {
         inTransaction(() -> {
             {
-            PreparedStatement upsert = prepared(
+                PreparedStatement upsert = prepared(
                     "INSERT OR REPLACE INTO mb_consumer(stream, consumer_id, emitter, started, last_seen, windows, messages,"
                             + " failures, dead_lettered, leases_lost, in_flight, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 ConsumerStats st = status.stats();
@@ -652,7 +658,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 upsert.executeUpdate();
             }
             {
-            PreparedStatement prune = prepared(
+                PreparedStatement prune = prepared(
                     "DELETE FROM mb_consumer WHERE stream = ? AND last_seen < ?");
                 prune.setString(1, status.stream());
                 prune.setLong(2, status.lastSeen().minus(Duration.ofDays(1)).toEpochMilli());
@@ -667,7 +673,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         return inLock(() -> {
             List<ConsumerStatus> out = new ArrayList<>();
             {
-            PreparedStatement select = prepared(
+                PreparedStatement select = prepared(
                     "SELECT consumer_id, emitter, started, last_seen, windows, messages, failures, dead_lettered, leases_lost,"
                             + " in_flight, stopped FROM mb_consumer WHERE stream = ? AND last_seen >= ? ORDER BY last_seen DESC");
                 select.setString(1, stream);
@@ -688,7 +694,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     public long appendedTotal(String stream) {
         return inLock(() -> {
             {
-            PreparedStatement select = prepared("SELECT appended FROM mb_stream WHERE name = ?");
+                PreparedStatement select = prepared("SELECT appended FROM mb_stream WHERE name = ?");
                 select.setString(1, stream);
                 try (ResultSet rs = select.executeQuery()) {
                     return rs.next() ? rs.getLong(1) : 0L;

@@ -372,14 +372,21 @@ public final class EndToEnd {
         int small = n(10_000);
         int large = n(1_000_000);
         int measured = Math.min(small, large);
-        double atSmall;
-        try (Minibatch mb = sqlite(fresh("scale-small"))) {
-            atSmall = drainFirst(mb, small, measured);
+        // the measured drain is short (10,000 messages), so each case is the median of three fresh files
+        double[] smallRuns = new double[3];
+        double[] largeRuns = new double[3];
+        for (int r = 0; r < 3; r++) {
+            try (Minibatch mb = sqlite(fresh("scale-small-" + r))) {
+                smallRuns[r] = drainFirst(mb, small, measured);
+            }
+            try (Minibatch mb = sqlite(fresh("scale-large-" + r))) {
+                largeRuns[r] = drainFirst(mb, large, measured);
+            }
         }
-        double atLarge;
-        try (Minibatch mb = sqlite(fresh("scale-large"))) {
-            atLarge = drainFirst(mb, large, measured);
-        }
+        java.util.Arrays.sort(smallRuns);
+        java.util.Arrays.sort(largeRuns);
+        double atSmall = smallRuns[1];
+        double atLarge = largeRuns[1];
         record(new Result("scale", "consume rate with " + small + " pending", "sqlite", atSmall, "msg/s", null, null, null));
         record(new Result("scale", "consume rate with " + large + " pending", "sqlite", atLarge, "msg/s", atSmall,
                 "the same with " + small + " pending", "within 20%"));
@@ -391,6 +398,7 @@ public final class EndToEnd {
         for (int i = 0; i < backlog; i += 1000) {
             stream.appendAll(Payloads.readings(i, Math.min(1000, backlog - i)));
         }
+        checkpoint(mb);
         long start = System.nanoTime();
         ConsumerHandle consumer = mb.streaming("bench").size(100).start(window -> { });
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -400,6 +408,21 @@ public final class EndToEnd {
         double rate = consumer.stats().messages() / RawSqlite.seconds(start);
         consumer.stop();
         return rate;
+    }
+
+    /**
+     * Folds the write-ahead log into the database file, so both backlog sizes start from a settled
+     * file and the measurement is the consumer's work, not the preload's checkpoint.
+     */
+    private static void checkpoint(Minibatch mb) {
+        if (mb.store() instanceof dev.minibatch.store.sqlite.SqliteStore sqlite) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + sqlite.file());
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("checkpoint of " + sqlite.file() + " failed", e);
+            }
+        }
     }
 
     private static long usedHeapAfterGc() throws InterruptedException {

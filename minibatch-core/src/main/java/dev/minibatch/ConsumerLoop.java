@@ -1,6 +1,7 @@
 package dev.minibatch;
 
 import dev.minibatch.internal.DaemonThreads;
+import dev.minibatch.observe.WindowEvent;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
@@ -52,7 +53,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                     Duration stopTimeout, Clock clock, String deadLetterStream) {
     }
 
-    private record Completion(Window window, Throwable error) {
+    private record Completion(Window window, Throwable error, long processingNanos) {
     }
 
     private static final class InFlight {
@@ -71,6 +72,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private final Minibatch minibatch;
     private final Settings settings;
+    private final Observers observers;
     private final StreamStore store;
     private final String consumerId;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
@@ -96,9 +98,10 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final Instant started;
     private Instant lastHeartbeat;
 
-    ConsumerLoop(Minibatch minibatch, Settings settings) {
+    ConsumerLoop(Minibatch minibatch, Settings settings, Observers observers) {
         this.minibatch = minibatch;
         this.settings = settings;
+        this.observers = observers;
         this.store = minibatch.store();
         this.consumerId = minibatch.ownerId() + ":" + settings.stream() + ":" + CONSUMER_NUMBERS.incrementAndGet();
         this.started = now();
@@ -137,8 +140,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 inFlight.put(w.id(), new InFlight(w, claimedCount(w), leaseExpiry(w)));
                 ScheduledFuture<?> renewal = scheduleRenewal();
                 try {
+                    long began = System.nanoTime();
                     Throwable error = process(w);
-                    complete(new Completion(w, error));
+                    complete(new Completion(w, error, System.nanoTime() - began));
                 } finally {
                     renewal.cancel(false);
                 }
@@ -249,9 +253,10 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
             claimSizes.remove(w.id());
             claimExpiries.remove(w.id());
-            int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(),
-                    "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w));
+            String reason = "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w);
+            int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(), reason);
             deadLettered.addAndGet(moved);
+            observers.deadLettered(moved, reason);
             return Optional.empty();
         }
         return window;
@@ -271,7 +276,11 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         inFlight.put(window.id(), entry);
         inFlightCount = inFlight.size();
         try {
-            entry.future = executor.submit(() -> completions.add(new Completion(window, process(window))));
+            entry.future = executor.submit(() -> {
+                long began = System.nanoTime();
+                Throwable error = process(window);
+                completions.add(new Completion(window, error, System.nanoTime() - began));
+            });
         } catch (RejectedExecutionException e) {
             inFlight.remove(window.id());
             inFlightCount = inFlight.size();
@@ -318,15 +327,26 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         try {
             if (c.error() == null) {
                 emitter.commit(this, c.window());
+                if (!observers.isEmpty()) {
+                    observers.committed(event(c));
+                }
             } else {
                 failures.incrementAndGet();
                 emitter.undo(this, c.window(), c.error());
+                if (!observers.isEmpty()) {
+                    observers.failed(event(c), c.error());
+                }
             }
         } catch (RuntimeException e) {
             // the claim stays leased and lapses; its messages come back after the lease
             LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
                     settings.stream(), c.window().id(), e);
         }
+    }
+
+    private WindowEvent event(Completion c) {
+        return new WindowEvent(settings.stream(), observers.emitter(), consumerId, c.window(),
+                Duration.ofNanos(c.processingNanos()));
     }
 
     /** Reports this consumer's counts to stores that keep heartbeats, about once a second. */
@@ -371,6 +391,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                     // still running here, yet the store no longer holds it for us
                     entry.leaseLost = true;
                     leasesLost.incrementAndGet();
+                    observers.leaseLost(entry.window.id());
                     LOG.warn("consumer of stream '{}': lease of window {} was lost; its messages may be redelivered",
                             settings.stream(), entry.window.id());
                 }
@@ -438,7 +459,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     @Override
     public void requestStop() {
         stopRequested = true;
-        completions.add(new Completion(null, null)); // wakes the loop
+        completions.add(new Completion(null, null, 0)); // wakes the loop
     }
 
     @Override
@@ -554,6 +575,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         messages.addAndGet(window.size());
         if (committed < claimed) {
             leasesLost.incrementAndGet();
+            observers.leaseLost(window.id());
             LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
                     + " and they may be delivered again", settings.stream(), window.id(), committed, claimed);
         }
@@ -567,6 +589,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         if (attempt >= settings.maxAttempts()) {
             int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), text);
             deadLettered.addAndGet(moved);
+            observers.deadLettered(moved, text);
             LOG.warn("consumer of stream '{}': window {} failed {} times; {} messages moved to '{}': {}",
                     settings.stream(), window.id(), attempt, moved, settings.deadLetterStream(), describe(error));
         } else {

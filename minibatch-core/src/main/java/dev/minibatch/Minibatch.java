@@ -5,6 +5,7 @@ import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.internal.Json;
 import dev.minibatch.internal.Names;
 import dev.minibatch.internal.Urls;
+import dev.minibatch.observe.ConsumerListener;
 import dev.minibatch.spi.StreamStore;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.LongAdder;
@@ -63,6 +65,7 @@ public final class Minibatch implements AutoCloseable {
     private final Set<ConsumerHandle> consumers = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, LongAdder> appended = new ConcurrentHashMap<>();
     private final boolean installShutdownHook;
+    private final List<ConsumerListener> listeners = new CopyOnWriteArrayList<>();
     private Thread shutdownHook;
     private volatile boolean closed;
 
@@ -72,6 +75,7 @@ public final class Minibatch implements AutoCloseable {
         this.maxMessageBytes = b.maxMessageBytes;
         this.providers = b.providers != null ? b.providers : Providers.defaults();
         this.installShutdownHook = b.shutdownHook;
+        this.listeners.addAll(b.listeners);
         if (b.store != null) {
             this.store = b.store;
             this.ownsStore = false;
@@ -184,6 +188,24 @@ public final class Minibatch implements AutoCloseable {
     /** Consumers started through this client and still running. */
     public List<ConsumerHandle> consumers() {
         return new ArrayList<>(consumers);
+    }
+
+    /**
+     * Tells {@code listener} what every consumer of this client does, including consumers already
+     * running (from their next event on). See {@link ConsumerListener} for the threading contract.
+     */
+    public void addListener(ConsumerListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops telling {@code listener}; true if it was registered. */
+    public boolean removeListener(ConsumerListener listener) {
+        return listeners.remove(listener);
+    }
+
+    /** The live list consumers read at each event. */
+    List<ConsumerListener> listeners() {
+        return listeners;
     }
 
     ScheduledExecutorService scheduler() {
@@ -304,6 +326,7 @@ public final class Minibatch implements AutoCloseable {
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Providers providers;
         private boolean shutdownHook = true;
+        private final List<ConsumerListener> listeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -350,6 +373,12 @@ public final class Minibatch implements AutoCloseable {
         /** Whether consumers are stopped gracefully at JVM shutdown (default true). */
         public Builder shutdownHook(boolean install) {
             this.shutdownHook = install;
+            return this;
+        }
+
+        /** A listener told what every consumer of the client does (see {@link Minibatch#addListener}). */
+        public Builder listener(ConsumerListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -4,10 +4,13 @@ import dev.minibatch.emitter.CountWindow;
 import dev.minibatch.emitter.FixedTimeWindow;
 import dev.minibatch.emitter.RelaxedTimeWindow;
 import dev.minibatch.internal.Names;
+import dev.minibatch.observe.ConsumerListener;
 import dev.minibatch.spi.Sink;
 import dev.minibatch.spi.WindowEmitter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +62,7 @@ public final class Streaming {
     private Clock clock;
     private String deadLetterStream;
     private WindowFunction<?> function;
+    private final List<ConsumerListener> listeners = new ArrayList<>();
 
     Streaming(Minibatch minibatch, String stream) {
         this.minibatch = minibatch;
@@ -213,6 +217,16 @@ public final class Streaming {
         return this;
     }
 
+    /**
+     * Tells {@code observer} what this consumer does (windows committed and failed, dead letters,
+     * lost leases), besides the client's own listeners; see {@link ConsumerListener} for the
+     * threading contract. May be called more than once.
+     */
+    public Streaming listener(ConsumerListener observer) {
+        listeners.add(Objects.requireNonNull(observer, "listener"));
+        return this;
+    }
+
     /** Sets a window function whose result is forwarded to the sink; then {@link #run()} or {@link #start()}. */
     public Streaming map(WindowFunction<?> fn) {
         this.function = Objects.requireNonNull(fn, "function");
@@ -267,6 +281,23 @@ public final class Streaming {
         return new CountWindow(size != null ? size : 1);
     }
 
+    /** A short, stable emitter name for metric tags (see {@code WindowEvent.emitter()}). */
+    private String emitterTag(WindowEmitter chosen) {
+        if (emitterName != null) {
+            return emitterName.toLowerCase(java.util.Locale.ROOT);
+        }
+        if (chosen instanceof CountWindow) {
+            return "count";
+        }
+        if (chosen instanceof RelaxedTimeWindow) {
+            return "relaxed";
+        }
+        if (chosen instanceof FixedTimeWindow) {
+            return "fixed";
+        }
+        return chosen.getClass().getSimpleName();
+    }
+
     private ConsumerLoop build() {
         WindowEmitter chosen = chooseEmitter();
         Sink target = sink;
@@ -279,6 +310,7 @@ public final class Streaming {
                 workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
                 clock != null ? clock : minibatch.clock(),
                 deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream));
-        return new ConsumerLoop(minibatch, settings);
+        Observers observers = new Observers(listeners, minibatch.listeners(), stream, emitterTag(chosen));
+        return new ConsumerLoop(minibatch, settings, observers);
     }
 }

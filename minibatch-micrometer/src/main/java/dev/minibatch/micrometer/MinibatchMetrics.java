@@ -81,7 +81,8 @@ public final class MinibatchMetrics implements ConsumerListener, MeterBinder, Au
     private final boolean histogram;
     private final Tags commonTags;
     private final long statsMaxAgeNanos;
-    private final List<String> initialStreams;
+    /** Streams to watch once bound. */
+    private final List<String> toWatch = new CopyOnWriteArrayList<>();
     private final Map<String, ConsumerMeters> byConsumer = new ConcurrentHashMap<>();
     private final Map<String, StreamGauges> byStream = new ConcurrentHashMap<>();
     private final List<Meter> registered = new CopyOnWriteArrayList<>();
@@ -93,7 +94,7 @@ public final class MinibatchMetrics implements ConsumerListener, MeterBinder, Au
         this.histogram = b.histogram;
         this.commonTags = b.tags;
         this.statsMaxAgeNanos = b.statsMaxAge.toNanos();
-        this.initialStreams = List.copyOf(b.streams);
+        this.toWatch.addAll(b.streams);
     }
 
     /** Starts configuring metrics for {@code minibatch}. */
@@ -122,21 +123,31 @@ public final class MinibatchMetrics implements ConsumerListener, MeterBinder, Au
                     + target.getClass().getSimpleName());
         }
         registry = target;
-        for (String stream : initialStreams) {
+        for (String stream : toWatch) {
             watch(stream);
         }
+        toWatch.clear();
         minibatch.addListener(this);
     }
 
     /**
      * Adds pending/claimed/dead gauges for {@code stream} (idempotent). Consumed streams are
      * watched automatically on their first window; dead-letter streams ({@code *.dead}) are
-     * reported through their stream's {@value #DEAD} gauge instead.
+     * reported through their stream's {@value #DEAD} gauge instead. Before {@link #bindTo} the
+     * stream is remembered and its gauges registered when bound.
      */
     public void watch(String stream) {
-        MeterRegistry target = requireBound();
+        Objects.requireNonNull(stream, "stream");
         if (stream.endsWith(DEAD_SUFFIX)) {
             return;
+        }
+        MeterRegistry target;
+        synchronized (this) {
+            target = registry;
+            if (target == null) {
+                toWatch.add(stream);
+                return;
+            }
         }
         byStream.computeIfAbsent(stream, s -> {
             StreamGauges g = new StreamGauges(s);
@@ -153,6 +164,7 @@ public final class MinibatchMetrics implements ConsumerListener, MeterBinder, Au
 
     /** Watches every stream the store lists now (except dead-letter streams); returns how many are watched. */
     public int watchAllStreams() {
+        requireBound();
         for (StreamInfo info : minibatch.streams()) {
             watch(info.name());
         }
@@ -236,6 +248,11 @@ public final class MinibatchMetrics implements ConsumerListener, MeterBinder, Au
     }
 
     // ---- meters ---------------------------------------------------------------------------------
+
+    /** Whether {@link #bindTo} was called. */
+    public boolean isBound() {
+        return registry != null;
+    }
 
     private final class ConsumerMeters {
         final Counter windows;

@@ -1,0 +1,162 @@
+package dev.minibatch.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minibatch.Minibatch;
+import dev.minibatch.Window;
+import dev.minibatch.micrometer.MinibatchMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * A Spring Boot application on a real SQLite file: annotated methods of each accepted signature
+ * receive every appended message exactly once; typed payloads are converted with the
+ * application's mapper; health is UP and the application's MeterRegistry counted the run.
+ */
+@SpringBootTest(classes = ListenerApplicationTest.App.class, properties = {
+        "app.orders-stream=orders",
+        "app.order-window=25",
+        "minibatch.metrics.stats-max-age=0s",
+        // only the application's own (Jackson 3) mapper knows this: proves it is the one converting
+        "spring.jackson.property-naming-strategy=SNAKE_CASE"})
+class ListenerApplicationTest {
+
+    static final Path DIR = tempDir();
+
+    static Path tempDir() {
+        try {
+            return Files.createTempDirectory("minibatch-spring");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @DynamicPropertySource
+    static void store(DynamicPropertyRegistry registry) {
+        registry.add("minibatch.url", () -> "sqlite:" + DIR.resolve("app.db"));
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        try (var files = Files.walk(DIR)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** A typed payload, bound by the application's mapper (snake_case names: unit_price). */
+    public record Order(String id, int quantity, double unitPrice) {
+    }
+
+    public static class Listeners {
+        final Map<Integer, Integer> events = new ConcurrentHashMap<>();
+        final List<Order> orders = new CopyOnWriteArrayList<>();
+        final Set<Integer> windowSizes = ConcurrentHashMap.newKeySet();
+        final Map<Integer, Integer> raw = new ConcurrentHashMap<>();
+
+        @MinibatchListener(stream = "events", size = "10")
+        public void events(Window window) {
+            windowSizes.add(window.size());
+            for (JsonNode n : window.data()) {
+                events.merge(n.get("i").asInt(), 1, Integer::sum);
+            }
+        }
+
+        @MinibatchListener(stream = "${app.orders-stream}", size = "${app.order-window}")
+        public void orders(List<Order> batch) {
+            orders.addAll(batch);
+        }
+
+        @MinibatchListener(value = "raw", interval = "50ms", relaxed = "false")
+        void raw(List<JsonNode> values) {
+            for (JsonNode n : values) {
+                raw.merge(n.asInt(), 1, Integer::sum);
+            }
+        }
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+        @Bean
+        Listeners listeners() {
+            return new Listeners();
+        }
+    }
+
+    @Autowired
+    Minibatch minibatch;
+
+    @Autowired
+    Listeners listeners;
+
+    @Autowired
+    MeterRegistry registry;
+
+    @Autowired
+    MinibatchHealthIndicator health;
+
+    @Test
+    void everyAppendedMessageArrivesOnceTypedAndCounted() {
+        assertThat(minibatch.url()).contains(DIR.resolve("app.db").toString());
+        minibatch.stream("events").appendAll(IntStream.range(0, 500).mapToObj(i -> Map.of("i", i)).toList());
+        minibatch.stream("orders").appendAll(IntStream.range(0, 100)
+                .mapToObj(i -> Map.of("id", "o" + i, "quantity", i, "unit_price", i * 1.5)).toList());
+        for (int i = 0; i < 30; i++) {
+            minibatch.stream("raw").append(i);
+        }
+
+        Waits.until("500 events", () -> listeners.events.size() == 500, () -> listeners.events.size());
+        Waits.until("100 orders", () -> listeners.orders.size() == 100, () -> listeners.orders.size());
+        Waits.until("30 raw values", () -> listeners.raw.size() == 30, () -> listeners.raw.size());
+        Waits.until("everything committed", () -> minibatch.stream("events").stats().pending() == 0
+                && minibatch.stream("events").stats().claimed() == 0);
+
+        assertThat(listeners.events.values()).containsOnly(1);
+        assertThat(listeners.windowSizes).containsExactly(10);
+        assertThat(listeners.raw.values()).containsOnly(1);
+        assertThat(listeners.orders).contains(new Order("o7", 7, 10.5), new Order("o99", 99, 148.5));
+        assertThat(listeners.orders).extracting(Order::id).doesNotHaveDuplicates();
+
+        Waits.until("metrics of 50 event windows", () -> counter(MinibatchMetrics.WINDOWS, "events") == 50);
+        assertThat(counter(MinibatchMetrics.MESSAGES, "events")).isEqualTo(500);
+        assertThat(counter(MinibatchMetrics.WINDOWS, "orders")).isEqualTo(4);
+        assertThat(registry.get(MinibatchMetrics.WINDOW_DURATION).tags("stream", "events").timer().count()).isEqualTo(50);
+        assertThat(registry.get(MinibatchMetrics.MESSAGE_LATENCY).tags("stream", "orders").timer().count()).isEqualTo(100);
+        assertThat(registry.get(MinibatchMetrics.MESSAGE_LATENCY).tags("stream", "orders").timer()
+                .max(TimeUnit.NANOSECONDS)).isGreaterThanOrEqualTo(0);
+        assertThat(registry.get(MinibatchMetrics.PENDING).tags("stream", "events").gauge().value()).isZero();
+        assertThat(registry.get(MinibatchMetrics.DEAD).tags("stream", "orders").gauge().value()).isZero();
+
+        var h = health.health(true);
+        assertThat(h.getStatus()).isEqualTo(Status.UP);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> consumers = (Map<String, Map<String, Object>>) h.getDetails().get("consumers");
+        assertThat(consumers).containsKeys("listeners.events", "listeners.orders", "listeners.raw");
+        assertThat(consumers.get("listeners.events")).containsEntry("running", true).containsEntry("messages", 500L)
+                .containsEntry("dead", 0L);
+    }
+
+    private double counter(String name, String stream) {
+        var c = registry.find(name).tags("stream", stream).counter();
+        return c == null ? -1 : c.count();
+    }
+}

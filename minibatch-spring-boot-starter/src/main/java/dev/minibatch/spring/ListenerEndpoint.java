@@ -123,10 +123,25 @@ final class ListenerEndpoint {
         StringBuilder s = new StringBuilder("(");
         Type[] types = m.getGenericParameterTypes();
         for (int i = 0; i < types.length; i++) {
-            s.append(i == 0 ? "" : ", ").append(types[i].getTypeName().replace("java.util.", "")
-                    .replace("java.lang.", ""));
+            s.append(i == 0 ? "" : ", ").append(shortName(types[i]));
         }
         return s.append(")").toString();
+    }
+
+    /** {@code List<Order>} rather than {@code java.util.List<com.example.Orders$Order>}. */
+    private static String shortName(Type type) {
+        if (type instanceof Class<?> c) {
+            return c.getSimpleName();
+        }
+        if (type instanceof java.lang.reflect.ParameterizedType p) {
+            StringBuilder s = new StringBuilder(shortName(p.getRawType())).append('<');
+            Type[] args = p.getActualTypeArguments();
+            for (int i = 0; i < args.length; i++) {
+                s.append(i == 0 ? "" : ", ").append(shortName(args[i]));
+            }
+            return s.append('>').toString();
+        }
+        return type.getTypeName();
     }
 
     /** The consumer's function: calls the method with the window as it asked for it. */

@@ -1,6 +1,7 @@
 package dev.minibatch.cli;
 
 import dev.minibatch.Minibatch;
+import dev.minibatch.cli.status.MetricsExporter;
 import dev.minibatch.cli.status.StatusSampler;
 import dev.minibatch.cli.status.StatusServer;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve the live status dashboard and /status JSON.",
-            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. Runs until Ctrl-C."})
+            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. GET /metrics: the streams' gauges in Prometheus text format. Runs until Ctrl-C."})
 final class ServeCommand extends BaseCommand {
 
     @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
@@ -30,7 +31,7 @@ final class ServeCommand extends BaseCommand {
     int port;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:MINIBATCH_TOKEN}",
-            description = "Require this token for /status and /history (Authorization: Bearer TOKEN or ?token=TOKEN). "
+            description = "Require this token for /status, /history and /metrics (Authorization: Bearer TOKEN or ?token=TOKEN). "
                     + "Default: $MINIBATCH_TOKEN, which keeps it out of the process list.")
     String token;
 
@@ -48,15 +49,18 @@ final class ServeCommand extends BaseCommand {
         }
         Minibatch mb = connect(false);
         StatusSampler sampler = new StatusSampler(mb, sample, 300, Clock.systemUTC()).start();
+        MetricsExporter metrics = new MetricsExporter(mb, sample);
         StatusServer server;
         try {
-            server = StatusServer.start(sampler, bind, port, token);
+            server = StatusServer.start(sampler, metrics, bind, port, token);
         } catch (BindException e) {
+            metrics.close();
             sampler.close();
             mb.close();
             throw CliException.failure("cannot listen on " + bind + ":" + port + ": " + e.getMessage()
                     + "; choose another --port (0 picks a free one)", e);
         } catch (IOException e) {
+            metrics.close();
             sampler.close();
             mb.close();
             throw CliException.failure("cannot listen on " + bind + ":" + port + ": " + e, e);
@@ -64,6 +68,7 @@ final class ServeCommand extends BaseCommand {
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
+            metrics.close();
             sampler.close();
             mb.close();
             stopped.countDown();

@@ -19,11 +19,12 @@ import java.util.concurrent.Executors;
 /**
  * The status web app on the JDK's HTTP server: {@code GET /} the dashboard (plain HTML, CSS and
  * JavaScript shipped in this jar; no external scripts), {@code GET /status} and {@code GET /history}
- * the JSON documents of a {@link StatusSampler}.
+ * the JSON documents of a {@link StatusSampler}, {@code GET /metrics} minibatch's meters in
+ * Prometheus text format (when started with a {@link MetricsExporter}).
  *
  * <p>Security: binds to loopback unless told otherwise. On loopback it answers only requests whose
  * {@code Host} is a loopback name, so a web page elsewhere cannot read it through DNS rebinding.
- * With a token, {@code /status} and {@code /history} need {@code Authorization: Bearer TOKEN} or
+ * With a token, {@code /status}, {@code /history} and {@code /metrics} need {@code Authorization: Bearer TOKEN} or
  * {@code ?token=TOKEN}; the static page itself holds no data. The token is never logged.
  *
  * <p>Lifecycle: {@link #start} listens at once; {@link #close()} stops listening and frees its
@@ -40,15 +41,17 @@ public final class StatusServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final StatusSampler sampler;
+    private final MetricsExporter metrics;
     private final byte[] token;
     private final boolean loopback;
     private final URI uri;
 
-    private StatusServer(HttpServer server, ExecutorService executor, StatusSampler sampler, String token,
-                         boolean loopback, URI uri) {
+    private StatusServer(HttpServer server, ExecutorService executor, StatusSampler sampler, MetricsExporter metrics,
+                         String token, boolean loopback, URI uri) {
         this.server = server;
         this.executor = executor;
         this.sampler = sampler;
+        this.metrics = metrics;
         this.token = token == null || token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
         this.loopback = loopback;
         this.uri = uri;
@@ -61,6 +64,15 @@ public final class StatusServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound (in use, not local)
      */
     public static StatusServer start(StatusSampler sampler, String bind, int port, String token) throws IOException {
+        return start(sampler, null, bind, port, token);
+    }
+
+    /**
+     * Listens on {@code bind}:{@code port} and also serves {@code /metrics} from {@code metrics}
+     * (null: no /metrics), under the same host and token rules as {@code /status}.
+     */
+    public static StatusServer start(StatusSampler sampler, MetricsExporter metrics, String bind, int port, String token)
+            throws IOException {
         InetAddress address = InetAddress.getByName(bind);
         HttpServer http = HttpServer.create(new InetSocketAddress(address, port), 16);
         ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
@@ -74,7 +86,7 @@ public final class StatusServer implements AutoCloseable {
             host = "127.0.0.1";
         }
         URI uri = URI.create("http://" + host + ":" + http.getAddress().getPort() + "/");
-        StatusServer server = new StatusServer(http, pool, sampler, token, address.isLoopbackAddress(), uri);
+        StatusServer server = new StatusServer(http, pool, sampler, metrics, token, address.isLoopbackAddress(), uri);
         http.createContext("/", server::handle);
         http.start();
         return server;
@@ -99,6 +111,15 @@ public final class StatusServer implements AutoCloseable {
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 send(exchange, 405, "application/json", error("only GET and HEAD"));
+                return;
+            }
+            if (path.equals("/metrics") && metrics != null) {
+                if (!authorized(exchange)) {
+                    send(exchange, 401, "application/json", error(
+                            "token required: send 'Authorization: Bearer TOKEN' or add ?token=TOKEN"));
+                    return;
+                }
+                send(exchange, 200, MetricsExporter.CONTENT_TYPE, metrics.scrape());
                 return;
             }
             if (path.equals("/status") || path.equals("/history")) {

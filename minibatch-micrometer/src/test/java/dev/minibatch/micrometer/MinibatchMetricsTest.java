@@ -89,6 +89,26 @@ class MinibatchMetricsTest {
     }
 
     @Test
+    void aWindowWhoseClaimWasTakenAwayCountsALostLease() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Minibatch mb = sqlite(); MinibatchMetrics metrics = MinibatchMetrics.monitor(mb, registry)) {
+            mb.stream("lost").appendAll(IntStream.range(0, 10).boxed().toList());
+            java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+            ConsumerHandle h = mb.streaming("lost").size(10).start(w -> {
+                if (first.getAndSet(false)) {
+                    // what a lapsed lease looks like to this consumer: the store no longer holds the claim for it
+                    mb.store().release("lost", w.id(), java.time.Instant.now(), null);
+                }
+            });
+            waitUntil(() -> h.stats().windows() == 2);
+            h.stop();
+            assertThat(registry.get(MinibatchMetrics.LEASES_LOST).tags("stream", "lost").counter().count()).isEqualTo(1);
+            assertThat(registry.get(MinibatchMetrics.WINDOWS).tags("stream", "lost").counter().count()).isEqualTo(2);
+            assertThat(mb.stream("lost").stats().pending()).isZero();
+        }
+    }
+
+    @Test
     void aSecondCallOfBindToIsRefusedAndCloseRemovesTheMeters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (Minibatch mb = Minibatch.builder().url("memory:").shutdownHook(false).build()) {

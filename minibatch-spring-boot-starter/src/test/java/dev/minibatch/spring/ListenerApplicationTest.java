@@ -85,6 +85,18 @@ class ListenerApplicationTest {
             orders.addAll(batch);
         }
 
+        final Map<Integer, Integer> kept = new ConcurrentHashMap<>();
+        final Set<Integer> keptSizes = ConcurrentHashMap.newKeySet();
+
+        @MinibatchListener(stream = "kept", emitter = "count", emitterOptions = "size=${app.kept-size:4}",
+                workers = "2", keep = "true")
+        public void kept(List<JsonNode> values) {
+            keptSizes.add(values.size());
+            for (JsonNode n : values) {
+                kept.merge(n.asInt(), 1, Integer::sum);
+            }
+        }
+
         @MinibatchListener(value = "raw", interval = "50ms", relaxed = "false")
         void raw(List<JsonNode> values) {
             for (JsonNode n : values) {
@@ -123,6 +135,7 @@ class ListenerApplicationTest {
         for (int i = 0; i < 30; i++) {
             minibatch.stream("raw").append(i);
         }
+        minibatch.stream("kept").appendAll(IntStream.range(0, 40).boxed().toList());
 
         Waits.until("500 events", () -> listeners.events.size() == 500, () -> listeners.events.size());
         Waits.until("100 orders", () -> listeners.orders.size() == 100, () -> listeners.orders.size());
@@ -130,6 +143,11 @@ class ListenerApplicationTest {
         Waits.until("everything committed", () -> minibatch.stream("events").stats().pending() == 0
                 && minibatch.stream("events").stats().claimed() == 0);
 
+        Waits.until("40 kept values", () -> minibatch.stream("kept").stats().done() == 40,
+                () -> minibatch.stream("kept").stats());
+        assertThat(listeners.kept).hasSize(40);
+        assertThat(listeners.kept.values()).containsOnly(1);
+        assertThat(listeners.keptSizes).containsExactly(4);
         assertThat(listeners.events.values()).containsOnly(1);
         assertThat(listeners.windowSizes).containsExactly(10);
         assertThat(listeners.raw.values()).containsOnly(1);
@@ -150,7 +168,7 @@ class ListenerApplicationTest {
         assertThat(h.getStatus()).isEqualTo(Status.UP);
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> consumers = (Map<String, Map<String, Object>>) h.getDetails().get("consumers");
-        assertThat(consumers).containsKeys("listeners.events", "listeners.orders", "listeners.raw");
+        assertThat(consumers).containsKeys("listeners.events", "listeners.orders", "listeners.raw", "listeners.kept");
         assertThat(consumers.get("listeners.events")).containsEntry("running", true).containsEntry("messages", 500L)
                 .containsEntry("dead", 0L);
     }

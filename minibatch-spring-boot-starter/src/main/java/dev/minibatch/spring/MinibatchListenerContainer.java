@@ -174,6 +174,7 @@ public class MinibatchListenerContainer implements SmartLifecycle, SmartInitiali
         if (running) {
             return;
         }
+        bindMetricsIfSpringBootDidNot();
         for (Map.Entry<String, Source> e : sources.entrySet()) {
             attachments.add(minibatch.stream(e.getKey()).attach(e.getValue()));
             LOG.info("minibatch: source {} attached to stream '{}'", e.getValue(), e.getKey());
@@ -185,6 +186,21 @@ public class MinibatchListenerContainer implements SmartLifecycle, SmartInitiali
             LOG.info("minibatch: consuming stream '{}' with {}", plan.endpoint().stream, plan.endpoint().description);
         }
         running = true;
+    }
+
+    /**
+     * Spring Boot's metrics support binds MeterBinder beans to its registry before the context
+     * starts; an application with a MeterRegistry bean but without that support gets it bound here.
+     */
+    private void bindMetricsIfSpringBootDidNot() {
+        beanFactory.getBeanProvider(MinibatchMetrics.class).ifAvailable(metrics -> {
+            if (!metrics.isBound()) {
+                beanFactory.getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class).ifUnique(registry -> {
+                    metrics.bindTo(registry);
+                    LOG.info("minibatch: meters bound to {}", registry.getClass().getSimpleName());
+                });
+            }
+        });
     }
 
     private Streaming streaming(Plan plan) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve the live status dashboard and /status JSON.",
-            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. GET /metrics: the streams' gauges in Prometheus text format. Runs until Ctrl-C."})
+            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. GET /metrics: the streams' gauges and running consumers in Prometheus text format. Runs until Ctrl-C."})
 final class ServeCommand extends BaseCommand {
 
     @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",

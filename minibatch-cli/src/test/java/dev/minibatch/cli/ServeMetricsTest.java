@@ -88,6 +88,26 @@ class ServeMetricsTest {
                     .containsEntry("minibatch_stream_dead{stream=\"bad\"}", 4.0)
                     .doesNotContainKey("minibatch_stream_pending{stream=\"bad.dead\"}");
 
+            // no consumer runs: none counted; one running in this JVM is seen through its heartbeats
+            assertThat(samples).containsEntry("minibatch_stream_consumers{stream=\"orders\"}", 0.0);
+            try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+                ConsumerHandle consumer = mb.streaming("orders").size(100).start(w -> { });
+                try {
+                    String[] seen = new String[1];
+                    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    do {
+                        Thread.sleep(100);
+                        seen[0] = get(base.resolve("metrics?token=m3trics"), Map.of()).body();
+                    } while (parse(seen[0]).get("minibatch_stream_consumers{stream=\"orders\"}") != 1.0
+                            && System.nanoTime() < until);
+                    assertThat(parse(seen[0])).containsEntry("minibatch_stream_consumers{stream=\"orders\"}", 1.0);
+                } finally {
+                    consumer.stop();
+                }
+            }
+            assertThat(parse(get(base.resolve("metrics?token=m3trics"), Map.of()).body()))
+                    .containsEntry("minibatch_stream_consumers{stream=\"orders\"}", 0.0);
+
             // a stream created while serving appears at the next scrape
             try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
                 mb.stream("late").appendAll(IntStream.range(0, 2).boxed().toList());

@@ -36,6 +36,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "app.orders-stream=orders",
         "app.order-window=25",
         "minibatch.metrics.stats-max-age=0s",
+        "minibatch.consumer.backoff=10ms",
         // only the application's own (Jackson 3) mapper knows this: proves it is the one converting
         "spring.jackson.property-naming-strategy=SNAKE_CASE"})
 class ListenerApplicationTest {
@@ -83,6 +84,21 @@ class ListenerApplicationTest {
         @MinibatchListener(stream = "${app.orders-stream}", size = "${app.order-window}")
         public void orders(List<Order> batch) {
             orders.addAll(batch);
+        }
+
+        final List<Integer> flakyAttempts = new CopyOnWriteArrayList<>();
+        final Map<Integer, Integer> flaky = new ConcurrentHashMap<>();
+
+        /** Fails every window's first attempt: the retry delivers it. */
+        @MinibatchListener(stream = "flaky", size = "5")
+        public void flaky(Window window) {
+            flakyAttempts.add(window.attempt());
+            if (window.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            for (JsonNode n : window.data()) {
+                flaky.merge(n.asInt(), 1, Integer::sum);
+            }
         }
 
         final Map<Integer, Integer> kept = new ConcurrentHashMap<>();
@@ -136,6 +152,7 @@ class ListenerApplicationTest {
             minibatch.stream("raw").append(i);
         }
         minibatch.stream("kept").appendAll(IntStream.range(0, 40).boxed().toList());
+        minibatch.stream("flaky").appendAll(IntStream.range(0, 10).boxed().toList());
 
         Waits.until("500 events", () -> listeners.events.size() == 500, () -> listeners.events.size());
         Waits.until("100 orders", () -> listeners.orders.size() == 100, () -> listeners.orders.size());
@@ -148,6 +165,11 @@ class ListenerApplicationTest {
         assertThat(listeners.kept).hasSize(40);
         assertThat(listeners.kept.values()).containsOnly(1);
         assertThat(listeners.keptSizes).containsExactly(4);
+        Waits.until("10 flaky values after retries", () -> listeners.flaky.size() == 10, () -> listeners.flaky);
+        assertThat(listeners.flaky.values()).containsOnly(1);
+        assertThat(listeners.flakyAttempts).containsExactlyInAnyOrder(1, 1, 2, 2);
+        Waits.until("2 flaky failures counted", () -> counter(MinibatchMetrics.FAILURES, "flaky") == 2);
+        assertThat(minibatch.stream("flaky").deadLetters().stats().pending()).isZero();
         assertThat(listeners.events.values()).containsOnly(1);
         assertThat(listeners.windowSizes).containsExactly(10);
         assertThat(listeners.raw.values()).containsOnly(1);

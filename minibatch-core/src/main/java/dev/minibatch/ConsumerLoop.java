@@ -1,6 +1,7 @@
 package dev.minibatch;
 
 import dev.minibatch.internal.DaemonThreads;
+import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
@@ -28,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    /** Longest an idle consumer with pushed append notices goes without polling (lease expiries, retries). */
+    private static final Duration MAX_POLL_HOLD = Duration.ofSeconds(60);
     private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
 
     record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
@@ -95,6 +99,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private Duration storeBackoff = Duration.ZERO;
     private final Instant started;
     private Instant lastHeartbeat;
+    /** Append notices from stores that push them ({@link AppendWakeups}); null elsewhere. */
+    private AppendWakeups.Subscription appendWakeups;
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    /** While pushes are active, an idle consumer skips polls until {@code pollHeldUntil} (nanoTime). */
+    private boolean pollHeld;
+    private long pollHeldUntil;
 
     ConsumerLoop(Minibatch minibatch, Settings settings) {
         this.minibatch = minibatch;
@@ -158,6 +168,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             ownsExecutor = true;
         }
         ScheduledFuture<?> renewal = scheduleRenewal();
+        subscribeAppends();
         try {
             loop();
         } catch (InterruptedException e) {
@@ -173,6 +184,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
             }
             renewal.cancel(false);
+            if (appendWakeups != null) {
+                appendWakeups.close();
+            }
             closeOwned();
             heartbeat(true);
             minibatch.unregister(this);
@@ -185,10 +199,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
-            drainCompletions();
+            if (drainCompletions()) {
+                pollHeld = false;
+            }
             heartbeat(false);
             boolean emitted = false;
-            if (inFlight.size() < settings.workers()) {
+            boolean polled = false;
+            if (inFlight.size() < settings.workers() && (!pollHeld || System.nanoTime() - pollHeldUntil >= 0)) {
+                polled = true;
+                wakeQueued.set(false); // a notice from now on wakes the next round
                 try {
                     Optional<Window> window = nextWindow();
                     if (window.isPresent()) {
@@ -207,17 +226,55 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
             if (!emitted) {
                 // full: wait for a worker; idle: wait for the emitter's next poll (a completion wakes us early)
-                Duration delay = inFlight.size() < settings.workers() ? settings.emitter().pollDelay(this) : HEARTBEAT_EVERY;
-                waitForCompletion(min(delay, HEARTBEAT_EVERY));
+                Duration delay = inFlight.size() < settings.workers() ? holdPolls(settings.emitter().pollDelay(this), polled)
+                        : HEARTBEAT_EVERY;
+                if (waitForCompletion(min(delay, HEARTBEAT_EVERY))) {
+                    pollHeld = false; // a completion or an append notice: look again now
+                }
             }
         }
     }
 
-    private void waitForCompletion(Duration timeout) throws InterruptedException {
+    /** Returns true when a completion or a wake-up arrived before the timeout. */
+    private boolean waitForCompletion(Duration timeout) throws InterruptedException {
         long millis = Math.max(0, timeout.toMillis());
         Completion c = millis == 0 ? completions.poll() : completions.poll(millis, TimeUnit.MILLISECONDS);
         if (c != null && c.window() != null) {
             complete(c);
+        }
+        return c != null;
+    }
+
+    /**
+     * Stores that push append notices spare an idle consumer its polls: it polls again when the
+     * emitter's delay is up (at most {@link #MAX_POLL_HOLD}) or a notice or completion wakes it.
+     * Without active pushes every round polls, as before. Returns how long to wait now.
+     */
+    private Duration holdPolls(Duration delay, boolean polled) {
+        if (appendWakeups == null || !appendWakeups.active()) {
+            pollHeld = false;
+            return delay;
+        }
+        long now = System.nanoTime();
+        if (polled) {
+            pollHeld = true;
+            pollHeldUntil = now + min(delay, MAX_POLL_HOLD).toNanos();
+        }
+        return pollHeld ? Duration.ofNanos(Math.max(0, pollHeldUntil - now)) : delay;
+    }
+
+    private void subscribeAppends() {
+        if (!(store instanceof AppendWakeups wakeups)) {
+            return;
+        }
+        try {
+            appendWakeups = wakeups.subscribeAppends(settings.stream(), () -> {
+                if (wakeQueued.compareAndSet(false, true)) {
+                    completions.add(new Completion(null, null)); // wakes the loop, like a stop request
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("consumer of stream '{}': no append notices, polling only: {}", settings.stream(), e.getMessage());
         }
     }
 
@@ -299,13 +356,17 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         }
     }
 
-    private void drainCompletions() {
+    /** Returns true when anything (a completion or a wake-up) was waiting. */
+    private boolean drainCompletions() {
+        boolean any = false;
         Completion c;
         while ((c = completions.poll()) != null) {
+            any = true;
             if (c.window() != null) {
                 complete(c);
             }
         }
+        return any;
     }
 
     private void complete(Completion c) {

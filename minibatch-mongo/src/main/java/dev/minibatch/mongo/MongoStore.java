@@ -82,11 +82,16 @@ import org.slf4j.LoggerFactory;
  * lease_token: …}})}. The update re-checks {@code processed: false} per document, so a message is
  * taken by at most one token even when claimers race; a claimer that lost some candidates tops up
  * from the next ones, and an all-or-nothing claim that still falls short gives its messages back
- * cleanly. Before claiming, messages whose lease expired are recovered (PENDING again,
+ * cleanly; commit is one {@code deleteMany} by {@code _id} and token, so a steady-state window
+ * costs three commands. Messages whose lease expired are recovered (PENDING again,
  * {@code attempts + 1}, the orphaned window document deleted) unless the store was opened with
- * {@code recovery=false}. For every claim a Python-shaped window document ({@code _id, stream,
- * created, data, processed:false, query}) is written, deleted on commit (or marked
- * {@code processed:true} with {@code keep}) and on release; {@code windows=false} turns this off.
+ * {@code recovery=false}; the scan for them runs off the hot path ({@link LeaseRecovery}). With
+ * {@code windows=true} a Python-shaped window document ({@code _id, stream, created, data,
+ * processed:false, query}) is written per claim, deleted on commit (or marked {@code processed:true}
+ * with {@code keep}) and on release.
+ *
+ * <p><b>Wake-ups.</b> As {@link AppendWakeups}, an insert change stream on {@code buffer} wakes idle
+ * consumers where the server has change streams ({@link AppendWatcher}); elsewhere they poll.
  *
  * <p><b>Threading and lifecycle.</b> Thread-safe and shareable by any number of processes on any
  * hosts: every state change is a single-document-atomic MongoDB update with a precondition. Opened

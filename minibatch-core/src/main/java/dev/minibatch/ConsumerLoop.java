@@ -105,6 +105,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     /** While pushes are active, an idle consumer skips polls until {@code pollHeldUntil} (nanoTime). */
     private boolean pollHeld;
     private long pollHeldUntil;
+    /** When a window this consumer released for a retry is due (nanoTime): a poll hold ends by then. */
+    private boolean retryPending;
+    private long retryDue;
 
     ConsumerLoop(Minibatch minibatch, Settings settings) {
         this.minibatch = minibatch;
@@ -259,6 +262,11 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         if (polled) {
             pollHeld = true;
             pollHeldUntil = now + min(delay, MAX_POLL_HOLD).toNanos();
+            if (retryPending && retryDue - now <= 0) {
+                retryPending = false; // this poll came after the retry was due
+            } else if (retryPending && retryDue - pollHeldUntil < 0) {
+                pollHeldUntil = retryDue;
+            }
         }
         return pollHeld ? Duration.ofNanos(Math.max(0, pollHeldUntil - now)) : delay;
     }
@@ -633,6 +641,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         } else {
             Duration wait = backoffFor(attempt);
             store.release(settings.stream(), window.id(), now().plus(wait), text);
+            long due = System.nanoTime() + wait.toNanos();
+            retryDue = retryPending && retryDue - due < 0 ? retryDue : due;
+            retryPending = true;
             LOG.info("consumer of stream '{}': window {} failed (attempt {} of {}), retrying in {} ms: {}",
                     settings.stream(), window.id(), attempt, settings.maxAttempts(), wait.toMillis(), describe(error));
         }

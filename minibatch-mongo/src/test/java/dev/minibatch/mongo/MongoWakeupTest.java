@@ -97,6 +97,35 @@ class MongoWakeupTest {
     }
 
     @Test
+    void aRetryIsNotHeldBackByTheLongPollDelay() throws Exception {
+        String database = TestMongo.freshDatabase("retry");
+        try (Minibatch mb = Minibatch.connect(withOplog.url(database))) {
+            MongoStore store = (MongoStore) mb.store();
+            AppendWakeups.Subscription probe = store.subscribeAppends("r", () -> { });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!probe.active() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            AtomicInteger attempts = new AtomicInteger();
+            CountDownLatch done = new CountDownLatch(1);
+            ConsumerHandle handle = mb.streaming("r").size(1).pollInterval(LONG_POLL)
+                    .backoff(Duration.ofMillis(300), Duration.ofMillis(300))
+                    .start(window -> {
+                        if (attempts.incrementAndGet() == 1) {
+                            throw new IllegalStateException("first attempt fails");
+                        }
+                        done.countDown();
+                    });
+            mb.stream("r").append(Map.of("n", 1));
+            assertThat(done.await(15, TimeUnit.SECONDS))
+                    .as("the retry comes after its 300 ms backoff, not after the %s poll delay", LONG_POLL).isTrue();
+            assertThat(attempts.get()).isEqualTo(2);
+            probe.close();
+            handle.stop();
+        }
+    }
+
+    @Test
     void withoutChangeStreamsConsumersPollAndTheStoreSaysSoOnce() throws Exception {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -75,7 +75,11 @@ final class AppendWatcher implements AutoCloseable {
         if (closed || unsupported) {
             return sub; // inactive
         }
-        subscribers.computeIfAbsent(stream, s -> new CopyOnWriteArrayList<>()).add(sub);
+        subscribers.compute(stream, (s, list) -> {
+            List<Sub> subs = list == null ? new CopyOnWriteArrayList<>() : list;
+            subs.add(sub); // inside compute: a concurrent close cannot drop the list under us
+            return subs;
+        });
         synchronized (lock) {
             if (thread == null && !closed) {
                 thread = new Thread(this::run, "minibatch-mongo-wakeups");

@@ -38,6 +38,8 @@ final class AppendWatcher implements AutoCloseable {
     /** How long one read waits on the server; also the bound for noticing close or new streams. */
     static final long AWAIT_MS = 250;
     private static final long MAX_REOPEN_DELAY_MS = 30_000;
+    /** An empty answer faster than this did not await data; wait this long before asking again. */
+    private static final long QUICK_EMPTY_MS = 10;
 
     private final MongoCollection<BsonDocument> buffer;
     private final String what;
@@ -158,8 +160,8 @@ final class AppendWatcher implements AutoCloseable {
             long started = System.nanoTime();
             ChangeStreamDocument<BsonDocument> event = cursor.tryNext();
             if (event == null) {
-                if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < 20) {
-                    pause(20); // a server that answers at once instead of awaiting data
+                if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < QUICK_EMPTY_MS) {
+                    pause(QUICK_EMPTY_MS); // a server that answers at once instead of awaiting data (the emulator)
                 }
                 continue;
             }

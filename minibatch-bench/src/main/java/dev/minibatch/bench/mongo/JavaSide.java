@@ -6,6 +6,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import dev.minibatch.Minibatch;
 import dev.minibatch.mongo.MongoStore;
+import dev.minibatch.mongo.MongoStoreOptions;
 
 /**
  * This project through its public API on a client whose every command is counted: a
@@ -14,10 +15,8 @@ import dev.minibatch.mongo.MongoStore;
  */
 final class JavaSide implements AutoCloseable {
 
-    /** Python-layout window documents (the store's {@code windows} option); today's default. */
-    static final boolean WRITE_WINDOWS = true;
-    /** Expired-lease recovery (the store's {@code recovery} option); today's default. */
-    static final boolean RECOVER_EXPIRED_LEASES = true;
+    /** The store's options in the bench: its defaults (no window documents, lease recovery, change streams where the server has them). */
+    static final MongoStoreOptions OPTIONS = MongoStoreOptions.defaults();
 
     final CommandCounter commands = new CommandCounter();
     final MongoClient client;
@@ -35,7 +34,7 @@ final class JavaSide implements AutoCloseable {
      * with the store: adapt here.
      */
     static MongoStore openStore(MongoClient client, String database) {
-        return new MongoStore(client, database, WRITE_WINDOWS, RECOVER_EXPIRED_LEASES);
+        return new MongoStore(client, database, OPTIONS);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.minibatch.bench.mongo;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -24,26 +22,17 @@ abstract class BenchServer implements AutoCloseable {
     @Override
     public abstract void close();
 
-    /** mongo-java-server 1.47, memory backend, in this JVM: no secondary indexes, every query scans. */
-    static BenchServer emulator() {
-        MongoServer server = new MongoServer(new MemoryBackend());
-        String base = server.bindAndGetConnectionString();
-        return new BenchServer() {
-            @Override
-            String name() {
-                return "emulator";
-            }
-
-            @Override
-            String base() {
-                return base;
-            }
-
-            @Override
-            public void close() {
-                server.shutdownNow();
-            }
-        };
+    /**
+     * mongo-java-server 1.47, memory backend, in a JVM of its own ({@link EmulatorMain}): no secondary
+     * indexes, every query scans. Not in the bench's JVM, where it would share heap, GC and JIT with
+     * the Java side only and so weigh on one side of a comparison.
+     */
+    static BenchServer emulator() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("minibatch-bench-emulator");
+        int port = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return start("emulator", new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                EmulatorMain.class.getName(), String.valueOf(port)), dir, port);
     }
 
     /**
@@ -59,15 +48,24 @@ abstract class BenchServer implements AutoCloseable {
         }
         Path dir = Files.createTempDirectory("minibatch-bench-ferretdb");
         Files.createDirectories(dir.resolve("data"));
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        Process process = new ProcessBuilder(binary.toString(), "--handler=sqlite",
+        int port = freePort();
+        return start("ferretdb", new ProcessBuilder(binary.toString(), "--handler=sqlite",
                 "--sqlite-url=file:" + dir.resolve("data") + "/", "--state-dir=" + dir,
-                "--listen-addr=127.0.0.1:" + port, "--debug-addr=127.0.0.1:0", "--telemetry=disable", "--log-level=warn")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ferretdb.log").toFile()).start();
-        Thread reaper = new Thread(process::destroyForcibly, "ferretdb-reaper");
+                "--listen-addr=127.0.0.1:" + port, "--debug-addr=127.0.0.1:0", "--telemetry=disable", "--log-level=warn"),
+                dir, port);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** Starts a server process logging into {@code dir}, waits until it accepts connections on {@code port}. */
+    private static BenchServer start(String name, ProcessBuilder command, Path dir, int port)
+            throws IOException, InterruptedException {
+        Process process = command.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        Thread reaper = new Thread(process::destroyForcibly, name + "-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -77,7 +75,7 @@ abstract class BenchServer implements AutoCloseable {
             } catch (IOException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IllegalStateException("FerretDB did not start; see " + dir.resolve("ferretdb.log"));
+                    throw new IllegalStateException(name + " did not start; see " + dir.resolve(name + ".log"));
                 }
                 Thread.sleep(50);
             }
@@ -86,7 +84,7 @@ abstract class BenchServer implements AutoCloseable {
         return new BenchServer() {
             @Override
             String name() {
-                return "ferretdb";
+                return name;
             }
 
             @Override
@@ -96,8 +94,9 @@ abstract class BenchServer implements AutoCloseable {
 
             @Override
             public void close() {
-                process.destroy();
                 try {
+                    process.getOutputStream().close(); // the emulator stops when its input closes
+                    process.destroy();
                     if (!process.waitFor(10, TimeUnit.SECONDS)) {
                         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     }
@@ -105,8 +104,8 @@ abstract class BenchServer implements AutoCloseable {
                 } catch (InterruptedException e) {
                     process.destroyForcibly();
                     Thread.currentThread().interrupt();
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook runs anyway
+                } catch (IOException | IllegalStateException ignored) {
+                    // already gone, or the JVM is shutting down and the hook runs anyway
                 }
                 try (var paths = Files.walk(dir)) {
                     paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -575,7 +575,7 @@ public final class MongoSideBySide {
                 .append("Run ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(", ")
                 .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" minutes")
                 .append(quick ? ", QUICK sizes (a check, not a figure)" : "")
-                .append(". One server at a time: `emulator` = mongo-java-server 1.47 (memory backend, in the bench JVM,")
+                .append(". One server at a time: `emulator` = mongo-java-server 1.47 (memory backend, in a JVM of its own,")
                 .append(" no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (real indexes).")
                 .append(" Python = minibatch 0.6.0 from PyPI (pymongo 4.13.2, mongoengine 0.29.3) through")
                 .append(" `minibatch-bench/src/main/python/minibatch_py_bench.py`, CountWindow with minibatch's LocalExecutor;")

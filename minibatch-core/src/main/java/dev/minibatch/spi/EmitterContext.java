@@ -18,6 +18,21 @@ public interface EmitterContext {
     /** The stream being consumed. */
     String stream();
 
+    /**
+     * For a keyed consumer ({@code streaming(s).keyBy(…)}), the key this context is scoped to: its
+     * peeks and claims see only messages of that key, its {@code lastRead} is the key's, and its
+     * windows carry the key. Null for unkeyed consumers, and for the group of unkeyed messages.
+     * Emitters need no key bookkeeping of their own: each key gets its own emitter instance.
+     */
+    default String key() {
+        return null;
+    }
+
+    /** Whether this context is scoped to one key (see {@link #key()}). */
+    default boolean keyed() {
+        return false;
+    }
+
     /** The consumer's clock (a manual clock in tests). */
     Clock clock();
 

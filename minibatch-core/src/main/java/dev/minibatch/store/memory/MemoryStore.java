@@ -35,12 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The {@code memory:} store: one process, no persistence, fastest. Each stream is guarded by its
  * own lock; pending messages sit in a tree ordered by (created, sequence), so a claim costs
  * O(log n + window) whatever the backlog. Keys are indexed per stream (one tree per key) from the
- * first keyed read or claim on, so unkeyed consumers never pay for it.
+ * stream's first keyed message on, so unkeyed streams never pay for it.
  */
 public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend {
 
-    private static final Comparator<Entry> ORDER = Comparator.comparingLong((Entry e) -> e.createdMillis)
-            .thenComparingLong(e -> e.seq);
+    /** (created, sequence), written out: keyed claims search the main tree once per message. */
+    private static final Comparator<Entry> ORDER = (a, b) -> {
+        int byCreated = Long.compare(a.createdMillis, b.createdMillis);
+        return byCreated != 0 ? byCreated : Long.compare(a.seq, b.seq);
+    };
 
     private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -539,7 +542,10 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         long latestAvailableAt = Long.MIN_VALUE;
         /** id → pending entry, built on the first claim by ids (rare) and maintained from then on. */
         HashMap<Long, Entry> byId;
-        /** key (or {@link #NO_KEY}) → pending entries, built on the first keyed call and maintained from then on. */
+        /**
+         * key (or {@link #NO_KEY}) → pending entries: built at the stream's first keyed message (or
+         * keyed call) and maintained from then on; streams that never see a key never pay for it.
+         */
         HashMap<Object, TreeMap<Entry, Entry>> byKey;
         final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();
         final TreeMap<Entry, Entry> done = new TreeMap<>(ORDER);
@@ -562,6 +568,8 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             }
             if (byKey != null) {
                 byKey.computeIfAbsent(e.key == null ? NO_KEY : e.key, k -> new TreeMap<>(ORDER)).put(e, e);
+            } else if (e.key != null) {
+                keyIndex(); // the stream's first keyed message: index keys from now on (built with e in it)
             }
         }
 

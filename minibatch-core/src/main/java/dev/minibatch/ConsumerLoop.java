@@ -586,6 +586,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             appends.forEach(store::append); // at least once: a crash here appends them again on retry
             committed = store.commit(settings.stream(), window.id(), settings.keep());
         }
+        List<NewMessage> rejected = appends.get(settings.deadLetterStream());
+        if (committed > 0 && rejected != null && !rejected.isEmpty()) {
+            // messages a stage's operator rejected went to the dead-letter stream with this commit
+            deadLettered.addAndGet(rejected.size());
+            observers.deadLettered(rejected.size(), rejected.get(0).error());
+        }
         windows.incrementAndGet();
         messages.addAndGet(window.size());
         if (committed < claimed) {

@@ -3,6 +3,7 @@ package dev.minibatch.bench;
 import dev.minibatch.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
+import dev.minibatch.StreamOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,16 +87,12 @@ final class PipelineBenchmarks {
      */
     private double consume(String store, int count, boolean keyed) throws Exception {
         try (Minibatch mb = open(store, keyed ? "keyed" : "unkeyed")) {
-            Stream stream = mb.stream("bench");
+            // the baseline is a stream without keys, as users have today; both preload in batches of 1000
+            Stream stream = keyed
+                    ? mb.stream("bench", StreamOptions.defaults().keyExtractor(v -> "k" + ((Number) ((Map<?, ?>) v).get("id")).longValue() % KEYS))
+                    : mb.stream("bench");
             for (int i = 0; i < count; i += 1000) {
-                List<Map<String, Object>> batch = Payloads.readings(i, Math.min(1000, count - i));
-                if (keyed) {
-                    for (Map<String, Object> r : batch) {
-                        stream.append("k" + (((Number) r.get("id")).longValue() % KEYS), r);
-                    }
-                } else {
-                    stream.appendAll(batch); // the baseline is a stream without keys, as users have today
-                }
+                stream.appendAll(Payloads.readings(i, Math.min(1000, count - i)));
             }
             System.gc();
             long start = System.nanoTime();

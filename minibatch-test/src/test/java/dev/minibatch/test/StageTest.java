@@ -94,6 +94,7 @@ class StageTest {
         assertTrue(dead.get(0).error().contains("stage operator map failed") && dead.get(0).error().contains("four is unlucky"),
                 dead.get(0).error());
         assertEquals(0, mb.stream("nums").stats().pending());
+        assertEquals(1, stage.stats().deadLettered(), "the rejected message counts as dead-lettered");
     }
 
     @ParameterizedTest

@@ -2,6 +2,7 @@ package dev.minibatch;
 
 import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.observe.WindowEvent;
+import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
@@ -31,6 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
+    /** Longest an idle consumer with pushed append notices goes without polling (lease expiries, retries). */
+    private static final Duration MAX_POLL_HOLD = Duration.ofSeconds(60);
     private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
 
     record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
@@ -57,6 +61,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     private record Completion(Window window, Throwable error, long processingNanos) {
     }
+
+    /** Not a window: wakes the loop (a stop request, an append notice). */
+    private static final Completion WAKE = new Completion(null, null, 0);
 
     private static final class InFlight {
         final Window window;
@@ -99,6 +106,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private Duration storeBackoff = Duration.ZERO;
     private final Instant started;
     private Instant lastHeartbeat;
+    /** Append notices from stores that push them ({@link AppendWakeups}); null elsewhere. */
+    private AppendWakeups.Subscription appendWakeups;
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    /** While pushes are active, an idle consumer skips polls until {@code pollHeldUntil} (nanoTime). */
+    private boolean pollHeld;
+    private long pollHeldUntil;
+    /** When a window this consumer released for a retry is due (nanoTime): a poll hold ends by then. */
+    private boolean retryPending;
+    private long retryDue;
 
     ConsumerLoop(Minibatch minibatch, Settings settings, Observers observers) {
         this.minibatch = minibatch;
@@ -164,6 +180,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             ownsExecutor = true;
         }
         ScheduledFuture<?> renewal = scheduleRenewal();
+        subscribeAppends();
         try {
             loop();
         } catch (InterruptedException e) {
@@ -179,6 +196,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 LOG.error("consumer of stream '{}' failed while stopping", settings.stream(), e);
             }
             renewal.cancel(false);
+            if (appendWakeups != null) {
+                appendWakeups.close();
+            }
             closeOwned();
             heartbeat(true);
             minibatch.unregister(this);
@@ -191,10 +211,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException();
             }
-            drainCompletions();
+            if (drainCompletions()) {
+                pollHeld = false;
+            }
             heartbeat(false);
             boolean emitted = false;
-            if (inFlight.size() < settings.workers()) {
+            boolean polled = false;
+            if (inFlight.size() < settings.workers() && (!pollHeld || System.nanoTime() - pollHeldUntil >= 0)) {
+                polled = true;
+                wakeQueued.set(false); // a notice from now on wakes the next round
                 try {
                     Optional<Window> window = nextWindow();
                     if (window.isPresent()) {
@@ -213,17 +238,60 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
             if (!emitted) {
                 // full: wait for a worker; idle: wait for the emitter's next poll (a completion wakes us early)
-                Duration delay = inFlight.size() < settings.workers() ? settings.emitter().pollDelay(this) : HEARTBEAT_EVERY;
-                waitForCompletion(min(delay, HEARTBEAT_EVERY));
+                Duration delay = inFlight.size() < settings.workers() ? holdPolls(settings.emitter().pollDelay(this), polled)
+                        : HEARTBEAT_EVERY;
+                if (waitForCompletion(min(delay, HEARTBEAT_EVERY))) {
+                    pollHeld = false; // a completion or an append notice: look again now
+                }
             }
         }
     }
 
-    private void waitForCompletion(Duration timeout) throws InterruptedException {
+    /** Returns true when a completion or a wake-up arrived before the timeout. */
+    private boolean waitForCompletion(Duration timeout) throws InterruptedException {
         long millis = Math.max(0, timeout.toMillis());
         Completion c = millis == 0 ? completions.poll() : completions.poll(millis, TimeUnit.MILLISECONDS);
         if (c != null && c.window() != null) {
             complete(c);
+        }
+        return c != null;
+    }
+
+    /**
+     * Stores that push append notices spare an idle consumer its polls: it polls again when the
+     * emitter's delay is up (at most {@link #MAX_POLL_HOLD}) or a notice or completion wakes it.
+     * Without active pushes every round polls, as before. Returns how long to wait now.
+     */
+    private Duration holdPolls(Duration delay, boolean polled) {
+        if (appendWakeups == null || !appendWakeups.active()) {
+            pollHeld = false;
+            return delay;
+        }
+        long now = System.nanoTime();
+        if (polled) {
+            pollHeld = true;
+            pollHeldUntil = now + min(delay, MAX_POLL_HOLD).toNanos();
+            if (retryPending && retryDue - now <= 0) {
+                retryPending = false; // this poll came after the retry was due
+            } else if (retryPending && retryDue - pollHeldUntil < 0) {
+                pollHeldUntil = retryDue;
+            }
+        }
+        return pollHeld ? Duration.ofNanos(Math.max(0, pollHeldUntil - now)) : delay;
+    }
+
+    private void subscribeAppends() {
+        if (!(store instanceof AppendWakeups wakeups)) {
+            return;
+        }
+        try {
+            appendWakeups = wakeups.subscribeAppends(settings.stream(), () -> {
+                if (wakeQueued.compareAndSet(false, true)) {
+                    completions.add(WAKE); // wakes the loop, like a stop request
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("consumer of stream '{}': no append notices, polling only: {}", settings.stream(), e.getMessage());
         }
     }
 
@@ -310,13 +378,17 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         }
     }
 
-    private void drainCompletions() {
+    /** Returns true when anything (a completion or a wake-up) was waiting. */
+    private boolean drainCompletions() {
+        boolean any = false;
         Completion c;
         while ((c = completions.poll()) != null) {
+            any = true;
             if (c.window() != null) {
                 complete(c);
             }
         }
+        return any;
     }
 
     private void complete(Completion c) {
@@ -461,7 +533,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     @Override
     public void requestStop() {
         stopRequested = true;
-        completions.add(new Completion(null, null, 0)); // wakes the loop
+        completions.add(WAKE); // wakes the loop
     }
 
     @Override
@@ -616,6 +688,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         } else {
             Duration wait = backoffFor(attempt);
             store.release(settings.stream(), window.id(), now().plus(wait), text);
+            long due = System.nanoTime() + wait.toNanos();
+            retryDue = retryPending && retryDue - due < 0 ? retryDue : due;
+            retryPending = true;
             LOG.info("consumer of stream '{}': window {} failed (attempt {} of {}), retrying in {} ms: {}",
                     settings.stream(), window.id(), attempt, settings.maxAttempts(), wait.toMillis(), describe(error));
         }

@@ -522,6 +522,8 @@ public final class EndToEnd {
                         .append(" | ").append(r.ratio() == null ? "" : String.format(Locale.ROOT, "%.0f%%", r.ratio() * 100))
                         .append(" | ").append(r.target() == null ? "" : r.target()).append(" |\n");
             }
+            // the MongoDB side-by-side section has its own generator (bench.mongo.MongoSideBySide): keep it
+            md.append(dev.minibatch.bench.mongo.MongoSideBySide.existingSection(file));
             Files.writeString(file, md.toString());
         }
     }

@@ -2,6 +2,7 @@ package dev.minibatch.cli;
 
 import dev.minibatch.Minibatch;
 import dev.minibatch.StreamInfo;
+import dev.minibatch.cli.plugins.PluginFolders;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +34,8 @@ abstract class BaseCommand implements Callable<Integer> {
      * @param shutdownHook whether consumers are stopped gracefully on Ctrl-C / SIGTERM
      */
     Minibatch connect(boolean shutdownHook) {
-        return Minibatch.builder().url(root.storeUrl()).shutdownHook(shutdownHook).build();
+        return Minibatch.builder().url(root.storeUrl()).providers(PluginFolders.defaults().providers())
+                .shutdownHook(shutdownHook).build();
     }
 
     /** The store URL, and for SQLite the file it resolved to (e.g. {@code sqlite: (/home/me/.minibatch/minibatch.db)}). */

@@ -311,6 +311,46 @@ class CliTest {
     }
 
     @Test
+    void pluginsSaysWhichFolderAndFileEachPluginCameFromAndItsVersion() throws Exception {
+        Path bundled = dir.resolve("dist/plugins");
+        Path user = dir.resolve("home/plugins");
+        Path bundledJar = dev.minibatch.cli.plugins.PluginFoldersTest.pluginJar(bundled, "alpha", "alpha", "1.0.0", dir);
+        dev.minibatch.cli.plugins.PluginFoldersTest.pluginJar(bundled, "gamma", "gamma", "1.0.0", dir);
+        Path userJar = dev.minibatch.cli.plugins.PluginFoldersTest.pluginJar(user, "gamma", "gamma", "1.1.0", dir);
+        // what bin/minibatch passes: the distribution's plugins folder
+        Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Dminibatch.bundled.plugins=" + bundled);
+
+        Result table = CliProcess.run(dir, env, null, Duration.ofSeconds(60), "plugins");
+        assertThat(table.exitCode()).as(table.toString()).isZero();
+        assertThat(table.stdout())
+                .containsPattern("emitter +alpha +1\\.0\\.0 ")
+                .contains("from " + bundledJar + " (bundled plugin alpha@1.0.0)")
+                .containsPattern("emitter +gamma +1\\.1\\.0 ")
+                .contains("from " + userJar + " (user plugin gamma@1.1.0)")
+                .contains("not used: emitter gamma from " + bundled.resolve("gamma-1.0.0.jar") + " (bundled plugin gamma@1.0.0)")
+                .contains("bundled plugins folder: " + bundled)
+                .contains("plugins folder: " + user)
+                .containsPattern("from class path .*minibatch-core")
+                .contains("no load errors");
+
+        Result json = CliProcess.run(dir, env, null, Duration.ofSeconds(60), "plugins", "--json");
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        List<JsonNode> entries = parseLines(json.stdout());
+        assertThat(entries).filteredOn(n -> n.path("name").asText().equals("alpha")).singleElement().satisfies(n -> {
+            assertThat(n.path("source").asText()).isEqualTo("bundled");
+            assertThat(n.path("folder").asText()).isEqualTo(bundled.toString());
+            assertThat(n.path("file").asText()).isEqualTo("alpha-1.0.0.jar");
+            assertThat(n.path("version").asText()).isEqualTo("1.0.0");
+        });
+        assertThat(entries).filteredOn(n -> n.path("kind").asText().equals("shadowed")).hasSize(1);
+        assertThat(entries).filteredOn(n -> n.path("kind").asText().equals("plugins-folder"))
+                .extracting(n -> n.path("role").asText() + " " + n.path("path").asText())
+                .containsExactly("bundled " + bundled, "user " + user);
+        assertThat(entries).filteredOn(n -> n.path("name").asText().equals("sqlite")).singleElement()
+                .satisfies(n -> assertThat(n.path("source").asText()).isEqualTo("class path"));
+    }
+
+    @Test
     void aBrokenPluginIsListedAsALoadErrorWhileTheRestWorks() throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("my-plugins"));
         Files.write(plugins.resolve("broken-plugin.jar"), new byte[] {1, 2, 3, 4});

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged command as users run it: {@code java -jar minibatch-cli-<version>.jar} with its
  * {@code lib/} folder, and the {@code ./minibatch} launcher at the repository root (run here in a
- * copy of the repository's layout, with a stand-in for the Maven wrapper, so the test can see when
- * the launcher builds and when it just runs).
+ * copy of the repository's layout, with a stand-in for the Maven wrapper that writes a stand-in
+ * distribution layout, so the test can see when the launcher builds and when it just runs). The
+ * real distribution layout is tested in minibatch-dist's DistributionIT.
  */
 class PackagedJarIT {
 
@@ -97,7 +98,7 @@ class PackagedJarIT {
         Files.copy(launcher, root.resolve("minibatch"));
         root.resolve("minibatch").toFile().setExecutable(true);
         Files.writeString(root.resolve("pom.xml"), "<project>\n  <properties>\n"
-                + "    <minibatch-cli.version>0.1.0-SNAPSHOT</minibatch-cli.version>\n  </properties>\n</project>\n");
+                + "    <minibatch-dist.version>0.1.0-SNAPSHOT</minibatch-dist.version>\n  </properties>\n</project>\n");
         Files.writeString(root.resolve("minibatch-core/pom.xml"), "<project/>\n");
         Files.writeString(root.resolve("minibatch-cli/pom.xml"), "<project/>\n");
         Files.writeString(root.resolve("minibatch-cli/src/main/java/A.java"), "class A {}\n");
@@ -113,27 +114,35 @@ class PackagedJarIT {
         return root;
     }
 
-    private static void placeJar(Path root, Path jar) throws IOException {
-        Path target = root.resolve("minibatch-cli/target");
-        Files.copy(jar, target.resolve(jar.getFileName()));
-        Files.createSymbolicLink(target.resolve("lib"), jar.resolveSibling("lib"));
+    /** Shell lines that write a stand-in distribution layout whose bin/minibatch runs the packaged jar. */
+    private String layoutScript() {
+        String bin = "\"$(dirname \"$0\")/minibatch-dist/target/minibatch-0.1.0-SNAPSHOT/bin\"";
+        return "mkdir -p " + bin + "\n"
+                + "printf '#!/bin/sh\\nexec \"%s\" -jar \"%s\" \"$@\"\\n' '" + java() + "' '" + jar + "' > " + bin + "/minibatch\n"
+                + "chmod +x " + bin + "/minibatch\n";
+    }
+
+    /** The stand-in layout, already built (and newer than every source). */
+    private void placeLayout(Path root) throws Exception {
+        Path script = dir.resolve("place-layout.sh");
+        Files.writeString(script, layoutScript().replace("$(dirname \"$0\")", root.toString()));
+        Run placed = exec(root, Map.of(), "bash", script.toString());
+        assertThat(placed.exitCode()).as(placed.output()).isZero();
+        Files.createFile(root.resolve("minibatch-dist/target/minibatch-0.1.0-SNAPSHOT/.built"));
     }
 
     @Test
     void theLauncherBuildsOnFirstUseThenRunsTheJar() throws Exception {
-        String body = "echo \"$@\" >> \"$(dirname \"$0\")/mvnw.calls\"\n"
-                + "mkdir -p \"$(dirname \"$0\")/minibatch-cli/target\"\n"
-                + "cp '" + jar + "' \"$(dirname \"$0\")/minibatch-cli/target/\"\n"
-                + "ln -sfn '" + jar.resolveSibling("lib") + "' \"$(dirname \"$0\")/minibatch-cli/target/lib\"\n";
+        String body = "echo \"$@\" >> \"$(dirname \"$0\")/mvnw.calls\"\n" + layoutScript();
         Path root = fakeCheckout(body);
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
 
         Run first = exec(elsewhere, Map.of(), root.resolve("minibatch").toString(), "--version");
         assertThat(first.exitCode()).as(first.output()).isZero();
-        assertThat(first.output()).contains("minibatch: building the command (first run only")
+        assertThat(first.output()).contains("minibatch: building the command and its plugins (first run only")
                 .contains("minibatch 0.1.0-SNAPSHOT (core 0.1.0-SNAPSHOT)");
         assertThat(Files.readAllLines(root.resolve("mvnw.calls")))
-                .containsExactly("-q -B -pl minibatch-cli -am package -Dmaven.test.skip=true");
+                .containsExactly("-q -B -pl minibatch-dist -am package -Dmaven.test.skip=true -Dminibatch.dist.skipArchives=true");
 
         Run second = exec(elsewhere, Map.of(), root.resolve("minibatch").toString(), "--version");
         assertThat(second.exitCode()).as(second.output()).isZero();
@@ -152,7 +161,7 @@ class PackagedJarIT {
     @Test
     void theLauncherRunsAFreshJarWithoutBuildingAndPassesArgumentsAndExitCodes() throws Exception {
         Path root = fakeCheckout("echo 'must not build' >&2\nexit 1\n");
-        placeJar(root, jar);
+        placeLayout(root);
         Run run = exec(root, Map.of(), root.resolve("minibatch").toString(), "consume", "nope", "--url",
                 "sqlite:" + dir.resolve("x.db"));
         assertThat(run.exitCode()).as(run.output()).isEqualTo(2);

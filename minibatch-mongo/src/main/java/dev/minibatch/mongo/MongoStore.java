@@ -21,6 +21,7 @@ import dev.minibatch.StoreException;
 import dev.minibatch.StreamInfo;
 import dev.minibatch.StreamStats;
 import dev.minibatch.internal.Names;
+import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
@@ -37,6 +38,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,17 +82,22 @@ import org.slf4j.LoggerFactory;
  * lease_token: …}})}. The update re-checks {@code processed: false} per document, so a message is
  * taken by at most one token even when claimers race; a claimer that lost some candidates tops up
  * from the next ones, and an all-or-nothing claim that still falls short gives its messages back
- * cleanly. Before claiming, messages whose lease expired are recovered (PENDING again,
+ * cleanly; commit is one {@code deleteMany} by {@code _id} and token, so a steady-state window
+ * costs three commands. Messages whose lease expired are recovered (PENDING again,
  * {@code attempts + 1}, the orphaned window document deleted) unless the store was opened with
- * {@code recovery=false}. For every claim a Python-shaped window document ({@code _id, stream,
- * created, data, processed:false, query}) is written, deleted on commit (or marked
- * {@code processed:true} with {@code keep}) and on release; {@code windows=false} turns this off.
+ * {@code recovery=false}; the scan for them runs off the hot path ({@link LeaseRecovery}). With
+ * {@code windows=true} a Python-shaped window document ({@code _id, stream, created, data,
+ * processed:false, query}) is written per claim, deleted on commit (or marked {@code processed:true}
+ * with {@code keep}) and on release.
+ *
+ * <p><b>Wake-ups.</b> As {@link AppendWakeups}, an insert change stream on {@code buffer} wakes idle
+ * consumers where the server has change streams ({@link AppendWatcher}); elsewhere they poll.
  *
  * <p><b>Threading and lifecycle.</b> Thread-safe and shareable by any number of processes on any
  * hosts: every state change is a single-document-atomic MongoDB update with a precondition. Opened
  * by {@link MongoStoreProvider}; {@link #close()} closes the client if the store created it.
  */
-public final class MongoStore implements StreamStore, StreamActivity {
+public final class MongoStore implements StreamStore, StreamActivity, AppendWakeups {
 
     static final String STREAMS = "stream";
     static final String BUFFER = "buffer";
@@ -119,9 +126,14 @@ public final class MongoStore implements StreamStore, StreamActivity {
 
     /** Rounds a claim may top up after losing candidates to competitors, before settling. */
     private static final int MAX_CLAIM_ROUNDS = 8;
+    private static final int MAX_REMEMBERED_CLAIMS = 10_000;
+    /** Expired leases handled per recovery scan; more are found by the next one. */
+    private static final int RECOVERY_SCAN_LIMIT = 1_000;
+    private static final Duration PRUNE_CONSUMERS_EVERY = Duration.ofHours(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoStore.class);
     private static final Bson ORDER = Sorts.ascending(CREATED, ID);
+    private static final Bson CANDIDATE_FIELDS = Projections.include(ID, DATA, CREATED, ATTEMPTS, ERROR);
 
     private final String url;
     private final MongoClient client;
@@ -136,23 +148,50 @@ public final class MongoStore implements StreamStore, StreamActivity {
     private volatile boolean consumersIndexed;
     private final boolean writeWindows;
     private final boolean recovery;
+    private final MongoStoreOptions options;
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
+    /** The ids each live claim of this store took, so commit, renew and release work by {@code _id}. */
+    private final Map<String, List<BsonValue>> claimedIds = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<BsonValue>> eldest) {
+            return size() > MAX_REMEMBERED_CLAIMS; // lost claims never committed; the token filter still works
+        }
+    });
+    private final LeaseRecovery leaseRecovery = new LeaseRecovery();
+    /** When heartbeats last pruned day-old consumers, by stream. */
+    private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
+    private final AppendWatcher watcher;
     private volatile boolean closed;
+
+    /**
+     * A store on a client you manage (the store never closes it), for example one with a driver
+     * {@code CommandListener} attached.
+     *
+     * @param databaseName the database holding {@code stream}, {@code buffer}, {@code window}
+     * @param options      window documents, lease recovery, change streams
+     * @throws StoreException when {@code changeStreams} is {@code ON} and the server has none
+     */
+    public MongoStore(MongoClient client, String databaseName, MongoStoreOptions options) {
+        this("mongodb (client " + client.getClusterDescription().getClusterSettings().getHosts() + ")/" + databaseName,
+                client, false, databaseName, options);
+    }
+
+    /** A store on a client you manage, with {@link MongoStoreOptions#defaults()}. */
+    public MongoStore(MongoClient client, String databaseName) {
+        this(client, databaseName, MongoStoreOptions.defaults());
+    }
 
     /**
      * A store on a client you manage (the store never closes it).
      *
-     * @param databaseName          the database holding {@code stream}, {@code buffer}, {@code window}
      * @param writeWindows          write Python-compatible window documents for each claim
      * @param recoverExpiredLeases  make messages of expired leases claimable again
      */
     public MongoStore(MongoClient client, String databaseName, boolean writeWindows, boolean recoverExpiredLeases) {
-        this("mongodb (client " + client.getClusterDescription().getClusterSettings().getHosts() + ")/" + databaseName,
-                client, false, databaseName, writeWindows, recoverExpiredLeases);
+        this(client, databaseName, MongoStoreOptions.defaults().withWindows(writeWindows).withRecovery(recoverExpiredLeases));
     }
 
-    MongoStore(String url, MongoClient client, boolean ownsClient, String databaseName, boolean writeWindows,
-               boolean recoverExpiredLeases) {
+    MongoStore(String url, MongoClient client, boolean ownsClient, String databaseName, MongoStoreOptions options) {
         this.url = url;
         this.client = client;
         this.ownsClient = ownsClient;
@@ -161,9 +200,14 @@ public final class MongoStore implements StreamStore, StreamActivity {
         this.buffer = database.getCollection(BUFFER, BsonDocument.class);
         this.windows = database.getCollection(WINDOWS, BsonDocument.class);
         this.consumers = database.getCollection("minibatch_consumers", BsonDocument.class);
-        this.writeWindows = writeWindows;
-        this.recovery = recoverExpiredLeases;
+        this.options = options;
+        this.writeWindows = options.windows();
+        this.recovery = options.recovery();
+        this.watcher = new AppendWatcher(buffer, "MongoDB store " + url);
         createIndexes();
+        if (options.changeStreams() == MongoSource.ChangeStreams.ON) {
+            watcher.requireSupport();
+        }
     }
 
     /**
@@ -209,6 +253,11 @@ public final class MongoStore implements StreamStore, StreamActivity {
     /** Whether expired leases are recovered before claiming ({@code recovery} URL option). */
     public boolean recoversExpiredLeases() {
         return recovery;
+    }
+
+    /** The options the store was opened with. */
+    public MongoStoreOptions options() {
+        return options;
     }
 
     // ---- streams ------------------------------------------------------------------------------
@@ -370,12 +419,21 @@ public final class MongoStore implements StreamStore, StreamActivity {
 
     // ---- claims -------------------------------------------------------------------------------
 
+    /**
+     * Steady state, two commands: a candidate {@code find} (oldest first, only the fields a message
+     * needs) and one guarded {@code updateMany} by {@code _id}. Expired leases are looked for off
+     * this path: at most once per lease/4 per consumer, and at once when a claim comes up short
+     * while a lease may have expired (see {@link LeaseRecovery}).
+     */
     @Override
     public Claim claim(String stream, Selection selection, Lease lease) {
         return call("claim from stream '" + stream + "'", () -> {
             BsonDateTime now = date(lease.now());
-            if (recovery) {
-                recoverExpired(stream, now);
+            Duration leaseLength = Duration.between(lease.now(), lease.expiresAt());
+            boolean recovered = false;
+            if (recovery && leaseRecovery.periodicDue(stream, lease.owner(), lease.now(), leaseLength)) {
+                recoverExpired(stream, lease, leaseLength);
+                recovered = true;
             }
             List<Bson> pending = new ArrayList<>();
             pending.add(Filters.eq(STREAM, stream));
@@ -390,7 +448,15 @@ public final class MongoStore implements StreamStore, StreamActivity {
             List<BsonDocument> taken = new ArrayList<>();
             for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
                 int want = limit == 0 ? 0 : limit - taken.size();
-                List<BsonDocument> candidates = buffer.find(candidatesFilter).sort(ORDER).limit(want).into(new ArrayList<>());
+                List<BsonDocument> candidates = candidates(candidatesFilter, want);
+                boolean shortOfWork = limit == 0 || candidates.size() < want;
+                if (round == 0 && shortOfWork && recovery && !recovered
+                        && leaseRecovery.mayHaveExpired(stream, lease.now())) {
+                    recovered = true;
+                    if (recoverExpired(stream, lease, leaseLength) > 0) {
+                        candidates = candidates(candidatesFilter, want); // recovered messages may be among them
+                    }
+                }
                 if (round == 0 && candidates.size() < selection.minCount()) {
                     return new Claim(lease, List.of()); // not enough, and nothing taken yet
                 }
@@ -402,13 +468,15 @@ public final class MongoStore implements StreamStore, StreamActivity {
                     ids.add(c.get(ID));
                 }
                 // re-checks every precondition per document: a message goes to at most one token
-                List<Bson> guard = new ArrayList<>(pending);
+                List<Bson> guard = new ArrayList<>(idRange(ids));
+                guard.addAll(pending);
                 guard.add(Filters.in(ID, ids));
                 UpdateResult result = buffer.updateMany(Filters.and(guard), take);
                 long got = result.getModifiedCount();
                 if (got == candidates.size()) {
                     taken.addAll(candidates);
                 } else if (got > 0) {
+                    // lost some to a competitor (never in steady state): which ones are ours?
                     Set<BsonValue> mine = new HashSet<>();
                     buffer.find(Filters.and(Filters.in(ID, ids), Filters.eq(LEASE_TOKEN, lease.token()),
                                     Filters.eq(PROCESSED, true)))
@@ -435,14 +503,42 @@ public final class MongoStore implements StreamStore, StreamActivity {
             taken.sort(Comparator.comparing((BsonDocument d) -> instantOrEpoch(d.get(CREATED)))
                     .thenComparing(d -> d.get(ID), MongoStore::compareIds));
             List<Message> messages = new ArrayList<>(taken.size());
+            List<BsonValue> takenIds = new ArrayList<>(taken.size());
             for (BsonDocument doc : taken) {
                 messages.add(message(doc, stream, MessageState.CLAIMED));
+                takenIds.add(doc.get(ID));
             }
+            claimedIds.put(lease.token(), takenIds);
+            leaseRecovery.claimed(stream, lease.expiresAt());
             if (writeWindows) {
                 writeWindow(stream, selection, lease, taken, messages);
             }
             return new Claim(lease, messages);
         });
+    }
+
+    /**
+     * {@code _id} between the smallest and largest of the ids (ObjectIds only), tested before the
+     * {@code $in}: redundant for a server with indexes, but a server without them (the wire
+     * emulator) then rejects almost every document with two comparisons instead of a list search.
+     */
+    private static List<Bson> idRange(List<BsonValue> ids) {
+        BsonObjectId min = null;
+        BsonObjectId max = null;
+        for (BsonValue id : ids) {
+            if (!id.isObjectId()) {
+                return List.of();
+            }
+            BsonObjectId oid = id.asObjectId();
+            min = min == null || oid.compareTo(min) < 0 ? oid : min;
+            max = max == null || oid.compareTo(max) > 0 ? oid : max;
+        }
+        return min == null ? List.of() : List.of(Filters.gte(ID, min), Filters.lte(ID, max));
+    }
+
+    /** Pending candidates, oldest first, with only the fields a message (and a window copy) needs. */
+    private List<BsonDocument> candidates(Bson filter, int limit) {
+        return buffer.find(filter).sort(ORDER).limit(limit).projection(CANDIDATE_FIELDS).into(new ArrayList<>());
     }
 
     /**
@@ -492,36 +588,53 @@ public final class MongoStore implements StreamStore, StreamActivity {
 
     /** Clean give-back of a claim: PENDING again, no attempt counted. */
     private void giveBack(String stream, String token) {
-        buffer.updateMany(claimedBy(stream, token), Updates.combine(Updates.set(PROCESSED, false),
+        buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(Updates.set(PROCESSED, false),
                 Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
     }
 
     /**
      * Makes messages whose lease lapsed PENDING again with {@code attempts + 1}, one token at a
      * time so the error names the owner that lost it, and deletes their orphaned window documents.
-     * Each update re-checks that the lease is still expired, so a renewal racing with it wins.
+     * Each update re-checks that the lease is still expired, so a renewal racing with it wins. The
+     * scan reads live leases soonest-expiring first, so it also learns when the next one can lapse.
+     *
+     * @return how many messages were made pending again
      */
-    private void recoverExpired(String stream, BsonDateTime now) {
+    private int recoverExpired(String stream, Lease lease, Duration leaseLength) {
+        BsonDateTime now = date(lease.now());
+        List<BsonDocument> leased = buffer.find(Filters.and(Filters.eq(STREAM, stream), Filters.eq(PROCESSED, true),
+                        Filters.exists(LEASE_UNTIL)))
+                .sort(Sorts.ascending(LEASE_UNTIL)).limit(RECOVERY_SCAN_LIMIT)
+                .projection(Projections.include(LEASE_TOKEN, LEASE_OWNER, LEASE_UNTIL)).into(new ArrayList<>());
         Map<String, String> expired = new LinkedHashMap<>();
-        for (BsonDocument doc : buffer.find(Filters.and(Filters.eq(STREAM, stream), Filters.eq(PROCESSED, true),
-                        Filters.lte(LEASE_UNTIL, now)))
-                .projection(Projections.include(LEASE_TOKEN, LEASE_OWNER, LEASE_UNTIL))) {
+        Instant nextExpiry = leased.size() == RECOVERY_SCAN_LIMIT ? lease.now() : lease.now().plus(leaseLength);
+        for (BsonDocument doc : leased) {
+            Instant until = instant(doc.get(LEASE_UNTIL));
+            if (until != null && until.isAfter(lease.now())) {
+                nextExpiry = until.isBefore(nextExpiry) ? until : nextExpiry;
+                break;
+            }
             if (doc.isString(LEASE_TOKEN)) {
                 expired.putIfAbsent(doc.getString(LEASE_TOKEN).getValue(),
                         "lease of " + (doc.isString(LEASE_OWNER) ? doc.getString(LEASE_OWNER).getValue() : "?")
-                                + " expired at " + instant(doc.get(LEASE_UNTIL)));
+                                + " expired at " + until);
             }
         }
+        leaseRecovery.scanned(stream, lease.owner(), lease.now(), nextExpiry);
+        int recovered = 0;
         for (Map.Entry<String, String> e : expired.entrySet()) {
-            buffer.updateMany(Filters.and(claimedBy(stream, e.getKey()), Filters.lte(LEASE_UNTIL, now)),
+            recovered += (int) buffer.updateMany(Filters.and(claimedBy(stream, e.getKey()), Filters.lte(LEASE_UNTIL, now)),
                     Updates.combine(Updates.set(PROCESSED, false), Updates.set(AVAILABLE_AT, now),
                             Updates.set(ERROR, e.getValue()), Updates.inc(ATTEMPTS, 1),
-                            Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
+                            Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)))
+                    .getModifiedCount();
+            claimedIds.remove(e.getKey());
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, e.getKey()));
             }
             LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
         }
+        return recovered;
     }
 
     /** Messages of the stream still held by the token (a lease counts only while processed: true). */
@@ -529,26 +642,39 @@ public final class MongoStore implements StreamStore, StreamActivity {
         return Filters.and(Filters.eq(STREAM, stream), Filters.eq(LEASE_TOKEN, token), Filters.eq(PROCESSED, true));
     }
 
-    @Override
-    public boolean renew(String stream, String token, Instant expiresAt) {
-        return call("renew a lease in stream '" + stream + "'", () ->
-                buffer.updateMany(claimedBy(stream, token), Updates.set(LEASE_UNTIL, date(expiresAt))).getMatchedCount() > 0);
+    /**
+     * {@link #claimedBy}, narrowed to the ids the claim took when this store made it, so servers
+     * with indexes find them by {@code _id}; the token guard alone decides what still counts.
+     */
+    private static Bson heldBy(String stream, String token, List<BsonValue> ids) {
+        return ids == null ? claimedBy(stream, token)
+                : Filters.and(Filters.eq(LEASE_TOKEN, token), Filters.eq(STREAM, stream), Filters.eq(PROCESSED, true),
+                        Filters.in(ID, ids)); // the token first: servers without indexes test it first
     }
 
     @Override
+    public boolean renew(String stream, String token, Instant expiresAt) {
+        return call("renew a lease in stream '" + stream + "'", () ->
+                buffer.updateMany(heldBy(stream, token, claimedIds.get(token)), Updates.set(LEASE_UNTIL, date(expiresAt)))
+                        .getMatchedCount() > 0);
+    }
+
+    /** One command: {@code deleteMany} (or with {@code keep} an {@code updateMany}) by {@code _id} and token. */
+    @Override
     public int commit(String stream, String token, boolean keep) {
         return call("commit in stream '" + stream + "'", () -> {
+            Bson held = heldBy(stream, token, claimedIds.remove(token));
             long n;
             if (keep) {
                 // Python's keep end state: processed: true, nothing else required
-                n = buffer.updateMany(claimedBy(stream, token), Updates.combine(Updates.unset(LEASE_TOKEN),
+                n = buffer.updateMany(held, Updates.combine(Updates.unset(LEASE_TOKEN),
                         Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL), Updates.unset(AVAILABLE_AT))).getMatchedCount();
                 if (writeWindows) {
                     windows.updateMany(Filters.eq(LEASE_TOKEN, token),
                             Updates.combine(Updates.set(PROCESSED, true), Updates.unset(LEASE_TOKEN)));
                 }
             } else {
-                n = buffer.deleteMany(claimedBy(stream, token)).getDeletedCount();
+                n = buffer.deleteMany(held).getDeletedCount();
                 if (writeWindows) {
                     windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
                 }
@@ -567,7 +693,8 @@ public final class MongoStore implements StreamStore, StreamActivity {
                 updates.add(Updates.inc(ATTEMPTS, 1));
                 updates.add(Updates.set(ERROR, error));
             }
-            long n = buffer.updateMany(claimedBy(stream, token), Updates.combine(updates)).getMatchedCount();
+            long n = buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(updates))
+                    .getMatchedCount();
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
             }
@@ -581,7 +708,7 @@ public final class MongoStore implements StreamStore, StreamActivity {
         return call("dead-letter from stream '" + stream + "'", () -> {
             ensureStream(deadStream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), Instant.now(), false);
             // one update per document moves it, error and attempt included: never in both streams
-            long n = buffer.updateMany(claimedBy(stream, token), Updates.combine(
+            long n = buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(
                     Updates.set(STREAM, deadStream), Updates.set(PROCESSED, false),
                     Updates.set(ERROR, error == null ? "dead-lettered" : error), Updates.inc(ATTEMPTS, 1),
                     Updates.unset(AVAILABLE_AT), Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER),
@@ -653,8 +780,14 @@ public final class MongoStore implements StreamStore, StreamActivity {
                     .append("in_flight", new BsonInt32(st.inFlight()))
                     .append("stopped", BsonBoolean.valueOf(status.stopped()));
             consumers.replaceOne(Filters.eq("_id", doc.get("_id")), doc, new com.mongodb.client.model.ReplaceOptions().upsert(true));
-            consumers.deleteMany(Filters.and(Filters.eq(STREAM, status.stream()),
-                    Filters.lt("last_seen", date(status.lastSeen().minus(Duration.ofDays(1))))));
+            // one command per heartbeat: forgetting day-old consumers can wait an hour
+            Instant pruned = lastPrune.get(status.stream());
+            if (pruned == null || !status.lastSeen().isBefore(pruned.plus(PRUNE_CONSUMERS_EVERY))
+                    || status.lastSeen().isBefore(pruned)) {
+                lastPrune.put(status.stream(), status.lastSeen());
+                consumers.deleteMany(Filters.and(Filters.eq(STREAM, status.stream()),
+                        Filters.lt("last_seen", date(status.lastSeen().minus(Duration.ofDays(1))))));
+            }
             return null;
         });
     }
@@ -685,12 +818,38 @@ public final class MongoStore implements StreamStore, StreamActivity {
         return -1;
     }
 
+    /**
+     * Wake-ups by an insert change stream on {@code buffer}, filtered to the subscribed streams,
+     * where the server has change streams (replica sets, sharded clusters) and the store was not
+     * opened with {@code changeStream=false}; elsewhere the subscription stays inactive and
+     * consumers poll.
+     */
+    @Override
+    public Subscription subscribeAppends(String stream, Runnable onAppend) {
+        if (options.changeStreams() == MongoSource.ChangeStreams.OFF) {
+            return INACTIVE;
+        }
+        return watcher.subscribe(stream, onAppend);
+    }
+
+    private static final Subscription INACTIVE = new Subscription() {
+        @Override
+        public boolean active() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        watcher.close();
         if (ownsClient) {
             client.close();
         }

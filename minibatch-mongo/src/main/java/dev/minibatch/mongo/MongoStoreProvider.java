@@ -15,20 +15,23 @@ import java.util.Set;
  * ({@code replicaSet}, {@code tls}, {@code w}, {@code serverSelectionTimeoutMS} — default here 5000,
  * …). minibatch's own options:
  * <ul>
- *   <li>{@code windows=true|false} (default true): write Python-compatible {@code window}
- *       documents for each claim, so Python's {@code Stream.window()} sees Java windows; false saves
- *       two writes per window.</li>
+ *   <li>{@code windows=true|false} (default false): write Python-compatible {@code window}
+ *       documents for each claim, so Python's {@code Stream.window()} sees Java windows; it costs
+ *       two more commands per window.</li>
  *   <li>{@code recovery=true|false} (default true): before claiming, make the messages of expired
  *       Java leases pending again ({@code attempts + 1}). It touches only documents carrying a Java
  *       lease; false reproduces Python's behaviour (a crashed consumer's messages stay
  *       {@code processed: true}).</li>
+ *   <li>{@code changeStream=auto|true|false} (default auto): wake idle consumers by a change stream
+ *       on {@code buffer} where the server has them, else poll; {@code true} requires them (opening
+ *       fails naming the server's refusal), {@code false} always polls.</li>
  * </ul>
  * Opening pings the server: an unreachable one fails within the server selection timeout with a
  * {@link StoreException} naming the hosts, password removed.
  */
 public final class MongoStoreProvider implements StoreProvider {
 
-    static final Set<String> OPTIONS = Set.of("windows", "recovery");
+    static final Set<String> OPTIONS = Set.of("windows", "recovery", "changestream");
 
     @Override
     public String name() {
@@ -49,14 +52,29 @@ public final class MongoStoreProvider implements StoreProvider {
     public StreamStore open(String url) {
         String what = "MongoDB store";
         MongoConnection.Target target = MongoConnection.parse(url, what, OPTIONS, null);
-        boolean windows = MongoConnection.flag(target, what, "windows", true);
-        boolean recovery = MongoConnection.flag(target, what, "recovery", true);
+        MongoStoreOptions options = MongoStoreOptions.defaults()
+                .withWindows(MongoConnection.flag(target, what, "windows", false))
+                .withRecovery(MongoConnection.flag(target, what, "recovery", true))
+                .withChangeStreams(changeStreams(target, what));
         MongoClient client = MongoConnection.open(target, what);
         try {
-            return new MongoStore(target.redacted(), client, true, target.database(), windows, recovery);
+            return new MongoStore(target.redacted(), client, true, target.database(), options);
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
+    }
+
+    private static MongoSource.ChangeStreams changeStreams(MongoConnection.Target target, String what) {
+        String value = target.ownOptions().get("changestream");
+        if (value == null || value.equalsIgnoreCase("auto")) {
+            return MongoSource.ChangeStreams.AUTO;
+        }
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "1", "on" -> MongoSource.ChangeStreams.ON;
+            case "false", "no", "0", "off" -> MongoSource.ChangeStreams.OFF;
+            default -> throw new dev.minibatch.ConfigurationException(what + ": URL " + target.redacted()
+                    + ": option 'changeStream' must be auto, true or false, was '" + value + "'");
+        };
     }
 }

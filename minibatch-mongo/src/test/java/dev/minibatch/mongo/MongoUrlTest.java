@@ -116,6 +116,34 @@ class MongoUrlTest {
     }
 
     @Test
+    void windowDocumentsAreOffByDefault() {
+        String db = TestMongo.freshDatabase("defaultwin");
+        try (StreamStore store = Providers.defaults().openStore(mongo.url(db));
+             MongoClient raw = mongo.client()) {
+            assertThat(((MongoStore) store).writesWindows()).isFalse();
+            store.append("s", List.of(message(1)));
+            assertThat(store.claim("s", Selection.pending(), new Lease("t", "o", T0, T0.plusSeconds(30))).messages()).hasSize(1);
+            assertThat(raw.getDatabase(db).getCollection("window").countDocuments()).isZero();
+        }
+        try (StreamStore store = Providers.defaults().openStore(mongo.url(db, "windows=true"))) {
+            assertThat(((MongoStore) store).writesWindows()).isTrue();
+        }
+    }
+
+    @Test
+    void changeStreamOptionIsCheckedAndRequiredOnesFailClearly() {
+        assertThatThrownBy(() -> Minibatch.connect(mongo.url("opts", "changeStream=sometimes")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("'changeStream'");
+        // this wire server runs without its oplog: no change streams
+        assertThatThrownBy(() -> Providers.defaults().openStore(mongo.url(TestMongo.freshDatabase("cs"), "changeStream=true")))
+                .isInstanceOf(StoreException.class).hasMessageContaining("change streams are required");
+        try (StreamStore store = Providers.defaults().openStore(mongo.url(TestMongo.freshDatabase("cs"), "changeStream=false"))) {
+            assertThat(((MongoStore) store).options().changeStreams()).isEqualTo(MongoSource.ChangeStreams.OFF);
+            assertThat(((MongoStore) store).subscribeAppends("s", () -> { }).active()).isFalse();
+        }
+    }
+
+    @Test
     void windowsFalseWritesNoWindowDocuments() {
         String db = TestMongo.freshDatabase("nowin");
         try (StreamStore store = Providers.defaults().openStore(mongo.url(db, "windows=false"));

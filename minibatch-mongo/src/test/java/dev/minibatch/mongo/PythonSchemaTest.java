@@ -75,7 +75,7 @@ class PythonSchemaTest {
     @BeforeEach
     void connectRaw() {
         database = TestMongo.freshDatabase("schema");
-        url = mongo.url(database);
+        url = mongo.url(database, "windows=true"); // Python's window view, as mixed deployments enable it
         raw = mongo.client();
         db = raw.getDatabase(database);
     }

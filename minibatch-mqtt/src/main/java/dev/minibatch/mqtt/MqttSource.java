@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Reconnects.</b> The first connect fails fast with an {@link MqttConnectionException}
  * (wrong credentials, unreachable broker, TLS failure) within {@code connectTimeout}; the
  * attachment reports it. A connection lost later is re-established with backoff up to
- * {@code maxReconnectDelay}; with a clean session the subscription is renewed. Retained messages
+ * {@code maxReconnectDelay}; with a clean session the subscription is renewed, and so is one whose
+ * SUBSCRIBE was lost with the connection before the broker confirmed it. Retained messages
  * are delivered on every subscribe (with {@code retain: true}), so a restart appends them again.
  *
  * <p><b>QoS 2.</b> Paho acknowledges the first half of the QoS 2 handshake (PUBREC) itself and keeps
@@ -66,7 +67,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Lifecycle and threading.</b> Construction validates options and opens nothing;
  * {@link #stream(Stream)} connects, subscribes and appends on the calling (attachment) thread until
- * {@link #cancel()}; Paho's threads only hand messages over through a bounded queue. One instance
+ * {@link #cancel()}; Paho's threads only hand messages over through a bounded queue, and the
+ * reconnect thread only flags that a new SUBSCRIBE is needed. One instance
  * runs one {@code stream} call at a time and is done once cancelled; to resume a persistent session,
  * attach a new source with the same {@code clientId}. All threads are daemon threads.
  */
@@ -86,6 +88,11 @@ public final class MqttSource implements Source {
     private volatile boolean running;
     private volatile MqttConnection current;
     private volatile boolean subscribed;
+    /** A SUBSCRIBE must be sent on the current connection (first connect, or a reconnect that lost it). */
+    private volatile boolean subscribeNeeded;
+    /** The SUBSCRIBE sent and not yet answered, and when it was sent; attachment thread only. */
+    private IMqttToken pendingSubscribe;
+    private long pendingSince;
 
     private record Arrival(String topic, MqttMessage message) {
     }
@@ -159,33 +166,24 @@ public final class MqttSource implements Source {
 
             @Override
             public void reconnected(boolean sessionPresent) {
+                // runs on the reconnect thread: the attachment thread sends the SUBSCRIBE. Without a
+                // session the broker forgot the subscription; with one it kept it, unless it was
+                // never confirmed (then subscribeNeeded is already set).
                 if (!sessionPresent) {
-                    resubscribe();
-                }
-            }
-
-            private void resubscribe() {
-                // runs on the reconnect thread; the connection object is known by then
-                MqttConnection c = current;
-                if (c != null) {
-                    try {
-                        subscribe(c);
-                    } catch (RuntimeException e) {
-                        LOG.error("{}: renewing the subscription to '{}' after a reconnect failed", settings.describe(),
-                                topicFilter, e);
-                    }
+                    subscribed = false;
+                    subscribeNeeded = true;
                 }
             }
         }, true);
         current = connection;
         try {
             connection.connect();
-            subscribe(connection);
-            subscribed = true;
-            LOG.info("{} subscribed to '{}' at QoS {}, appending to stream '{}'", settings.describe(), topicFilter,
-                    settings.qos, stream.name());
+            subscribed = false;
+            subscribeNeeded = true;
+            pendingSubscribe = null;
             List<Arrival> batch = new ArrayList<>(batchSize);
             while (!cancelled) {
+                maintainSubscription(connection, stream);
                 Arrival first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -202,6 +200,7 @@ public final class MqttSource implements Source {
             }
         } finally {
             subscribed = false;
+            pendingSubscribe = null;
             current = null;
             connection.close();
             queue.clear();
@@ -224,22 +223,64 @@ public final class MqttSource implements Source {
         // not handed over and not acknowledged: the broker redelivers it to the next session
     }
 
-    private void subscribe(MqttConnection connection) {
-        try {
-            IMqttToken token = connection.client().subscribe(topicFilter, settings.qos);
-            token.waitForCompletion(settings.connectTimeout.toMillis());
-            int[] granted = token.getGrantedQos();
-            if (granted != null && granted.length > 0 && granted[0] == 0x80) {
-                throw new MqttConnectionException(settings.describe() + ": the broker refused the subscription to '"
-                        + topicFilter + "' (not allowed for this user?)");
+    /**
+     * Sends the SUBSCRIBE when one is needed and checks its answer, without blocking: meanwhile this
+     * thread keeps appending what arrives (a persistent session's backlog may come before the
+     * SUBACK, and a full queue would otherwise hold up Paho's thread that reads the SUBACK). A
+     * SUBSCRIBE lost with the connection (a broker under load drops clients now and then) is sent
+     * again once the reconnect loop is back, as a real client does; only a refusal ends the source.
+     */
+    private void maintainSubscription(MqttConnection connection, Stream stream) {
+        IMqttToken pending = pendingSubscribe;
+        if (pending != null) {
+            // Paho marks a request lost with its connection by setting its exception, without
+            // completing it: look at the exception first
+            MqttException failure = pending.getException();
+            if (failure == null && !pending.isComplete()) {
+                if (System.nanoTime() - pendingSince > settings.connectTimeout.toNanos() && connection.isConnected()) {
+                    // no SUBACK within connectTimeout on a live connection: ask again (SUBSCRIBE is idempotent)
+                    LOG.warn("{}: no answer to subscribing to '{}' within connectTimeout {} ms; subscribing again",
+                            settings.describe(), topicFilter, settings.connectTimeout.toMillis());
+                    pendingSubscribe = null;
+                    subscribeNeeded = true;
+                }
+                return;
             }
-            if (granted != null && granted.length > 0 && granted[0] < settings.qos) {
-                LOG.warn("{}: the broker granted QoS {} for '{}' instead of {}", settings.describe(), granted[0],
-                        topicFilter, settings.qos);
+            pendingSubscribe = null;
+            if (failure != null) {
+                LOG.info("{}: subscribing to '{}' did not complete ({}); subscribing again once reconnected",
+                        settings.describe(), topicFilter, connection.explain(failure));
+                subscribeNeeded = true;
+                return;
             }
-        } catch (MqttException e) {
-            throw new MqttConnectionException(settings.describe() + ": subscribing to '" + topicFilter + "' failed: "
-                    + connection.explain(e), e);
+            checkGranted(pending.getGrantedQos());
+            subscribed = true;
+            LOG.info("{} subscribed to '{}' at QoS {}, appending to stream '{}'", settings.describe(), topicFilter,
+                    settings.qos, stream.name());
+            return;
+        }
+        if (subscribeNeeded && connection.isConnected()) {
+            subscribeNeeded = false;
+            try {
+                pendingSubscribe = connection.client().subscribe(topicFilter, settings.qos);
+                pendingSince = System.nanoTime();
+            } catch (MqttException e) {
+                // the connection dropped between the check and the call: the next round tries again
+                LOG.debug("{}: subscribing to '{}' failed ({}); trying again once reconnected", settings.describe(),
+                        topicFilter, connection.explain(e));
+                subscribeNeeded = true;
+            }
+        }
+    }
+
+    private void checkGranted(int[] granted) {
+        if (granted != null && granted.length > 0 && granted[0] == 0x80) {
+            throw new MqttConnectionException(settings.describe() + ": the broker refused the subscription to '"
+                    + topicFilter + "' (not allowed for this user?)");
+        }
+        if (granted != null && granted.length > 0 && granted[0] < settings.qos) {
+            LOG.warn("{}: the broker granted QoS {} for '{}' instead of {}", settings.describe(), granted[0],
+                    topicFilter, settings.qos);
         }
     }
 

@@ -1,0 +1,154 @@
+package dev.minibatch.mongo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real Python minibatch 0.6 as a subprocess: {@code src/test/python/minibatch_peer.py} run by
+ * the venv tools/test-env/python-peer.sh makes. The script prints one JSON object a line; this
+ * collects them. Close destroys the process (always call it, in a finally or try-with-resources).
+ */
+final class PythonPeer implements AutoCloseable {
+
+    /** The interpreter; default {@code $MINIBATCH_TEST_HOME/python-venv/bin/python}. */
+    static final String PYTHON_ENV = "MINIBATCH_TEST_PYTHON";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Process process;
+    private final List<JsonNode> lines = new ArrayList<>();
+    private final StringBuilder errors = new StringBuilder();
+    private final Thread stdout;
+    private final Thread stderr;
+    private final String command;
+
+    private PythonPeer(List<String> command) throws IOException {
+        this.command = String.join(" ", command);
+        process = new ProcessBuilder(command).start();
+        stdout = reader("python-peer-out", new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), true);
+        stderr = reader("python-peer-err", new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), false);
+    }
+
+    /** The venv's interpreter; fails naming the setup command when it is missing. */
+    static Path python() {
+        String explicit = System.getenv(PYTHON_ENV);
+        Path python = explicit != null && !explicit.isBlank() ? Path.of(explicit)
+                : TestMongo.testHome().resolve("python-venv").resolve("bin").resolve("python");
+        if (!Files.isExecutable(python)) {
+            throw new IllegalStateException("the Python minibatch 0.6 peer is not installed at " + python + " (" + PYTHON_ENV
+                    + " or $MINIBATCH_TEST_HOME/python-venv): run tools/test-env/setup (or ./run-tests)");
+        }
+        return python;
+    }
+
+    static Path script() {
+        Path script = Path.of("src", "test", "python", "minibatch_peer.py").toAbsolutePath();
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalStateException("missing " + script + " (tests run from the minibatch-mongo folder)");
+        }
+        return script;
+    }
+
+    /** Starts {@code minibatch_peer.py <subcommand> --url <url> --stream <stream> <args…>}. */
+    static PythonPeer start(String subcommand, String url, String stream, String... args) {
+        List<String> command = new ArrayList<>(List.of(python().toString(), "-u", script().toString(), subcommand,
+                "--url", url, "--stream", stream));
+        command.addAll(List.of(args));
+        try {
+            return new PythonPeer(command);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    private Thread reader(String name, BufferedReader in, boolean json) {
+        Thread t = new Thread(() -> {
+            try (in) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (this) {
+                        if (json && line.startsWith("{")) {
+                            lines.add(JSON.readTree(line));
+                        } else if (errors.length() < 20_000) {
+                            errors.append(line).append('\n');
+                        }
+                        notifyAll();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended or was destroyed
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Waits until the script printed a line with {@code field}. */
+    synchronized void awaitLine(String field, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lines.stream().noneMatch(l -> l.has(field))) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || (!process.isAlive() && !stdout.isAlive())) {
+                throw new AssertionError("Python peer printed no '" + field + "' within " + timeout + "; " + describe());
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+        }
+    }
+
+    /** Waits for a clean end ({@code {"done": true}}, exit 0); fails with the script's output otherwise. */
+    void awaitDone(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("Python peer still running after " + timeout + "; " + describe());
+        }
+        stdout.join(5_000);
+        stderr.join(5_000);
+        synchronized (this) {
+            if (process.exitValue() != 0 || lines.stream().noneMatch(l -> l.has("done"))) {
+                throw new AssertionError("Python peer failed (exit " + process.exitValue() + "); " + describe());
+            }
+        }
+    }
+
+    /** Every id the Python consumer's windows held, in order, one list per window. */
+    synchronized List<List<String>> windows() {
+        List<List<String>> windows = new ArrayList<>();
+        for (JsonNode line : lines) {
+            if (line.has("window")) {
+                List<String> ids = new ArrayList<>();
+                line.get("window").forEach(id -> ids.add(id.asText()));
+                windows.add(ids);
+            }
+        }
+        return windows;
+    }
+
+    /** The first line holding {@code field}, or null. */
+    synchronized JsonNode line(String field) {
+        return lines.stream().filter(l -> l.has(field)).map(l -> l.get(field)).findFirst().orElse(null);
+    }
+
+    private synchronized String describe() {
+        return "command: " + command + "\nstderr:\n" + errors;
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

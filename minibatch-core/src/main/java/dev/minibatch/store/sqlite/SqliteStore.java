@@ -362,7 +362,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 return List.of();
             }
             StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
-                    .append(" FROM mb_message WHERE stream_id = ? AND state IN (");
+                    .append(" FROM mb_message").append(indexFor(selection)).append(" WHERE stream_id = ? AND state IN (");
             for (int i = 0; i < wanted.size(); i++) {
                 sql.append(i == 0 ? "" : ", ").append(code(wanted.get(i)));
             }
@@ -380,6 +380,14 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 }
             }
         });
+    }
+
+    /**
+     * The key index for one key's messages: left alone, the planner prefers the claim index for its
+     * order and then scans every pending row of the stream to find one key's.
+     */
+    private static String indexFor(Selection selection) {
+        return selection.byKey() && selection.key() != null ? " INDEXED BY mb_message_key" : "";
     }
 
     private static void appendFilters(StringBuilder sql, List<Object> params, Selection selection) {
@@ -426,8 +434,8 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             }
             long now = lease.now().toEpochMilli();
             // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
-            StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND lease_id IS NULL"
-                    + " AND available_at <= ?");
+            StringBuilder where = new StringBuilder(" FROM mb_message").append(indexFor(selection))
+                    .append(" WHERE stream_id = ? AND state = 0 AND lease_id IS NULL AND available_at <= ?");
             List<Object> params = new ArrayList<>(List.of(id, now));
             appendFilters(where, params, selection);
             // Idle consumers poll often: decide with reads first, so a poll that finds nothing never

@@ -106,8 +106,9 @@ final class PipelineBenchmarks {
     }
 
     private void keyedVsUnkeyed(String store, int count) throws Exception {
-        consume(store, Math.max(KEYS * 100, count / 4), true); // JIT warm-up of both paths
-        consume(store, Math.max(KEYS * 100, count / 4), false);
+        int warmup = Math.max(KEYS * 100, count / 4 / (KEYS * 100) * (KEYS * 100)); // whole windows per key, or it never drains
+        consume(store, warmup, true); // JIT warm-up of both paths
+        consume(store, warmup, false);
         double[] keyed = new double[pairs];
         double[] unkeyed = new double[pairs];
         for (int p = 0; p < pairs; p++) {

@@ -209,6 +209,15 @@ public interface KeyedStoreContract {
         appendMixed("s");
         Claim a = contractStore().claim("s", Selection.pending().key("a"), lease(T0.plusSeconds(1)));
         assertEquals(3, a.messages().size());
+        assertEquals(3, contractStore().stats("s").pending(), "keyed claims leave the others pending");
+        assertEquals(3, contractStore().stats("s").claimed());
+        assertEquals(List.of(1, 3, 4), numbers(contractStore().read("s", Selection.pending(), null)));
+        assertEquals(0, contractStore().expire("s", T0.plusSeconds(60)) - 3, "expiry deletes the three pending, not the claimed");
+        contractStore().release("s", a.token(), T0, null);
+        assertEquals(List.of(0, 2, 5), numbers(contractStore().read("s", Selection.pending(), null)), "released keyed messages are pending again");
+        a = contractStore().claim("s", Selection.pending().key("a"), lease(T0.plusSeconds(1)));
+        contractStore().append("s", List.of(keyed(T0.plusMillis(1), "b", 1), keyed(T0.plusMillis(3), null, 3),
+                keyed(T0.plusMillis(4), "b", 4)));
         Claim rest = contractStore().claim("s", Selection.pending(), lease(T0.plusSeconds(1)));
         assertEquals(List.of(1, 3, 4), numbers(rest.messages()), "an unkeyed claim takes what keyed claims left");
         assertEquals(List.of(), contractStore().read("s", Selection.pending().key("a"), null));

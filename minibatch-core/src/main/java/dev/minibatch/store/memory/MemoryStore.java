@@ -112,6 +112,9 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             if (wanted.size() == 1 && wanted.get(0) == MessageState.PENDING) {
                 // the common case (buffer views, emitters peeking): walk in order, stop at the limit
                 for (Entry e : range(state.pendingOf(selection), selection).keySet()) {
+                    if (e.stale) {
+                        continue;
+                    }
                     if (selection.ids() == null || selection.matches(e.id(), e.created)) {
                         out.add(e.toMessage(stream, MessageState.PENDING));
                         if (selection.limit() > 0 && out.size() >= selection.limit()) {
@@ -123,7 +126,11 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             }
             List<Message> candidates = new ArrayList<>();
             if (wanted.contains(MessageState.PENDING)) {
-                range(state.pending, selection).keySet().forEach(e -> candidates.add(e.toMessage(stream, MessageState.PENDING)));
+                range(state.pending, selection).keySet().forEach(e -> {
+                    if (!e.stale) {
+                        candidates.add(e.toMessage(stream, MessageState.PENDING));
+                    }
+                });
             }
             if (wanted.contains(MessageState.CLAIMED)) {
                 state.claimed.values().forEach(g -> g.entries.forEach(e -> candidates.add(e.toMessage(stream, MessageState.CLAIMED))));
@@ -191,22 +198,35 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
                 TreeMap<Entry, Entry> source = state.pendingOf(selection);
                 java.util.NavigableMap<Entry, Entry> view = range(source, selection);
                 boolean allAvailable = state.latestAvailableAt <= now && view == source;
-                int available = allAvailable ? view.size() : countAvailable(view, now, selection.minCount());
+                int available = allAvailable ? view.size() - (source == state.pending ? state.stale : 0)
+                        : countAvailable(view, now, selection.minCount());
                 if (selection.minCount() > 0 && available < selection.minCount()) {
                     return new Claim(lease, List.of());
                 }
                 Iterator<Entry> it = view.keySet().iterator();
                 while (it.hasNext() && (limit == 0 || taken.size() < limit)) {
                     Entry e = it.next();
+                    if (e.stale) { // taken by a keyed claim earlier: drop it from the main tree now
+                        it.remove();
+                        e.stale = false;
+                        state.stale--;
+                        continue;
+                    }
                     if (e.availableAt > now) {
                         continue;
                     }
                     it.remove();
                     if (source != state.pending) {
-                        state.pending.remove(e);
+                        // a keyed claim leaves the entry in the main tree, marked: searching that tree
+                        // per message would cost a keyed claim more than the claim itself
+                        e.stale = true;
+                        state.stale++;
                     }
                     state.unindex(e, source);
                     taken.add(e);
+                }
+                if (source != state.pending) {
+                    state.purgeStaleIfMany();
                 }
             }
             ClaimGroup group = new ClaimGroup(lease.owner(), lease.expiresAt().toEpochMilli(), taken);
@@ -302,7 +322,7 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
     private static int countAvailable(java.util.NavigableMap<Entry, Entry> view, long now, int enough) {
         int count = 0;
         for (Entry e : view.keySet()) {
-            if (e.availableAt <= now && ++count >= enough) {
+            if (!e.stale && e.availableAt <= now && ++count >= enough) {
                 break;
             }
         }
@@ -402,6 +422,11 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         ClaimGroup group;
         synchronized (state) {
             group = state.claimed.remove(token);
+            if (group != null) {
+                for (Entry e : group.entries) {
+                    state.dropStale(e); // the entry moves to another stream's tree
+                }
+            }
         }
         if (group == null) {
             return 0;
@@ -445,7 +470,7 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             for (ClaimGroup g : state.claimed.values()) {
                 claimed += g.entries.size();
             }
-            return new StreamStats(state.pending.size(), claimed, state.done.size(),
+            return new StreamStats(state.pending.size() - state.stale, claimed, state.done.size(),
                     state.lastAppend == Long.MIN_VALUE ? null : Instant.ofEpochMilli(state.lastAppend));
         }
     }
@@ -463,7 +488,15 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
                 var head = map.headMap(bound, false);
                 removed += head.size();
                 if (map == state.pending) {
-                    head.keySet().forEach(state::unindex);
+                    for (Entry e : head.keySet()) {
+                        if (e.stale) {
+                            e.stale = false;
+                            state.stale--;
+                            removed--;
+                        } else {
+                            state.unindex(e);
+                        }
+                    }
                 }
                 head.clear();
             }
@@ -478,7 +511,9 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             return 0;
         }
         synchronized (state) {
-            int removed = state.pending.size() + state.done.size();
+            int removed = state.pending.size() - state.stale + state.done.size();
+            state.pending.keySet().forEach(e -> e.stale = false);
+            state.stale = 0;
             state.pending.clear();
             state.byId = null;
             state.byKey = null;
@@ -540,6 +575,8 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
          * empties): when it has passed, every pending message is claimable and counting is O(1).
          */
         long latestAvailableAt = Long.MIN_VALUE;
+        /** Entries keyed claims took but left marked ({@code Entry.stale}) in {@link #pending}. */
+        int stale;
         /** id → pending entry, built on the first claim by ids (rare) and maintained from then on. */
         HashMap<Long, Entry> byId;
         /**
@@ -562,7 +599,12 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
                 latestAvailableAt = Long.MIN_VALUE;
             }
             latestAvailableAt = Math.max(latestAvailableAt, e.availableAt);
-            pending.put(e, e);
+            if (e.stale) {
+                e.stale = false; // back from a keyed claim: it never left the main tree
+                stale--;
+            } else {
+                pending.put(e, e);
+            }
             if (byId != null) {
                 byId.put(e.seq, e);
             }
@@ -576,6 +618,31 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         void removePending(Entry e) {
             pending.remove(e);
             unindex(e);
+        }
+
+        /** Physically removes an entry a keyed claim left marked in the main tree. */
+        void dropStale(Entry e) {
+            if (e.stale) {
+                pending.remove(e);
+                e.stale = false;
+                stale--;
+            }
+        }
+
+        /** Keeps marked entries from piling up when only keyed consumers run: amortised O(1) a claim. */
+        void purgeStaleIfMany() {
+            if (stale < 4096 || stale * 2L < pending.size()) {
+                return;
+            }
+            Iterator<Entry> it = pending.keySet().iterator();
+            while (it.hasNext()) {
+                Entry e = it.next();
+                if (e.stale) {
+                    it.remove();
+                    e.stale = false;
+                }
+            }
+            stale = 0;
         }
 
         void unindex(Entry e) {
@@ -605,6 +672,9 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             if (byKey == null) {
                 byKey = new HashMap<>();
                 for (Entry e : pending.keySet()) {
+                    if (e.stale) {
+                        continue;
+                    }
                     byKey.computeIfAbsent(e.key == null ? NO_KEY : e.key, k -> new TreeMap<>(ORDER)).put(e, e);
                 }
             }
@@ -624,7 +694,9 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             if (byId == null) {
                 byId = new HashMap<>();
                 for (Entry e : pending.keySet()) {
-                    byId.put(e.seq, e);
+                    if (!e.stale) {
+                        byId.put(e.seq, e);
+                    }
                 }
             }
             return byId;
@@ -660,6 +732,8 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         int attempts;
         String error;
         long availableAt;
+        /** Claimed by key but still in its stream's main pending tree (removed lazily); guarded by the stream. */
+        boolean stale;
 
         Entry(long seq, Instant created, JsonNode data, int attempts, String error, String key) {
             this.seq = seq;

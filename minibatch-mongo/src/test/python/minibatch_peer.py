@@ -23,7 +23,10 @@ def produce(args):
     from pymongo.errors import InvalidOperation
     s = stream(args.stream, url=args.url, batchsize=args.batch)
     for n in range(args.start, args.start + args.count):
-        s.append({"id": "%s%d" % (args.prefix, n), "n": n})
+        value = {"id": "%s%d" % (args.prefix, n), "n": n}
+        if args.sensors:
+            value["sensor"] = "sensor-%d" % (n % args.sensors)  # a field, not a key: Python has no keys
+        s.append(value)
         if args.pause:
             time.sleep(args.pause)
     try:
@@ -83,6 +86,7 @@ def main():
     pr.add_argument("--batch", type=int, default=1)
     pr.add_argument("--pause", type=float, default=0.0)
     pr.add_argument("--prefix", default="py-")
+    pr.add_argument("--sensors", type=int, default=0)
     co = sub.add_parser("consume")
     co.add_argument("--size", type=int, default=10)
     co.add_argument("--expect", type=int, required=True)

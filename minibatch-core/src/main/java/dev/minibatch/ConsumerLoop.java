@@ -6,6 +6,8 @@ import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.TransactionalAppend;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.Sink;
 import dev.minibatch.spi.StreamActivity;
@@ -640,9 +642,28 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     @Override
     public void commit(Window window) {
+        commitAndAppend(window, Map.of());
+    }
+
+    @Override
+    public void commitAndAppend(Window window, Map<String, List<NewMessage>> appends) {
         int claimed = claimedCount(window);
         claimSizes.remove(window.id());
-        int committed = store.commit(settings.stream(), window.id(), settings.keep());
+        int committed;
+        if (appends.isEmpty()) {
+            committed = store.commit(settings.stream(), window.id(), settings.keep());
+        } else if (store instanceof TransactionalAppend tx) {
+            committed = tx.commitAndAppend(settings.stream(), window.id(), settings.keep(), claimed, appends);
+        } else {
+            appends.forEach(store::append); // at least once: a crash here appends them again on retry
+            committed = store.commit(settings.stream(), window.id(), settings.keep());
+        }
+        List<NewMessage> rejected = appends.get(settings.deadLetterStream());
+        if (committed > 0 && rejected != null && !rejected.isEmpty()) {
+            // messages a stage's operator rejected went to the dead-letter stream with this commit
+            deadLettered.addAndGet(rejected.size());
+            observers.deadLettered(rejected.size(), rejected.get(0).error());
+        }
         windows.incrementAndGet();
         messages.addAndGet(window.size());
         if (committed < claimed) {

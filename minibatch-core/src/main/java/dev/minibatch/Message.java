@@ -15,14 +15,28 @@ import java.util.Objects;
  * @param state    where the message is in its life
  * @param attempts how many times a window holding it failed (or its lease expired)
  * @param error    the last failure's text, or null; set on dead letters
+ * @param key      the message key ({@link Stream#append(String, Object)}, a stream's key extractor or a
+ *                 stage's {@code keyBy}), or null for an unkeyed message
  */
 public record Message(String id, String stream, Instant created, JsonNode data, MessageState state,
-                      int attempts, String error) {
+                      int attempts, String error, String key) {
+
+    /** An unkeyed message. */
+    public Message(String id, String stream, Instant created, JsonNode data, MessageState state, int attempts,
+                   String error) {
+        this(id, stream, created, data, state, attempts, error, null);
+    }
+
     public Message {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(created, "created");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(state, "state");
+    }
+
+    /** This message with another key (the stored one is unchanged). */
+    public Message withKey(String newKey) {
+        return new Message(id, stream, created, data, state, attempts, error, newKey);
     }
 }

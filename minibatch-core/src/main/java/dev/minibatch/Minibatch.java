@@ -142,6 +142,16 @@ public final class Minibatch implements AutoCloseable {
         return store.listStreams();
     }
 
+    /**
+     * A pipeline stage reading {@code inputs} (merged) and appending to an output stream through
+     * per-message operators: {@code mb.stage("lines").flatMap(…).keyBy(…).to("words").start()}.
+     * See {@link dev.minibatch.pipeline.Stage} for its delivery and ordering contract.
+     */
+    public dev.minibatch.pipeline.Stage stage(String... inputs) {
+        checkOpen();
+        return new dev.minibatch.pipeline.Stage(this, inputs);
+    }
+
     /** A consumer builder for stream {@code name} (Python's {@code streaming(name)}). */
     public Streaming streaming(String name) {
         checkOpen();

@@ -82,7 +82,21 @@ public final class Stream implements AutoCloseable {
      * @throws StoreException          if the store cannot write it
      */
     public void append(Object value) {
-        NewMessage message = encode(value, now(), 0, null);
+        appendEncoded(encode(value, now(), 0, null, NO_KEY));
+    }
+
+    /**
+     * Appends one value under a message key (stored and indexed; keyed consumers and stages group
+     * by it). An explicit key wins over the stream's {@link StreamOptions#keyExtractor()}.
+     *
+     * @param key the key, or null for an unkeyed message
+     * @throws InvalidMessageException as {@link #append(Object)}
+     */
+    public void append(String key, Object value) {
+        appendEncoded(encode(value, now(), 0, null, key));
+    }
+
+    private void appendEncoded(NewMessage message) {
         if (options.batchSize() == 1) {
             checkOpen();
             store.append(name, List.of(message));
@@ -104,7 +118,7 @@ public final class Stream implements AutoCloseable {
         int index = 0;
         for (Object value : values) {
             try {
-                messages.add(encode(value, created, 0, null));
+                messages.add(encode(value, created, 0, null, NO_KEY));
             } catch (InvalidMessageException e) {
                 throw new InvalidMessageException("value #" + index + " of appendAll: " + e.getMessage(), e);
             }
@@ -123,7 +137,27 @@ public final class Stream implements AutoCloseable {
         return messages.size();
     }
 
+    /** Marks "no explicit key": the stream's key extractor, if any, decides. */
+    private static final String NO_KEY = new String("(extractor)");
+
     private NewMessage encode(Object value, Instant created, int attempts, String error) {
+        return encode(value, created, attempts, error, null);
+    }
+
+    @SuppressWarnings("StringEquality")
+    private NewMessage encode(Object value, Instant created, int attempts, String error, String explicitKey) {
+        String key = explicitKey;
+        if (key == NO_KEY) {
+            key = null;
+            if (options.keyExtractor() != null && value != null) {
+                try {
+                    key = options.keyExtractor().apply(value);
+                } catch (RuntimeException e) {
+                    throw new InvalidMessageException("stream '" + name + "': the key extractor failed on " + value
+                            + ": " + e, e);
+                }
+            }
+        }
         // one pass from the value to text; a tree is built only by stores that keep trees
         JsonNode tree = value instanceof JsonNode node ? node.deepCopy() : null;
         String json = Json.encode(minibatch.mapper(), tree != null ? tree : value, name);
@@ -135,7 +169,7 @@ public final class Stream implements AutoCloseable {
                         + " bytes exceeds the limit of " + limit + " bytes (Minibatch.builder().maxMessageBytes(…) raises it)");
             }
         }
-        return new NewMessage(created, tree, json, attempts, error);
+        return new NewMessage(created, tree, json, attempts, error, key);
     }
 
     private void enqueue(List<NewMessage> messages) {
@@ -288,7 +322,7 @@ public final class Stream implements AutoCloseable {
             }
             List<NewMessage> copies = new ArrayList<>();
             for (Message m : claim.messages()) {
-                copies.add(NewMessage.ofTree(m.created(), m.data(), 0, null));
+                copies.add(NewMessage.ofTree(m.created(), m.data(), 0, null).withKey(m.key()));
             }
             store.append(name, copies);
             store.commit(dead, claim.token(), false);

@@ -1,6 +1,7 @@
 package dev.minibatch;
 
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * How a {@link Stream} handle appends: producer batching and message expiry. Immutable; the
@@ -17,10 +18,18 @@ import java.time.Duration;
  * @param maxAge        delete messages older than this (pending or kept), or null to keep them
  *                      until committed (Python's {@code max_age})
  * @param interval      the nominal interval stored on a new stream (Python's default 10 s)
+ * @param keyExtractor  computes each appended value's message key (null result: unkeyed), or null
+ *                      for none; it runs on the producer, and a failure rejects that append
  */
-public record StreamOptions(int batchSize, Duration flushInterval, Duration maxAge, Duration interval) {
+public record StreamOptions(int batchSize, Duration flushInterval, Duration maxAge, Duration interval,
+                            Function<Object, String> keyExtractor) {
 
     public static final StreamOptions DEFAULTS = new StreamOptions(1, Duration.ofMillis(200), null, Duration.ofSeconds(10));
+
+    /** Options without a key extractor. */
+    public StreamOptions(int batchSize, Duration flushInterval, Duration maxAge, Duration interval) {
+        this(batchSize, flushInterval, maxAge, interval, null);
+    }
 
     public StreamOptions {
         if (batchSize < 1) {
@@ -42,18 +51,23 @@ public record StreamOptions(int batchSize, Duration flushInterval, Duration maxA
     }
 
     public StreamOptions batchSize(int size) {
-        return new StreamOptions(size, flushInterval, maxAge, interval);
+        return new StreamOptions(size, flushInterval, maxAge, interval, keyExtractor);
     }
 
     public StreamOptions flushInterval(Duration every) {
-        return new StreamOptions(batchSize, every, maxAge, interval);
+        return new StreamOptions(batchSize, every, maxAge, interval, keyExtractor);
     }
 
     public StreamOptions maxAge(Duration age) {
-        return new StreamOptions(batchSize, flushInterval, age, interval);
+        return new StreamOptions(batchSize, flushInterval, age, interval, keyExtractor);
+    }
+
+    /** Keys every appended value by {@code extractor} (unless {@code append(key, value)} names one). */
+    public StreamOptions keyExtractor(Function<Object, String> extractor) {
+        return new StreamOptions(batchSize, flushInterval, maxAge, interval, extractor);
     }
 
     public StreamOptions interval(Duration nominal) {
-        return new StreamOptions(batchSize, flushInterval, maxAge, nominal);
+        return new StreamOptions(batchSize, flushInterval, maxAge, nominal, keyExtractor);
     }
 }

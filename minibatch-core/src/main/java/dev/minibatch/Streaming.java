@@ -4,6 +4,8 @@ import dev.minibatch.emitter.CountWindow;
 import dev.minibatch.emitter.FixedTimeWindow;
 import dev.minibatch.emitter.RelaxedTimeWindow;
 import dev.minibatch.internal.Names;
+import dev.minibatch.keyed.KeySelector;
+import dev.minibatch.keyed.KeyedEmitter;
 import dev.minibatch.observe.ConsumerListener;
 import dev.minibatch.spi.Sink;
 import dev.minibatch.spi.WindowEmitter;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 
 /**
  * Builds a consumer of one stream: Python's {@code streaming(name, …)} as a fluent builder.
@@ -45,6 +48,9 @@ public final class Streaming {
     private WindowEmitter emitter;
     private String emitterName;
     private Map<String, ?> emitterOptions = Map.of();
+    private Supplier<? extends WindowEmitter> emitterFactory;
+    private KeySelector keySelector;
+    private int keyScanLimit = KeyedEmitter.DEFAULT_SCAN_LIMIT;
     private boolean keep;
     private int workers = 1;
     private ExecutorService executor;
@@ -97,6 +103,54 @@ public final class Streaming {
     public Streaming emitter(WindowEmitter custom) {
         this.emitter = Objects.requireNonNull(custom, "emitter");
         this.emitterName = null;
+        this.emitterFactory = null;
+        return this;
+    }
+
+    /**
+     * A custom emitter made by {@code factory}: wins over size, interval and named emitters. Keyed
+     * consumers need this form for custom emitters, as they run one emitter per key.
+     */
+    public Streaming emitterFactory(Supplier<? extends WindowEmitter> factory) {
+        this.emitterFactory = Objects.requireNonNull(factory, "emitter factory");
+        this.emitter = null;
+        this.emitterName = null;
+        return this;
+    }
+
+    /**
+     * Windows per stored message key (see {@code Stream.append(key, value)}): with any emitter,
+     * each window holds messages of one key ({@link Window#key()}); {@code CountWindow(n)} is n
+     * messages of one key, a time window one window per key per interval. Unkeyed messages form one
+     * group of their own (key null). On a {@code KeyedStore} (memory, SQLite) keys are counted and
+     * claimed by the store's index.
+     */
+    public Streaming keyBy() {
+        return keyBy(KeySelector.stored());
+    }
+
+    /**
+     * Windows per value of a field of the data, for streams written without keys (e.g. by Python
+     * producers): {@code keyBy("sensor")}. Cost: each sweep reads up to {@link #keyScanLimit} pending
+     * messages and claims by ids, O(pending) instead of one grouped count. A message without the
+     * field goes to the dead-letter stream alone, with the reason.
+     */
+    public Streaming keyBy(String fieldPath) {
+        return keyBy(KeySelector.field(fieldPath));
+    }
+
+    /** Windows per key as {@code selector} finds it (stored key, field path or function). */
+    public Streaming keyBy(KeySelector selector) {
+        this.keySelector = Objects.requireNonNull(selector, "key selector");
+        return this;
+    }
+
+    /** Most pending messages a keyed consumer with computed keys reads per sweep (default 10,000). */
+    public Streaming keyScanLimit(int messages) {
+        if (messages < 1) {
+            throw new IllegalArgumentException("keyScanLimit must be >= 1, was " + messages);
+        }
+        this.keyScanLimit = messages;
         return this;
     }
 
@@ -272,6 +326,9 @@ public final class Streaming {
         if (emitter != null) {
             return emitter;
         }
+        if (emitterFactory != null) {
+            return emitterFactory.get();
+        }
         if (emitterName != null) {
             return minibatch.providers().emitter(emitterName, emitterOptions);
         }
@@ -300,6 +357,15 @@ public final class Streaming {
 
     private ConsumerLoop build() {
         WindowEmitter chosen = chooseEmitter();
+        String tag = emitterTag(chosen);
+        String dead = deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream);
+        if (keySelector != null) {
+            if (emitter != null) {
+                throw new ConfigurationException("streaming(\"" + stream + "\").keyBy(…) runs one emitter per key:"
+                        + " pass emitterFactory(() -> new …) instead of an emitter instance");
+            }
+            chosen = new KeyedEmitter(minibatch.store(), stream, dead, this::chooseEmitter, keySelector, keyScanLimit);
+        }
         Sink target = sink;
         boolean ownsSink = false;
         if (target == null && sinkName != null) {
@@ -308,9 +374,8 @@ public final class Streaming {
         }
         ConsumerLoop.Settings settings = new ConsumerLoop.Settings(stream, chosen, function, target, ownsSink, keep,
                 workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
-                clock != null ? clock : minibatch.clock(),
-                deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream));
-        Observers observers = new Observers(listeners, minibatch.listeners(), stream, emitterTag(chosen));
+                clock != null ? clock : minibatch.clock(), dead);
+        Observers observers = new Observers(listeners, minibatch.listeners(), stream, tag);
         return new ConsumerLoop(minibatch, settings, observers);
     }
 }

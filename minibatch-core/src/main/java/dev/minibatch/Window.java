@@ -23,6 +23,7 @@ public final class Window {
     private final Instant from;
     private final Instant to;
     private final List<JsonNode> data;
+    private final String key;
 
     /**
      * @param id       unique per emitted window (the claim's lease token); stable across a retry
@@ -34,6 +35,16 @@ public final class Window {
      * @param to       end of the query range (exclusive), or null for count windows
      */
     public Window(String id, String stream, Instant created, List<Message> messages, Instant from, Instant to) {
+        this(id, stream, created, messages, from, to, null);
+    }
+
+    /**
+     * A window of one key (keyed consumers: {@code streaming(s).keyBy(…)}).
+     *
+     * @param key the key all its messages share, or null for an unkeyed window
+     */
+    public Window(String id, String stream, Instant created, List<Message> messages, Instant from, Instant to, String key) {
+        this.key = key;
         this.id = Objects.requireNonNull(id, "id");
         this.stream = Objects.requireNonNull(stream, "stream");
         this.created = Objects.requireNonNull(created, "created");
@@ -53,6 +64,19 @@ public final class Window {
                 return held.size();
             }
         };
+    }
+
+    /**
+     * The key every message of this window shares, for windows of a keyed consumer
+     * ({@code streaming(s).keyBy(…)}); null for unkeyed consumers (and for the unkeyed group).
+     */
+    public String key() {
+        return key;
+    }
+
+    /** This window with {@code newKey} (same id, messages and range). */
+    public Window withKey(String newKey) {
+        return new Window(id, stream, created, messages, from, to, newKey);
     }
 
     public String id() {
@@ -121,7 +145,7 @@ public final class Window {
 
     @Override
     public String toString() {
-        return "Window[" + stream + " " + id + ", " + messages.size() + " messages"
+        return "Window[" + stream + " " + id + (key == null ? "" : " key=" + key) + ", " + messages.size() + " messages"
                 + (from != null ? ", [" + from + ", " + to + ")" : "") + "]";
     }
 }

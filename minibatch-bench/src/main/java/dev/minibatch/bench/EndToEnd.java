@@ -65,7 +65,7 @@ public final class EndToEnd {
                 case "--only" -> only = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: EndToEnd [--quick|--smoke] [--json FILE] [--markdown FILE] [--dir DIR] [--only groups]"
-                        + " (groups: append,consume,latency,memory,scale,mongodb,kafka)");
+                        + " (groups: append,consume,latency,memory,scale,pipeline,mongodb,kafka)");
             }
         }
         EndToEnd bench = new EndToEnd(scale, dir, only);
@@ -92,6 +92,9 @@ public final class EndToEnd {
         }
         if (wants("scale")) {
             scaling();
+        }
+        if (wants("pipeline")) {
+            new PipelineBenchmarks(Files.createTempDirectory(dir, "pipeline"), scale, 5, this::record).run();
         }
         if (wants("mongodb")) {
             System.out.println("MongoDB (wire server in this JVM) against the raw driver");

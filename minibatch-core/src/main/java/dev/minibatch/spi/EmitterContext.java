@@ -18,6 +18,21 @@ public interface EmitterContext {
     /** The stream being consumed. */
     String stream();
 
+    /**
+     * For a keyed consumer ({@code streaming(s).keyBy(…)}), the key this context is scoped to: its
+     * peeks and claims see only messages of that key, its {@code lastRead} is the key's, and its
+     * windows carry the key. Null for unkeyed consumers, and for the group of unkeyed messages.
+     * Emitters need no key bookkeeping of their own: each key gets its own emitter instance.
+     */
+    default String key() {
+        return null;
+    }
+
+    /** Whether this context is scoped to one key (see {@link #key()}). */
+    default boolean keyed() {
+        return false;
+    }
+
     /** The consumer's clock (a manual clock in tests). */
     Clock clock();
 
@@ -52,6 +67,16 @@ public interface EmitterContext {
 
     /** Commits a window's claim: delete, or mark DONE with {@code keep}. */
     void commit(Window window);
+
+    /**
+     * Commits a window's claim and appends {@code appends} (stream → messages): in one transaction
+     * on a {@link TransactionalAppend} store, and only if the whole claim is still held (a lost
+     * lease appends nothing); elsewhere the messages are appended first, then the claim committed
+     * (at least once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
+     */
+    default void commitAndAppend(Window window, java.util.Map<String, List<NewMessage>> appends) {
+        throw new UnsupportedOperationException("this emitter context cannot append on commit");
+    }
 
     /**
      * Undoes a failed window: released with {@code attempts + 1} and a backoff, or moved to the

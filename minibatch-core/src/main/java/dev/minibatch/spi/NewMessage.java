@@ -17,6 +17,7 @@ public final class NewMessage {
     private final String json;
     private final int attempts;
     private final String error;
+    private final String key;
     private volatile JsonNode data;
 
     /**
@@ -27,11 +28,26 @@ public final class NewMessage {
      * @param error    error text carried over (dead letters), or null
      */
     public NewMessage(Instant created, JsonNode data, String json, int attempts, String error) {
+        this(created, data, json, attempts, error, null);
+    }
+
+    /**
+     * A message with a key.
+     *
+     * @param key the message key, or null for none (stores that keep keys index it)
+     */
+    public NewMessage(Instant created, JsonNode data, String json, int attempts, String error, String key) {
         this.created = Objects.requireNonNull(created, "created");
         this.json = Objects.requireNonNull(json, "json");
         this.data = data;
         this.attempts = attempts;
         this.error = error;
+        this.key = key;
+    }
+
+    /** This message with {@code newKey} (null for none). */
+    public NewMessage withKey(String newKey) {
+        return new NewMessage(created, data, json, attempts, error, newKey);
     }
 
     /** A message from JSON text; the tree is parsed when a store asks for it. */
@@ -71,8 +87,13 @@ public final class NewMessage {
         return error;
     }
 
+    /** The key, or null for an unkeyed message. */
+    public String key() {
+        return key;
+    }
+
     @Override
     public String toString() {
-        return "NewMessage[" + created + " " + json + (error == null ? "" : ", error=" + error) + "]";
+        return "NewMessage[" + created + (key == null ? "" : " key=" + key) + " " + json + (error == null ? "" : ", error=" + error) + "]";
     }
 }

@@ -17,10 +17,19 @@ import java.util.Set;
  * @param limit         at most this many messages; 0 means no limit
  * @param minCount      all-or-nothing: when fewer than this many match, a claim takes none; 0 = off
  * @param ids           only these message ids, or null for any
+ * @param byKey         whether only messages of one key are selected; only {@link KeyedStore}s
+ *                      honour it, so callers check for that capability before setting it
+ * @param key           with {@code byKey}, the key (null selects the unkeyed messages)
  */
-public record Selection(Instant createdFrom, Instant createdBefore, int limit, int minCount, Set<String> ids) {
+public record Selection(Instant createdFrom, Instant createdBefore, int limit, int minCount, Set<String> ids,
+                        boolean byKey, String key) {
 
     private static final Selection PENDING = new Selection(null, null, 0, 0, null);
+
+    /** A selection of any key. */
+    public Selection(Instant createdFrom, Instant createdBefore, int limit, int minCount, Set<String> ids) {
+        this(createdFrom, createdBefore, limit, minCount, ids, false, null);
+    }
 
     public Selection {
         if (limit < 0) {
@@ -33,6 +42,9 @@ public record Selection(Instant createdFrom, Instant createdBefore, int limit, i
             throw new IllegalArgumentException("minCount " + minCount + " exceeds limit " + limit);
         }
         ids = ids == null ? null : Set.copyOf(ids);
+        if (!byKey && key != null) {
+            throw new IllegalArgumentException("a key filter needs byKey = true");
+        }
     }
 
     /** All pending messages, oldest first. */
@@ -47,19 +59,29 @@ public record Selection(Instant createdFrom, Instant createdBefore, int limit, i
     }
 
     public Selection createdFrom(Instant from) {
-        return new Selection(from, createdBefore, limit, minCount, ids);
+        return new Selection(from, createdBefore, limit, minCount, ids, byKey, key);
     }
 
     public Selection createdBefore(Instant before) {
-        return new Selection(createdFrom, before, limit, minCount, ids);
+        return new Selection(createdFrom, before, limit, minCount, ids, byKey, key);
     }
 
     public Selection limit(int max) {
-        return new Selection(createdFrom, createdBefore, max, Math.min(minCount, max == 0 ? minCount : max), ids);
+        return new Selection(createdFrom, createdBefore, max, Math.min(minCount, max == 0 ? minCount : max), ids, byKey, key);
     }
 
     public Selection minCount(int min) {
-        return new Selection(createdFrom, createdBefore, limit, min, ids);
+        return new Selection(createdFrom, createdBefore, limit, min, ids, byKey, key);
+    }
+
+    /** Only the messages of {@code messageKey} (null: the unkeyed ones). Honoured by {@link KeyedStore}s only. */
+    public Selection key(String messageKey) {
+        return new Selection(createdFrom, createdBefore, limit, minCount, ids, true, messageKey);
+    }
+
+    /** True when a message with this key passes the key filter (always, without one). */
+    public boolean matchesKey(String messageKey) {
+        return !byKey || java.util.Objects.equals(key, messageKey);
     }
 
     /** True when the message with these attributes falls inside the time bounds and id filter. */

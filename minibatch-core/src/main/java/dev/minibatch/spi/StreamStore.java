@@ -25,6 +25,11 @@ import java.util.Optional;
  * <p><b>Time.</b> Stores hold no clock: callers pass the instants that matter (creation time, the
  * lease's {@code now}, availability), so tests drive them with a manual clock.
  *
+ * <p><b>Optional capabilities</b> are small mixins a store may also implement, found with
+ * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
+ * indexed, claims by key) and {@link TransactionalAppend} (commit a claim and append in one
+ * transaction, for pipeline stages).
+ *
  * <p><b>Messages.</b> States move PENDING → CLAIMED → (deleted | DONE), or CLAIMED → PENDING on
  * release and lease expiry. Order is creation time, then the store's append sequence.
  */

@@ -6,6 +6,8 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
@@ -23,6 +25,7 @@ import dev.minibatch.StreamStats;
 import dev.minibatch.internal.Names;
 import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
@@ -97,7 +100,7 @@ import org.slf4j.LoggerFactory;
  * hosts: every state change is a single-document-atomic MongoDB update with a precondition. Opened
  * by {@link MongoStoreProvider}; {@link #close()} closes the client if the store created it.
  */
-public final class MongoStore implements StreamStore, StreamActivity, AppendWakeups {
+public final class MongoStore implements StreamStore, StreamActivity, AppendWakeups, KeyedStore {
 
     static final String STREAMS = "stream";
     static final String BUFFER = "buffer";
@@ -120,6 +123,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     static final String ATTEMPTS = "attempts";
     static final String ERROR = "error";
     static final String AVAILABLE_AT = "available_at";
+    /** The message key ({@link KeyedStore}); absent on unkeyed messages and on Python's documents. */
+    static final String KEY = "key";
 
     /** Python's default stream interval, seconds. */
     static final int DEFAULT_INTERVAL_SECONDS = 10;
@@ -133,7 +138,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoStore.class);
     private static final Bson ORDER = Sorts.ascending(CREATED, ID);
-    private static final Bson CANDIDATE_FIELDS = Projections.include(ID, DATA, CREATED, ATTEMPTS, ERROR);
+    private static final Bson CANDIDATE_FIELDS = Projections.include(ID, DATA, CREATED, ATTEMPTS, ERROR, KEY);
 
     private final String url;
     private final MongoClient client;
@@ -158,6 +163,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         }
     });
     private final LeaseRecovery leaseRecovery = new LeaseRecovery();
+    /** False once the server refused to group by key (FerretDB 1.x): then keys are counted here. */
+    private volatile boolean groupByKeyOnServer = true;
     /** When heartbeats last pruned day-old consumers, by stream. */
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
     private final AppendWatcher watcher;
@@ -226,7 +233,10 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                     new IndexModel(new BsonDocument(STREAM, new BsonInt32(1)).append(PROCESSED, new BsonInt32(1))
                             .append(CREATED, new BsonInt32(1)).append(ID, new BsonInt32(1))),
                     new IndexModel(new BsonDocument(LEASE_TOKEN, new BsonInt32(1)), new IndexOptions().sparse(true)),
-                    new IndexModel(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)), new IndexOptions().sparse(true))));
+                    new IndexModel(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)), new IndexOptions().sparse(true)),
+                    // keyed claims; sparse, so unkeyed (and Python's) documents cost no entry (FerretDB has no
+                    // partial indexes, and a sparse compound index would hold every document)
+                    new IndexModel(new BsonDocument(KEY, new BsonInt32(1)), new IndexOptions().sparse(true))));
             windows.createIndexes(List.of(
                     new IndexModel(new BsonDocument(CREATED, new BsonInt32(1))),
                     new IndexModel(new BsonDocument(STREAM, new BsonInt32(1))),
@@ -370,6 +380,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         if (m.error() != null) {
             doc.append(ERROR, new BsonString(m.error()));
         }
+        if (m.key() != null) {
+            doc.append(KEY, new BsonString(m.key())); // an extra field: Python minibatch ignores it
+        }
         return doc;
     }
 
@@ -402,6 +415,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     }
 
     private static void addSelection(List<Bson> filters, Selection selection) {
+        if (selection.byKey()) {
+            filters.add(Filters.eq(KEY, selection.key())); // null also matches documents without the field
+        }
         if (selection.createdFrom() != null) {
             filters.add(Filters.gte(CREATED, date(selection.createdFrom())));
         }
@@ -415,6 +431,54 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             }
             filters.add(Filters.in(ID, ids));
         }
+    }
+
+    // ---- keys ---------------------------------------------------------------------------------
+
+    /** One aggregation: pending and available messages grouped by key, oldest key first. */
+    @Override
+    public List<KeyCount> pendingByKey(String stream, Selection selection, Instant now) {
+        return call("count stream '" + stream + "' by key", () -> {
+            List<Bson> match = new ArrayList<>();
+            match.add(Filters.eq(STREAM, stream));
+            match.add(Filters.eq(PROCESSED, false));
+            match.add(Filters.not(Filters.gt(AVAILABLE_AT, date(now))));
+            addSelection(match, new Selection(selection.createdFrom(), selection.createdBefore(), 0, 0, null));
+            List<KeyCount> out = new ArrayList<>();
+            if (groupByKeyOnServer) {
+                // sorted first, so $first is each key's oldest ($min is missing on FerretDB 1.x)
+                List<Bson> pipeline = List.of(
+                        Aggregates.match(Filters.and(match)),
+                        Aggregates.sort(ORDER),
+                        Aggregates.group("$" + KEY, Accumulators.sum("count", 1), Accumulators.first("oldest", "$" + CREATED)),
+                        Aggregates.sort(Sorts.ascending("oldest", ID)));
+                try {
+                    for (BsonDocument d : buffer.aggregate(pipeline, BsonDocument.class)) {
+                        BsonValue key = d.get(ID);
+                        out.add(new KeyCount(key != null && key.isString() ? key.asString().getValue() : null,
+                                d.get("count").asNumber().longValue(), instantOrEpoch(d.get("oldest"))));
+                    }
+                    return out;
+                } catch (com.mongodb.MongoCommandException e) {
+                    if (e.getErrorCode() != 238) { // NotImplemented: group here instead, from now on
+                        throw e;
+                    }
+                    LOG.info("MongoDB store {}: the server cannot group by key ({}); counting keys in the client", url,
+                            e.getErrorMessage());
+                    groupByKeyOnServer = false;
+                    out.clear();
+                }
+            }
+            java.util.LinkedHashMap<String, long[]> counts = new java.util.LinkedHashMap<>();
+            java.util.Map<String, Instant> oldest = new java.util.HashMap<>();
+            for (BsonDocument d : buffer.find(Filters.and(match)).sort(ORDER).projection(Projections.include(KEY, CREATED))) {
+                String key = d.isString(KEY) ? d.getString(KEY).getValue() : null;
+                counts.computeIfAbsent(key, k -> new long[1])[0]++;
+                oldest.putIfAbsent(key, instantOrEpoch(d.get(CREATED)));
+            }
+            counts.forEach((key, n) -> out.add(new KeyCount(key, n[0], oldest.get(key))));
+            return out;
+        });
     }
 
     // ---- claims -------------------------------------------------------------------------------
@@ -886,7 +950,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return new Message(BsonJson.idText(doc.get(ID)), stream, created,
                 data == null ? BsonJson.toJson(new BsonDocument()) : BsonJson.toJson(data), state,
                 attempts != null && attempts.isNumber() ? attempts.asNumber().intValue() : 0,
-                doc.isString(ERROR) ? doc.getString(ERROR).getValue() : null);
+                doc.isString(ERROR) ? doc.getString(ERROR).getValue() : null,
+                doc.isString(KEY) ? doc.getString(KEY).getValue() : null);
     }
 
     private static MessageState stateOf(BsonDocument doc) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The shared store suite against MongoDB; a restart is a new store on the same database. */
-class MongoStoreContractTest extends PersistentStoreContract {
+class MongoStoreContractTest extends PersistentStoreContract implements dev.minibatch.test.KeyedStoreContract {
 
     private static TestMongo mongo;
     private String url;

@@ -8,6 +8,7 @@ import com.mongodb.client.model.Filters;
 import dev.minibatch.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
+import dev.minibatch.Window;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -132,6 +133,31 @@ class PythonInteropTest {
         }
         assertExactlyOnce(delivered, ids("py-", 0, 1_000));
         assertThat(left("p2j")).as("nothing left unprocessed").isZero();
+    }
+
+    @Test
+    void pythonsUnkeyedReadingsConsumedOnMongoWithKeyBySensor() throws Exception {
+        try (PythonPeer python = PythonPeer.start("produce", pythonUrl, "sensors", "--count", "500", "--batch", "50",
+                "--sensors", "5")) {
+            python.awaitDone(PYTHON_TIMEOUT);
+            assertThat(python.line("appended").asInt()).isEqualTo(500);
+        }
+        List<Window> windows = new CopyOnWriteArrayList<>();
+        try (Minibatch mb = connect();
+             ConsumerHandle consumer = mb.streaming("sensors").size(10).keyBy("sensor").pollInterval(Duration.ofMillis(20))
+                     .start(windows::add)) {
+            await("500 readings in keyed windows", () -> windows.stream().mapToInt(Window::size).sum() >= 500, consumer);
+        }
+        assertThat(windows).hasSize(50).allSatisfy(w -> {
+            assertThat(w.size()).isEqualTo(10);
+            assertThat(w.key()).startsWith("sensor-");
+            assertThat(w.data()).allSatisfy(d -> assertThat(d.get("sensor").asText()).isEqualTo(w.key()));
+        });
+        Map<String, Long> windowsPerSensor = windows.stream().collect(Collectors.groupingBy(Window::key, Collectors.counting()));
+        assertThat(windowsPerSensor).hasSize(5).allSatisfy((sensor, n) -> assertThat(n).isEqualTo(10L));
+        assertExactlyOnce(windows.stream().flatMap(w -> w.data().stream()).map(d -> d.get("id").asText()).toList(),
+                ids("py-", 0, 500));
+        assertThat(left("sensors")).as("nothing left unprocessed").isZero();
     }
 
     @Test

@@ -76,6 +76,11 @@ public abstract class StreamStoreContract {
         }
     }
 
+    /** The store under test (for the capability contracts: {@link KeyedStoreContract}, {@link TransactionalAppendContract}). */
+    public StreamStore contractStore() {
+        return store;
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     protected static NewMessage message(Instant created, int n) {

@@ -8,6 +8,8 @@ import dev.minibatch.StreamInfo;
 import dev.minibatch.StreamStats;
 import dev.minibatch.internal.Names;
 import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.KeyedStore;
+import dev.minibatch.spi.TransactionalAppend;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
@@ -32,12 +34,16 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The {@code memory:} store: one process, no persistence, fastest. Each stream is guarded by its
  * own lock; pending messages sit in a tree ordered by (created, sequence), so a claim costs
- * O(log n + window) whatever the backlog.
+ * O(log n + window) whatever the backlog. Keys are indexed per stream (one tree per key) from the
+ * stream's first keyed message on, so unkeyed streams never pay for it.
  */
-public final class MemoryStore implements StreamStore, StreamActivity {
+public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend {
 
-    private static final Comparator<Entry> ORDER = Comparator.comparingLong((Entry e) -> e.createdMillis)
-            .thenComparingLong(e -> e.seq);
+    /** (created, sequence), written out: keyed claims search the main tree once per message. */
+    private static final Comparator<Entry> ORDER = (a, b) -> {
+        int byCreated = Long.compare(a.createdMillis, b.createdMillis);
+        return byCreated != 0 ? byCreated : Long.compare(a.seq, b.seq);
+    };
 
     private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -81,13 +87,17 @@ public final class MemoryStore implements StreamStore, StreamActivity {
     public void append(String stream, List<NewMessage> messages) {
         StreamState state = state(stream, Duration.ofSeconds(10), messages.isEmpty() ? Instant.now() : messages.get(0).created());
         synchronized (state) {
-            for (NewMessage m : messages) {
-                Entry e = new Entry(sequence.incrementAndGet(), m.created(), m.data(), m.attempts(), m.error());
-                state.addPending(e);
-                state.lastAppend = Math.max(state.lastAppend, e.createdMillis);
-            }
-            state.appendedTotal += messages.size();
+            appendLocked(state, messages);
         }
+    }
+
+    private void appendLocked(StreamState state, List<NewMessage> messages) {
+        for (NewMessage m : messages) {
+            Entry e = new Entry(sequence.incrementAndGet(), m.created(), m.data(), m.attempts(), m.error(), m.key());
+            state.addPending(e);
+            state.lastAppend = Math.max(state.lastAppend, e.createdMillis);
+        }
+        state.appendedTotal += messages.size();
     }
 
     @Override
@@ -101,7 +111,10 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         synchronized (state) {
             if (wanted.size() == 1 && wanted.get(0) == MessageState.PENDING) {
                 // the common case (buffer views, emitters peeking): walk in order, stop at the limit
-                for (Entry e : range(state.pending, selection).keySet()) {
+                for (Entry e : range(state.pendingOf(selection), selection).keySet()) {
+                    if (e.stale) {
+                        continue;
+                    }
                     if (selection.ids() == null || selection.matches(e.id(), e.created)) {
                         out.add(e.toMessage(stream, MessageState.PENDING));
                         if (selection.limit() > 0 && out.size() >= selection.limit()) {
@@ -113,7 +126,11 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             }
             List<Message> candidates = new ArrayList<>();
             if (wanted.contains(MessageState.PENDING)) {
-                range(state.pending, selection).keySet().forEach(e -> candidates.add(e.toMessage(stream, MessageState.PENDING)));
+                range(state.pending, selection).keySet().forEach(e -> {
+                    if (!e.stale) {
+                        candidates.add(e.toMessage(stream, MessageState.PENDING));
+                    }
+                });
             }
             if (wanted.contains(MessageState.CLAIMED)) {
                 state.claimed.values().forEach(g -> g.entries.forEach(e -> candidates.add(e.toMessage(stream, MessageState.CLAIMED))));
@@ -123,7 +140,7 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             }
             candidates.sort(Comparator.comparing(Message::created).thenComparingLong(m -> Long.parseLong(m.id())));
             for (Message m : candidates) {
-                if (!selection.matches(m.id(), m.created())) {
+                if (!selection.matches(m.id(), m.created()) || !selection.matchesKey(m.key())) {
                     continue;
                 }
                 out.add(m);
@@ -164,7 +181,7 @@ public final class MemoryStore implements StreamStore, StreamActivity {
                 for (String id : selection.ids()) {
                     Long seq = parseId(id);
                     Entry e = seq == null ? null : index.get(seq);
-                    if (e != null && e.availableAt <= now && selection.matches(id, e.created)) {
+                    if (e != null && e.availableAt <= now && selection.matches(id, e.created) && selection.matchesKey(e.key)) {
                         byIds.add(e);
                     }
                 }
@@ -178,21 +195,38 @@ public final class MemoryStore implements StreamStore, StreamActivity {
                 }
             } else {
                 // the range view already applies the time bounds; walk it in order
-                java.util.NavigableMap<Entry, Entry> view = range(state.pending, selection);
-                boolean allAvailable = state.latestAvailableAt <= now && view == state.pending;
-                int available = allAvailable ? view.size() : countAvailable(view, now, selection.minCount());
+                TreeMap<Entry, Entry> source = state.pendingOf(selection);
+                java.util.NavigableMap<Entry, Entry> view = range(source, selection);
+                boolean allAvailable = state.latestAvailableAt <= now && view == source;
+                int available = allAvailable ? view.size() - (source == state.pending ? state.stale : 0)
+                        : countAvailable(view, now, selection.minCount());
                 if (selection.minCount() > 0 && available < selection.minCount()) {
                     return new Claim(lease, List.of());
                 }
                 Iterator<Entry> it = view.keySet().iterator();
                 while (it.hasNext() && (limit == 0 || taken.size() < limit)) {
                     Entry e = it.next();
+                    if (e.stale) { // taken by a keyed claim earlier: drop it from the main tree now
+                        it.remove();
+                        e.stale = false;
+                        state.stale--;
+                        continue;
+                    }
                     if (e.availableAt > now) {
                         continue;
                     }
                     it.remove();
-                    state.unindex(e);
+                    if (source != state.pending) {
+                        // a keyed claim leaves the entry in the main tree, marked: searching that tree
+                        // per message would cost a keyed claim more than the claim itself
+                        e.stale = true;
+                        state.stale++;
+                    }
+                    state.unindex(e, source);
                     taken.add(e);
+                }
+                if (source != state.pending) {
+                    state.purgeStaleIfMany();
                 }
             }
             ClaimGroup group = new ClaimGroup(lease.owner(), lease.expiresAt().toEpochMilli(), taken);
@@ -204,10 +238,91 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         return new Claim(lease, claimed);
     }
 
+    @Override
+    public List<KeyCount> pendingByKey(String stream, Selection selection, Instant now) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return List.of();
+        }
+        long nowMillis = now.toEpochMilli();
+        List<KeyCount> out = new ArrayList<>();
+        synchronized (state) {
+            boolean unbounded = selection.createdFrom() == null && selection.createdBefore() == null;
+            boolean allAvailable = state.latestAvailableAt <= nowMillis;
+            for (Map.Entry<Object, TreeMap<Entry, Entry>> byKey : state.keyIndex().entrySet()) {
+                java.util.NavigableMap<Entry, Entry> view = range(byKey.getValue(), selection);
+                String key = byKey.getKey() == NO_KEY ? null : (String) byKey.getKey();
+                if (view.isEmpty()) {
+                    continue;
+                }
+                if (unbounded && allAvailable) {
+                    out.add(new KeyCount(key, view.size(), view.firstKey().created));
+                    continue;
+                }
+                long count = 0;
+                Instant oldest = null;
+                for (Entry e : view.keySet()) {
+                    if (e.availableAt <= nowMillis) {
+                        count++;
+                        if (oldest == null) {
+                            oldest = e.created;
+                        }
+                    }
+                }
+                if (count > 0) {
+                    out.add(new KeyCount(key, count, oldest));
+                }
+            }
+        }
+        out.sort(Comparator.comparing(KeyCount::oldest));
+        return out;
+    }
+
+    @Override
+    public int commitAndAppend(String stream, String token, boolean keep, int expected,
+                               Map<String, List<NewMessage>> appends) {
+        StreamState state = existing(stream);
+        if (state == null) {
+            return 0;
+        }
+        // every stream involved is locked, in name order, so two stages feeding each other cannot deadlock
+        TreeMap<String, StreamState> locked = new TreeMap<>();
+        locked.put(stream, state);
+        for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+            Instant first = a.getValue().isEmpty() ? Instant.now() : a.getValue().get(0).created();
+            locked.put(a.getKey(), state(a.getKey(), Duration.ofSeconds(10), first));
+        }
+        return underLocks(new ArrayList<>(locked.values()), 0, () -> {
+            ClaimGroup group = state.claimed.get(token);
+            if (group == null || group.entries.size() != expected) {
+                return 0;
+            }
+            state.claimed.remove(token);
+            if (keep) {
+                for (Entry e : group.entries) {
+                    state.done.put(e, e);
+                }
+            }
+            for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+                appendLocked(locked.get(a.getKey()), a.getValue());
+            }
+            return expected;
+        });
+    }
+
+    private static int underLocks(List<StreamState> states, int index, java.util.function.IntSupplier work) {
+        if (index == states.size()) {
+            return work.getAsInt();
+        }
+        synchronized (states.get(index)) {
+            return underLocks(states, index + 1, work);
+        }
+    }
+
     private static int countAvailable(java.util.NavigableMap<Entry, Entry> view, long now, int enough) {
         int count = 0;
         for (Entry e : view.keySet()) {
-            if (e.availableAt <= now && ++count >= enough) {
+            if (!e.stale && e.availableAt <= now && ++count >= enough) {
                 break;
             }
         }
@@ -307,6 +422,11 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         ClaimGroup group;
         synchronized (state) {
             group = state.claimed.remove(token);
+            if (group != null) {
+                for (Entry e : group.entries) {
+                    state.dropStale(e); // the entry moves to another stream's tree
+                }
+            }
         }
         if (group == null) {
             return 0;
@@ -350,7 +470,7 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             for (ClaimGroup g : state.claimed.values()) {
                 claimed += g.entries.size();
             }
-            return new StreamStats(state.pending.size(), claimed, state.done.size(),
+            return new StreamStats(state.pending.size() - state.stale, claimed, state.done.size(),
                     state.lastAppend == Long.MIN_VALUE ? null : Instant.ofEpochMilli(state.lastAppend));
         }
     }
@@ -368,7 +488,15 @@ public final class MemoryStore implements StreamStore, StreamActivity {
                 var head = map.headMap(bound, false);
                 removed += head.size();
                 if (map == state.pending) {
-                    head.keySet().forEach(state::unindex);
+                    for (Entry e : head.keySet()) {
+                        if (e.stale) {
+                            e.stale = false;
+                            state.stale--;
+                            removed--;
+                        } else {
+                            state.unindex(e);
+                        }
+                    }
                 }
                 head.clear();
             }
@@ -383,9 +511,12 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             return 0;
         }
         synchronized (state) {
-            int removed = state.pending.size() + state.done.size();
+            int removed = state.pending.size() - state.stale + state.done.size();
+            state.pending.keySet().forEach(e -> e.stale = false);
+            state.stale = 0;
             state.pending.clear();
             state.byId = null;
+            state.byKey = null;
             state.done.clear();
             return removed;
         }
@@ -428,6 +559,9 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         }
     }
 
+    /** The key index's slot for unkeyed messages. */
+    private static final Object NO_KEY = new Object();
+
     private static final class StreamState {
         final String name;
         final Instant created;
@@ -441,8 +575,15 @@ public final class MemoryStore implements StreamStore, StreamActivity {
          * empties): when it has passed, every pending message is claimable and counting is O(1).
          */
         long latestAvailableAt = Long.MIN_VALUE;
+        /** Entries keyed claims took but left marked ({@code Entry.stale}) in {@link #pending}. */
+        int stale;
         /** id → pending entry, built on the first claim by ids (rare) and maintained from then on. */
         HashMap<Long, Entry> byId;
+        /**
+         * key (or {@link #NO_KEY}) → pending entries: built at the stream's first keyed message (or
+         * keyed call) and maintained from then on; streams that never see a key never pay for it.
+         */
+        HashMap<Object, TreeMap<Entry, Entry>> byKey;
         final LinkedHashMap<String, ClaimGroup> claimed = new LinkedHashMap<>();
         final TreeMap<Entry, Entry> done = new TreeMap<>(ORDER);
 
@@ -458,9 +599,19 @@ public final class MemoryStore implements StreamStore, StreamActivity {
                 latestAvailableAt = Long.MIN_VALUE;
             }
             latestAvailableAt = Math.max(latestAvailableAt, e.availableAt);
-            pending.put(e, e);
+            if (e.stale) {
+                e.stale = false; // back from a keyed claim: it never left the main tree
+                stale--;
+            } else {
+                pending.put(e, e);
+            }
             if (byId != null) {
                 byId.put(e.seq, e);
+            }
+            if (byKey != null) {
+                byKey.computeIfAbsent(e.key == null ? NO_KEY : e.key, k -> new TreeMap<>(ORDER)).put(e, e);
+            } else if (e.key != null) {
+                keyIndex(); // the stream's first keyed message: index keys from now on (built with e in it)
             }
         }
 
@@ -469,17 +620,83 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             unindex(e);
         }
 
+        /** Physically removes an entry a keyed claim left marked in the main tree. */
+        void dropStale(Entry e) {
+            if (e.stale) {
+                pending.remove(e);
+                e.stale = false;
+                stale--;
+            }
+        }
+
+        /** Keeps marked entries from piling up when only keyed consumers run: amortised O(1) a claim. */
+        void purgeStaleIfMany() {
+            if (stale < 4096 || stale * 2L < pending.size()) {
+                return;
+            }
+            Iterator<Entry> it = pending.keySet().iterator();
+            while (it.hasNext()) {
+                Entry e = it.next();
+                if (e.stale) {
+                    it.remove();
+                    e.stale = false;
+                }
+            }
+            stale = 0;
+        }
+
         void unindex(Entry e) {
+            unindex(e, null);
+        }
+
+        /** Drops e from the id and key indexes; {@code removedFrom} is a key tree e was already taken out of. */
+        void unindex(Entry e, TreeMap<Entry, Entry> removedFrom) {
             if (byId != null) {
                 byId.remove(e.seq);
             }
+            if (byKey != null) {
+                Object k = e.key == null ? NO_KEY : e.key;
+                TreeMap<Entry, Entry> tree = byKey.get(k);
+                if (tree != null) {
+                    if (tree != removedFrom) {
+                        tree.remove(e);
+                    }
+                    if (tree.isEmpty()) {
+                        byKey.remove(k);
+                    }
+                }
+            }
+        }
+
+        HashMap<Object, TreeMap<Entry, Entry>> keyIndex() {
+            if (byKey == null) {
+                byKey = new HashMap<>();
+                for (Entry e : pending.keySet()) {
+                    if (e.stale) {
+                        continue;
+                    }
+                    byKey.computeIfAbsent(e.key == null ? NO_KEY : e.key, k -> new TreeMap<>(ORDER)).put(e, e);
+                }
+            }
+            return byKey;
+        }
+
+        /** The pending entries a selection draws from: all, or one key's. */
+        TreeMap<Entry, Entry> pendingOf(Selection selection) {
+            if (!selection.byKey()) {
+                return pending;
+            }
+            TreeMap<Entry, Entry> tree = keyIndex().get(selection.key() == null ? NO_KEY : selection.key());
+            return tree == null ? EMPTY_TREE : tree;
         }
 
         Map<Long, Entry> idIndex() {
             if (byId == null) {
                 byId = new HashMap<>();
                 for (Entry e : pending.keySet()) {
-                    byId.put(e.seq, e);
+                    if (!e.stale) {
+                        byId.put(e.seq, e);
+                    }
                 }
             }
             return byId;
@@ -489,6 +706,9 @@ public final class MemoryStore implements StreamStore, StreamActivity {
             return new StreamInfo(name, "open", created, interval, lastRead, null);
         }
     }
+
+    /** Stands for a key without pending messages; never modified. */
+    private static final TreeMap<Entry, Entry> EMPTY_TREE = new TreeMap<>(ORDER);
 
     private static final class ClaimGroup {
         final String owner;
@@ -507,13 +727,17 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         final long createdMillis;
         final Instant created;
         final JsonNode data;
+        final String key;
         private final String id;
         int attempts;
         String error;
         long availableAt;
+        /** Claimed by key but still in its stream's main pending tree (removed lazily); guarded by the stream. */
+        boolean stale;
 
-        Entry(long seq, Instant created, JsonNode data, int attempts, String error) {
+        Entry(long seq, Instant created, JsonNode data, int attempts, String error, String key) {
             this.seq = seq;
+            this.key = key;
             this.id = data == null ? null : Long.toString(seq); // appended entries only; bounds need none
             this.createdMillis = created.toEpochMilli();
             this.created = created;
@@ -523,7 +747,7 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         }
 
         static Entry bound(long createdMillis, long seq) {
-            return new Entry(seq, Instant.ofEpochMilli(createdMillis), null, 0, null);
+            return new Entry(seq, Instant.ofEpochMilli(createdMillis), null, 0, null, null);
         }
 
         String id() {
@@ -531,7 +755,7 @@ public final class MemoryStore implements StreamStore, StreamActivity {
         }
 
         Message toMessage(String stream, MessageState state) {
-            return new Message(id(), stream, created, data, state, attempts, error);
+            return new Message(id(), stream, created, data, state, attempts, error, key);
         }
     }
 }

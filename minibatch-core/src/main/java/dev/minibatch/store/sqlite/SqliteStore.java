@@ -8,6 +8,8 @@ import dev.minibatch.StreamStats;
 import dev.minibatch.internal.Json;
 import dev.minibatch.internal.Names;
 import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.KeyedStore;
+import dev.minibatch.spi.TransactionalAppend;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
@@ -43,14 +45,18 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>Within a process all calls share one connection under a lock: SQLite admits one writer at a
  * time anyway, and one connection keeps the statement cache warm.
+ *
+ * <p>Message keys live in a {@code msg_key} column with a partial index over keyed rows only, so
+ * unkeyed appends pay no extra index write. Files of layout version 1 (before keys) are migrated in
+ * place when opened: the column and index are added, every message stays.
  */
-public final class SqliteStore implements StreamStore, StreamActivity {
+public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
     static final int DONE = 2;
 
-    private static final String COLUMNS = "id, created, state, attempts, error, data";
+    private static final String COLUMNS = "id, created, state, attempts, error, data, msg_key";
 
     private final String url;
     private final Path file;
@@ -111,7 +117,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
     }
 
     /** Version of the table layout below, kept in SQLite's {@code user_version}. */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
 
     /** Creates or checks the tables in one write transaction, so processes opening a new file together agree. */
     private void createSchema() throws SQLException {
@@ -137,9 +143,12 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mb_message'")) {
                 hasTables = rs.next() && rs.getInt(1) > 0;
             }
-            if (hasTables && version != SCHEMA_VERSION) {
+            if (hasTables && version == 1) {
+                // version 1 had no keys: add the column (existing rows are unkeyed); the index follows below
+                s.executeUpdate("ALTER TABLE mb_message ADD COLUMN msg_key TEXT");
+            } else if (hasTables && version != SCHEMA_VERSION) {
                 throw new SQLException("the file holds minibatch tables of layout version " + version + ", this minibatch"
-                        + " reads version " + SCHEMA_VERSION + " (a development build wrote it); move the file away");
+                        + " reads versions 1 and " + SCHEMA_VERSION + " (a development or newer build wrote it); move the file away");
             }
             s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
             s.executeUpdate("""
@@ -163,10 +172,14 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                       available_at INTEGER NOT NULL DEFAULT 0,
                       lease_id INTEGER,
                       error TEXT,
-                      data TEXT NOT NULL)""");
+                      data TEXT NOT NULL,
+                      msg_key TEXT)""");
             // pending rows (lease_id NULL) in append order for claims; a claim's rows together for
             // commit, release and dead letters; old rows for expiry
             s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_claim ON mb_message(stream_id, state, lease_id, created, id)");
+            // keyed claims and per-key counts; partial, so unkeyed rows cost no index entry
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS mb_message_key ON mb_message(stream_id, msg_key, state, lease_id, created, id)"
+                    + " WHERE msg_key IS NOT NULL");
             // one row a claim: renewing a window's lease writes one row, not one per message
             s.executeUpdate("""
                     CREATE TABLE IF NOT EXISTS mb_lease (
@@ -296,24 +309,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         }
         inTransaction(() -> {
             long id = streamId(stream, Duration.ofSeconds(10), messages.get(0).created());
-            boolean plain = messages.stream().allMatch(m -> m.attempts() == 0 && m.error() == null);
-            // the common case binds two values a row (the stream id is ours, a number, inlined)
-            String sql = plain
-                    ? "INSERT INTO mb_message(stream_id, created, data) VALUES (" + id + ", ?, ?)"
-                    : "INSERT INTO mb_message(stream_id, created, data, attempts, error) VALUES (" + id + ", ?, ?, ?, ?)";
-            {
-                PreparedStatement insert = prepared(sql);
-                for (NewMessage m : messages) {
-                    insert.setLong(1, m.created().toEpochMilli());
-                    insert.setString(2, m.json());
-                    if (!plain) {
-                        insert.setInt(3, m.attempts());
-                        insert.setString(4, m.error());
-                    }
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
+            insertLocked(id, messages);
             long newest = Long.MIN_VALUE;
             for (NewMessage m : messages) {
                 newest = Math.max(newest, m.created().toEpochMilli());
@@ -331,6 +327,32 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         });
     }
 
+    private void insertLocked(long streamId, List<NewMessage> messages) throws SQLException {
+        boolean plain = true;
+        for (NewMessage m : messages) {
+            if (m.attempts() != 0 || m.error() != null || m.key() != null) {
+                plain = false;
+                break;
+            }
+        }
+        // the common case binds two values a row (the stream id is ours, a number, inlined)
+        String sql = plain
+                ? "INSERT INTO mb_message(stream_id, created, data) VALUES (" + streamId + ", ?, ?)"
+                : "INSERT INTO mb_message(stream_id, created, data, attempts, error, msg_key) VALUES (" + streamId + ", ?, ?, ?, ?, ?)";
+        PreparedStatement insert = prepared(sql);
+        for (NewMessage m : messages) {
+            insert.setLong(1, m.created().toEpochMilli());
+            insert.setString(2, m.json());
+            if (!plain) {
+                insert.setInt(3, m.attempts());
+                insert.setString(4, m.error());
+                insert.setString(5, m.key());
+            }
+            insert.addBatch();
+        }
+        insert.executeBatch();
+    }
+
     @Override
     public List<Message> read(String stream, Selection selection, List<MessageState> states) {
         List<MessageState> wanted = states == null || states.isEmpty() ? List.of(MessageState.PENDING) : states;
@@ -340,7 +362,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
                 return List.of();
             }
             StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
-                    .append(" FROM mb_message WHERE stream_id = ? AND state IN (");
+                    .append(" FROM mb_message").append(indexFor(selection)).append(" WHERE stream_id = ? AND state IN (");
             for (int i = 0; i < wanted.size(); i++) {
                 sql.append(i == 0 ? "" : ", ").append(code(wanted.get(i)));
             }
@@ -360,7 +382,23 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         });
     }
 
+    /**
+     * The key index for one key's messages: left alone, the planner prefers the claim index for its
+     * order and then scans every pending row of the stream to find one key's.
+     */
+    private static String indexFor(Selection selection) {
+        return selection.byKey() && selection.key() != null ? " INDEXED BY mb_message_key" : "";
+    }
+
     private static void appendFilters(StringBuilder sql, List<Object> params, Selection selection) {
+        if (selection.byKey()) {
+            if (selection.key() == null) {
+                sql.append(" AND msg_key IS NULL");
+            } else {
+                sql.append(" AND msg_key = ?");
+                params.add(selection.key());
+            }
+        }
         if (selection.createdFrom() != null) {
             sql.append(" AND created >= ?");
             params.add(selection.createdFrom().toEpochMilli());
@@ -396,8 +434,8 @@ public final class SqliteStore implements StreamStore, StreamActivity {
             }
             long now = lease.now().toEpochMilli();
             // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
-            StringBuilder where = new StringBuilder(" FROM mb_message WHERE stream_id = ? AND state = 0 AND lease_id IS NULL"
-                    + " AND available_at <= ?");
+            StringBuilder where = new StringBuilder(" FROM mb_message").append(indexFor(selection))
+                    .append(" WHERE stream_id = ? AND state = 0 AND lease_id IS NULL AND available_at <= ?");
             List<Object> params = new ArrayList<>(List.of(id, now));
             appendFilters(where, params, selection);
             // Idle consumers poll often: decide with reads first, so a poll that finds nothing never
@@ -484,6 +522,77 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         PreparedStatement delete = prepared("DELETE FROM mb_lease WHERE stream_id = ? AND until <= ?");
         bind(delete, List.of(streamId, now));
         delete.executeUpdate();
+    }
+
+    @Override
+    public List<KeyCount> pendingByKey(String stream, Selection selection, Instant now) {
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return List.of();
+            }
+            StringBuilder sql = new StringBuilder("SELECT msg_key, COUNT(*), MIN(created) FROM mb_message WHERE stream_id = ?"
+                    + " AND state = 0 AND lease_id IS NULL AND available_at <= ?");
+            List<Object> params = new ArrayList<>(List.of(id, now.toEpochMilli()));
+            appendFilters(sql, params, new Selection(selection.createdFrom(), selection.createdBefore(), 0, 0, null));
+            sql.append(" GROUP BY msg_key ORDER BY MIN(created)");
+            PreparedStatement select = prepared(sql.toString());
+            bind(select, params);
+            List<KeyCount> out = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new KeyCount(rs.getString(1), rs.getLong(2), Instant.ofEpochMilli(rs.getLong(3))));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public int commitAndAppend(String stream, String token, boolean keep, int expected,
+                               Map<String, List<NewMessage>> appends) {
+        return inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return 0;
+            }
+            connection.setAutoCommit(false);
+            try {
+                int committed = endClaimLocked(id, token, keep ? "UPDATE mb_message SET state = 2, lease_id = NULL"
+                        : "DELETE FROM mb_message", List.of());
+                if (committed != expected) {
+                    connection.rollback(); // the lease was lost: the messages, and their outputs, belong to another
+                    return 0;
+                }
+                for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+                    List<NewMessage> messages = a.getValue();
+                    if (messages.isEmpty()) {
+                        continue;
+                    }
+                    long outId = streamId(a.getKey(), Duration.ofSeconds(10), messages.get(0).created());
+                    insertLocked(outId, messages);
+                    long newest = Long.MIN_VALUE;
+                    for (NewMessage m : messages) {
+                        newest = Math.max(newest, m.created().toEpochMilli());
+                    }
+                    PreparedStatement count = prepared(
+                            "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
+                    bind(count, List.of((long) messages.size(), newest, newest, outId));
+                    count.executeUpdate();
+                }
+                connection.commit();
+                return committed;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
     }
 
     @Override
@@ -742,7 +851,7 @@ public final class SqliteStore implements StreamStore, StreamActivity {
         List<Message> out = new ArrayList<>();
         while (rs.next()) {
             out.add(new Message(Long.toString(rs.getLong(1)), stream, Instant.ofEpochMilli(rs.getLong(2)),
-                    Json.parse(rs.getString(6)), state(rs.getInt(3)), rs.getInt(4), rs.getString(5)));
+                    Json.parse(rs.getString(6)), state(rs.getInt(3)), rs.getInt(4), rs.getString(5), rs.getString(7)));
         }
         return out;
     }

@@ -30,6 +30,10 @@ import java.util.Optional;
  * <p>At most {@code maxSize + 1} pending messages are read per poll, so {@code maxSize} also bounds
  * the work of one poll.
  *
+ * <p><b>Per key.</b> With {@code streaming(s).emitter("session", …).keyBy(…)} each key gets its own
+ * instance and sees only its key's messages: a session per key, with a gap per key (a user's
+ * clicks, not everyone's).
+ *
  * <p><b>Threading.</b> One instance per consumer, called from its loop thread only.
  */
 public final class SessionWindow implements WindowEmitter {

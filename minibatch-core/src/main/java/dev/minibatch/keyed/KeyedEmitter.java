@@ -1,0 +1,397 @@
+package dev.minibatch.keyed;
+
+import dev.minibatch.Message;
+import dev.minibatch.Window;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.EmitterContext;
+import dev.minibatch.spi.KeyedStore;
+import dev.minibatch.spi.KeyedStore.KeyCount;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.WindowQuery;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Windows per key for any emitter: one emitter instance per key (from a factory), each driven
+ * through an {@link EmitterContext} scoped to its key. A <em>sweep</em> finds the keys with pending
+ * messages — one grouped count on a {@link KeyedStore} with stored keys, else one read of up to
+ * {@code scanLimit} pending messages whose keys are computed here — and then visits those keys one
+ * round each, oldest key first.
+ *
+ * <p><b>Guarantees.</b> Claims stay the store's atomic claims (by key, or by the ids of one key),
+ * so competing consumers never share a message and a window never mixes keys. With
+ * {@code workers(1)} windows, and so each key's windows, are processed and committed in order. A
+ * message whose key cannot be computed is claimed alone and moved to the dead-letter stream with
+ * the reason; the others go on.
+ *
+ * <p><b>Per-key time.</b> A key's {@code lastRead} lives in this consumer (starting at the stream's
+ * {@code lastRead}, so all keys and all consumers share one grid); it is not stored. After a
+ * restart a key's grid restarts there; time windows include late messages, so nothing is lost.
+ * Keys with nothing pending are forgotten at the next sweep, so memory follows the live keys.
+ *
+ * <p><b>Threading.</b> Like every emitter: one instance per consumer, called from its loop thread.
+ */
+public final class KeyedEmitter implements WindowEmitter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyedEmitter.class);
+
+    /** Default most pending messages read per sweep when keys are computed from the data. */
+    public static final int DEFAULT_SCAN_LIMIT = 10_000;
+
+    private final StreamStore store;
+    private final String stream;
+    private final String deadLetterStream;
+    private final Supplier<? extends WindowEmitter> factory;
+    private final KeySelector selector;
+    private final int scanLimit;
+    private final boolean claimsByStoredKey;
+    private final String description;
+    private final HashMap<String, Lane> lanes = new HashMap<>();
+    private final ArrayDeque<Lane> queue = new ArrayDeque<>();
+    private Lane current;
+    private Duration idleDelay;
+
+    /**
+     * @param store            the consumer's store
+     * @param stream           the consumed stream
+     * @param deadLetterStream where messages without a computable key go
+     * @param factory          a new emitter per call; called once per key (and once here, to check it)
+     * @param selector         how keys are found
+     * @param scanLimit        most pending messages read per sweep when keys are computed here
+     */
+    public KeyedEmitter(StreamStore store, String stream, String deadLetterStream, Supplier<? extends WindowEmitter> factory,
+                        KeySelector selector, int scanLimit) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.stream = Objects.requireNonNull(stream, "stream");
+        this.deadLetterStream = Objects.requireNonNull(deadLetterStream, "deadLetterStream");
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.selector = Objects.requireNonNull(selector, "selector");
+        if (scanLimit < 1) {
+            throw new IllegalArgumentException("scanLimit must be >= 1, was " + scanLimit);
+        }
+        this.scanLimit = scanLimit;
+        this.claimsByStoredKey = selector.isStored() && store instanceof KeyedStore;
+        WindowEmitter sample = newEmitter();
+        WindowEmitter second = newEmitter();
+        if (sample == second) {
+            throw new IllegalArgumentException("a keyed consumer needs a new emitter per key; the factory returned one"
+                    + " instance twice");
+        }
+        this.description = "Keyed(" + selector + ", " + sample + ")";
+    }
+
+    private WindowEmitter newEmitter() {
+        WindowEmitter e = factory.get();
+        if (e == null) {
+            throw new IllegalArgumentException("the emitter factory of a keyed consumer returned null");
+        }
+        return e;
+    }
+
+    /** Which key's emitter is running a round now (between windowReady and emit); for tests and logs. */
+    public Optional<String> currentKey() {
+        return current == null ? Optional.empty() : Optional.ofNullable(current.key);
+    }
+
+    @Override
+    public Optional<WindowQuery> windowReady(EmitterContext context) {
+        boolean swept = false;
+        while (true) {
+            if (queue.isEmpty()) {
+                if (swept) {
+                    current = null;
+                    return Optional.empty();
+                }
+                sweep(context);
+                swept = true;
+                continue;
+            }
+            Lane lane = queue.poll();
+            Optional<WindowQuery> query = lane.emitter.windowReady(lane.context(context));
+            if (query.isPresent()) {
+                current = lane;
+                return query;
+            }
+            Duration delay = lane.emitter.pollDelay(lane.context(context));
+            idleDelay = idleDelay == null || delay.compareTo(idleDelay) < 0 ? delay : idleDelay;
+        }
+    }
+
+    private void sweep(EmitterContext context) {
+        Instant now = context.now();
+        idleDelay = null;
+        Set<String> seen = new HashSet<>();
+        if (claimsByStoredKey) {
+            for (KeyCount count : ((KeyedStore) store).pendingByKey(stream, Selection.pending(), now)) {
+                Lane lane = lane(count.key());
+                lane.known = count.count();
+                lane.snapshot = null;
+                seen.add(count.key());
+                queue.add(lane);
+            }
+        } else {
+            LinkedHashMap<String, List<Message>> groups = new LinkedHashMap<>();
+            for (Message m : store.read(stream, Selection.pending().limit(scanLimit), null)) {
+                String key;
+                try {
+                    key = selector.keyOf(m);
+                } catch (KeySelector.KeyException e) {
+                    deadLetterAlone(m, e.getMessage(), now);
+                    continue;
+                }
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+            }
+            for (Map.Entry<String, List<Message>> group : groups.entrySet()) {
+                Lane lane = lane(group.getKey());
+                lane.snapshot = group.getValue();
+                lane.known = group.getValue().size();
+                seen.add(group.getKey());
+                queue.add(lane);
+            }
+        }
+        // forget keys with nothing pending: memory follows the live keys
+        Iterator<Map.Entry<String, Lane>> it = lanes.entrySet().iterator();
+        while (it.hasNext()) {
+            if (!seen.contains(it.next().getKey())) {
+                it.remove();
+            }
+        }
+    }
+
+    private void deadLetterAlone(Message message, String reason, Instant now) {
+        Lease lease = new Lease(UUID.randomUUID().toString(), "keyed:" + stream, now, now.plusSeconds(60));
+        Claim claim = store.claim(stream, Selection.ids(List.of(message.id())), lease);
+        if (!claim.isEmpty()) {
+            store.deadLetter(stream, lease.token(), deadLetterStream, reason);
+            LOG.warn("keyed consumer of '{}': message {} moved to '{}': {}", stream, message.id(), deadLetterStream, reason);
+        }
+    }
+
+    private Lane lane(String key) {
+        return lanes.computeIfAbsent(key, k -> new Lane(k, newEmitter()));
+    }
+
+    private Lane laneOf(Window window) {
+        return lane(window.key());
+    }
+
+    @Override
+    public Selection query(EmitterContext context, WindowQuery query) {
+        return current.emitter.query(current.context(context), query);
+    }
+
+    @Override
+    public Claim process(EmitterContext context, WindowQuery query, Selection selection) {
+        return current.emitter.process(current.context(context), query, selection);
+    }
+
+    @Override
+    public Optional<Window> emit(EmitterContext context, WindowQuery query, Claim claim) {
+        Lane lane = current;
+        current = null;
+        return lane.emitter.emit(lane.context(context), query, claim);
+    }
+
+    @Override
+    public void commit(EmitterContext context, Window window) {
+        Lane lane = laneOf(window);
+        lane.emitter.commit(lane.context(context), window);
+    }
+
+    @Override
+    public void undo(EmitterContext context, Window window, Throwable error) {
+        Lane lane = laneOf(window);
+        lane.emitter.undo(lane.context(context), window, error);
+    }
+
+    @Override
+    public Duration pollDelay(EmitterContext context) {
+        if (!queue.isEmpty()) {
+            return Duration.ZERO; // keys left to visit in this sweep
+        }
+        Duration poll = context.pollInterval();
+        return idleDelay == null || idleDelay.compareTo(poll) > 0 ? poll : idleDelay;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    /** One key's emitter and what this consumer knows of the key. */
+    private final class Lane {
+        final String key;
+        final WindowEmitter emitter;
+        /** Pending messages of the key at the last sweep (an estimate: an upper bound for claims by count). */
+        long known = Long.MAX_VALUE;
+        /** With computed keys: the key's pending messages from the last sweep, claimed by id. */
+        List<Message> snapshot;
+        Instant lastRead;
+        boolean lastReadLoaded;
+        KeyContext context;
+
+        Lane(String key, WindowEmitter emitter) {
+            this.key = key;
+            this.emitter = emitter;
+        }
+
+        KeyContext context(EmitterContext parent) {
+            if (context == null || context.parent != parent) {
+                context = new KeyContext(this, parent);
+            }
+            return context;
+        }
+    }
+
+    /** The buffer as one key's emitter sees it. */
+    private final class KeyContext implements EmitterContext {
+        final Lane lane;
+        final EmitterContext parent;
+
+        KeyContext(Lane lane, EmitterContext parent) {
+            this.lane = lane;
+            this.parent = parent;
+        }
+
+        @Override
+        public String key() {
+            return lane.key;
+        }
+
+        @Override
+        public boolean keyed() {
+            return true;
+        }
+
+        @Override
+        public String stream() {
+            return parent.stream();
+        }
+
+        @Override
+        public Clock clock() {
+            return parent.clock();
+        }
+
+        @Override
+        public Instant now() {
+            return parent.now();
+        }
+
+        @Override
+        public boolean emitEmpty() {
+            return parent.emitEmpty();
+        }
+
+        @Override
+        public Duration pollInterval() {
+            return parent.pollInterval();
+        }
+
+        @Override
+        public Optional<Instant> lastRead() {
+            if (!lane.lastReadLoaded) {
+                lane.lastRead = parent.lastRead().orElse(null);
+                lane.lastReadLoaded = true;
+            }
+            return Optional.ofNullable(lane.lastRead);
+        }
+
+        @Override
+        public boolean compareAndSetLastRead(Instant expected, Instant next) {
+            lastRead();
+            if (!Objects.equals(lane.lastRead, expected)) {
+                return false;
+            }
+            lane.lastRead = next;
+            return true;
+        }
+
+        @Override
+        public List<Message> peek(Selection selection) {
+            if (lane.snapshot == null) {
+                return parent.peek(selection.key(lane.key));
+            }
+            List<Message> out = new ArrayList<>();
+            for (Message m : lane.snapshot) {
+                if (selection.matches(m.id(), m.created())) {
+                    out.add(m.withKey(lane.key));
+                    if (selection.limit() > 0 && out.size() >= selection.limit()) {
+                        break;
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Claim claim(Selection selection) {
+            if (selection.minCount() > lane.known) {
+                // the last sweep saw too few of this key: no store call (the next sweep looks again)
+                Instant now = parent.now();
+                return new Claim(new Lease("keyed-skip-" + UUID.randomUUID(), "keyed", now, now), List.of());
+            }
+            Claim claim;
+            if (lane.snapshot == null) {
+                claim = parent.claim(selection.key(lane.key));
+            } else {
+                Set<String> ids = new HashSet<>();
+                for (Message m : lane.snapshot) {
+                    if (selection.matches(m.id(), m.created())) {
+                        ids.add(m.id());
+                    }
+                }
+                if (ids.isEmpty() || ids.size() < selection.minCount()) {
+                    Instant now = parent.now();
+                    return new Claim(new Lease("keyed-skip-" + UUID.randomUUID(), "keyed", now, now), List.of());
+                }
+                claim = parent.claim(new Selection(selection.createdFrom(), selection.createdBefore(), selection.limit(),
+                        selection.minCount(), ids));
+                Set<String> taken = new HashSet<>();
+                claim.messages().forEach(m -> taken.add(m.id()));
+                lane.snapshot.removeIf(m -> taken.contains(m.id()));
+                List<Message> keyedMessages = new ArrayList<>(claim.messages().size());
+                claim.messages().forEach(m -> keyedMessages.add(m.withKey(lane.key)));
+                claim = new Claim(claim.lease(), keyedMessages);
+            }
+            if (lane.known != Long.MAX_VALUE) {
+                lane.known = Math.max(0, lane.known - claim.messages().size());
+            }
+            return claim;
+        }
+
+        @Override
+        public Window window(WindowQuery query, Claim claim, List<Message> messages) {
+            return parent.window(query, claim, messages).withKey(lane.key);
+        }
+
+        @Override
+        public void commit(Window window) {
+            parent.commit(window);
+        }
+
+        @Override
+        public void undo(Window window, Throwable error) {
+            parent.undo(window, error);
+        }
+    }
+}

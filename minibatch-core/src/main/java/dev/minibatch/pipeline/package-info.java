@@ -1,0 +1,21 @@
+/**
+ * Pipelines: stages that read input streams and append to an output stream through per-message
+ * operators ({@code map}, {@code filter}, {@code flatMap}, {@code keyBy}) and {@code merge} of
+ * several inputs. The output is an ordinary stream, so windows, emitters, sinks, the CLI and the
+ * dashboard work on it unchanged.
+ *
+ * <pre>{@code
+ * ConsumerHandle words = mb.stage("lines")
+ *     .flatMap(line -> List.of(line.asText().split("\\s+")))
+ *     .keyBy(word -> word.asText())
+ *     .to("words")
+ *     .start();
+ * }</pre>
+ *
+ * <p>A {@link dev.minibatch.pipeline.Stage} is a consumer like any other — leases, retries,
+ * dead letters, competing instances, graceful stop, heartbeats — whose commit appends the outputs:
+ * in the same transaction as the inputs' commit on {@link dev.minibatch.spi.TransactionalAppend}
+ * stores (memory, SQLite), so each input's outputs exist exactly once; elsewhere outputs are
+ * appended before the commit (at least once).
+ */
+package dev.minibatch.pipeline;

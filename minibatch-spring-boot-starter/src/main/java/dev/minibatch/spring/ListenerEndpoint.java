@@ -27,6 +27,9 @@ final class ListenerEndpoint {
     /** How the method wants its window. */
     enum Payload { WINDOW, JSON_NODES, CONVERTED }
 
+    /** The {@code key} attribute's value for the key stored with each message. */
+    static final String STORED_KEY = "@key";
+
     final String id;
     final String description;
     final Object bean;
@@ -37,6 +40,7 @@ final class ListenerEndpoint {
     final boolean relaxed;
     final String emitter;
     final Map<String, String> emitterOptions;
+    final String key;
     final int workers;
     final boolean keep;
     final String sink;
@@ -57,6 +61,7 @@ final class ListenerEndpoint {
         this.relaxed = b.relaxed;
         this.emitter = b.emitter;
         this.emitterOptions = b.emitterOptions;
+        this.key = b.key;
         this.workers = b.workers;
         this.keep = b.keep;
         this.sink = b.sink;
@@ -103,6 +108,7 @@ final class ListenerEndpoint {
         b.relaxed = b.bool("relaxed", b.text("relaxed", ann.relaxed(), resolver));
         b.emitter = b.text("emitter", ann.emitter(), resolver);
         b.emitterOptions = b.options("emitterOptions", ann.emitterOptions(), resolver);
+        b.key = b.text("key", ann.key(), resolver);
         Integer workers = b.positive("workers", b.text("workers", ann.workers(), resolver));
         b.workers = workers == null ? 1 : workers;
         b.keep = b.bool("keep", b.text("keep", ann.keep(), resolver));
@@ -184,6 +190,7 @@ final class ListenerEndpoint {
         boolean relaxed;
         String emitter;
         Map<String, String> emitterOptions;
+        String key;
         int workers;
         boolean keep;
         String sink;

@@ -33,7 +33,7 @@ import org.springframework.core.annotation.AliasFor;
  *
  * <p>Consumers start when the application context has started and stop with it, letting windows in
  * flight finish within {@code minibatch.consumer.stop-timeout} and releasing the rest for the next
- * run. (A {@code key} attribute for keyed windows will follow once the core has keyed windows.)
+ * run.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)
@@ -65,6 +65,14 @@ public @interface MinibatchListener {
 
     /** Emitter options as {@code key=value} entries, e.g. {@code {"size=10", "step=5"}}. */
     String[] emitterOptions() default {};
+
+    /**
+     * Windows per key ({@link dev.minibatch.Streaming#keyBy(String)}): a field path into the data
+     * (e.g. {@code sensor}, for streams written without keys), or {@code @key} for the key stored with
+     * each message ({@link dev.minibatch.Streaming#keyBy()}). Each window then holds messages of one
+     * key ({@link Window#key()}). Empty (the default): windows over the whole stream.
+     */
+    String key() default "";
 
     /** Windows processed in parallel (default 1: in order). */
     String workers() default "1";

@@ -221,6 +221,11 @@ public class MinibatchListenerContainer implements SmartLifecycle, SmartInitiali
         } else if (ep.size != null) {
             s.size(ep.size);
         }
+        if (ListenerEndpoint.STORED_KEY.equals(ep.key)) {
+            s.keyBy();
+        } else if (!ep.key.isEmpty()) {
+            s.keyBy(ep.key);
+        }
         if (plan.sinkBean() != null) {
             s.sink(plan.sinkBean());
         } else if (!ep.sink.isEmpty()) {

@@ -121,12 +121,43 @@ class ListenerApplicationTest {
         }
     }
 
+    public static class KeyedListeners {
+        final Map<String, List<Integer>> bySensor = new ConcurrentHashMap<>();
+        final Map<String, Integer> windowsByStoredKey = new ConcurrentHashMap<>();
+        final List<String> mixedWindows = new CopyOnWriteArrayList<>();
+
+        /** Windows per value of a data field: every window holds 5 readings of one sensor. */
+        @MinibatchListener(stream = "readings", size = "5", key = "sensor")
+        public void readings(Window window) {
+            for (JsonNode n : window.data()) {
+                if (!n.get("sensor").asText().equals(window.key())) {
+                    mixedWindows.add(window.key() + " got " + n);
+                }
+                bySensor.computeIfAbsent(n.get("sensor").asText(), k -> new CopyOnWriteArrayList<>()).add(n.get("n").asInt());
+            }
+            if (window.size() != 5) {
+                mixedWindows.add(window.key() + " had " + window.size());
+            }
+        }
+
+        /** Windows per stored key (Stream.append(key, value)). */
+        @MinibatchListener(stream = "tenants", size = "4", key = "@key")
+        public void tenants(Window window) {
+            windowsByStoredKey.merge(window.key() + ":" + window.size(), 1, Integer::sum);
+        }
+    }
+
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class App {
         @Bean
         Listeners listeners() {
             return new Listeners();
+        }
+
+        @Bean
+        KeyedListeners keyedListeners() {
+            return new KeyedListeners();
         }
     }
 
@@ -135,6 +166,9 @@ class ListenerApplicationTest {
 
     @Autowired
     Listeners listeners;
+
+    @Autowired
+    KeyedListeners keyed;
 
     @Autowired
     MeterRegistry registry;
@@ -193,6 +227,24 @@ class ListenerApplicationTest {
         assertThat(consumers).containsKeys("listeners.events", "listeners.orders", "listeners.raw", "listeners.kept");
         assertThat(consumers.get("listeners.events")).containsEntry("running", true).containsEntry("messages", 500L)
                 .containsEntry("dead", 0L);
+    }
+
+    @Test
+    void aKeyAttributeGivesWindowsPerKey() {
+        // three sensors interleaved, 10 readings each: windows of 5 readings of one sensor
+        minibatch.stream("readings").appendAll(IntStream.range(0, 30)
+                .mapToObj(i -> Map.of("sensor", "s" + (i % 3), "n", i)).toList());
+        var tenants = minibatch.stream("tenants");
+        for (int i = 0; i < 8; i++) {
+            tenants.append(i % 2 == 0 ? "a" : "b", i);
+        }
+        Waits.until("30 readings", () -> keyed.bySensor.values().stream().mapToInt(List::size).sum() == 30,
+                () -> keyed.bySensor);
+        assertThat(keyed.mixedWindows).isEmpty();
+        assertThat(keyed.bySensor).containsOnlyKeys("s0", "s1", "s2");
+        assertThat(keyed.bySensor.get("s1")).containsExactlyInAnyOrder(1, 4, 7, 10, 13, 16, 19, 22, 25, 28);
+        Waits.until("a window of 4 per tenant", () -> keyed.windowsByStoredKey.size() == 2, () -> keyed.windowsByStoredKey);
+        assertThat(keyed.windowsByStoredKey).containsOnly(Map.entry("a:4", 1), Map.entry("b:4", 1));
     }
 
     private double counter(String name, String stream) {

@@ -8,8 +8,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.WriteModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.InsertManyOptions;
@@ -140,11 +139,11 @@ final class LockClaims {
     }
 
     /**
-     * Takes candidates: locks them (one unordered {@code insertMany}), then marks each locked one
-     * with a {@code findOneAndUpdate} by {@code _id} alone (the only filter FerretDB's SQLite
-     * backend answers from an index; anything else scans the collection), whose pre-image tells
-     * whether the candidate was stale when read (committed, moved or retried meanwhile): such a
-     * document gets its fields back and its lock dropped.
+     * Takes candidates: locks them (one unordered {@code insertMany}), reads the locked ones again
+     * (one {@code find}; a candidate may have been stale when read: committed, moved or retried
+     * meanwhile, and then its lock is dropped again), and marks the rest with one bulk of
+     * {@code updateOne} by {@code _id} alone (the only filter FerretDB's SQLite backend answers
+     * from an index; any other filter scans the collection).
      *
      * <p>The candidates may be more than wanted ({@link #READ_AHEAD}): competing claimers read the
      * same oldest ones, and a claimer that lost some locks the next ones from the same read instead
@@ -185,28 +184,35 @@ final class LockClaims {
         Bson mark = Updates.combine(Updates.set(MongoStore.PROCESSED, true), Updates.set(MongoStore.LEASE_TOKEN, lease.token()),
                 Updates.set(MongoStore.LEASE_OWNER, lease.owner()),
                 Updates.set(MongoStore.LEASE_UNTIL, MongoStore.date(lease.expiresAt())));
-        // no projection: FerretDB 1.24 answers findAndModify's "fields" with NotImplemented
-        FindOneAndUpdateOptions before = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE);
+        // read after locking: no Java writer changes a locked document, so this state is current
+        Map<BsonValue, BsonDocument> now = new java.util.HashMap<>();
+        buffer.find(Filters.in(MongoStore.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
+                .forEach(d -> now.put(d.get(MongoStore.ID), d));
         List<BsonDocument> taken = new ArrayList<>(locked.size());
         List<BsonValue> stale = new ArrayList<>();
+        List<WriteModel<BsonDocument>> marks = new ArrayList<>(locked.size());
         for (BsonDocument c : candidates) {
             BsonValue id = c.get(MongoStore.ID);
             if (!locked.contains(id)) {
                 continue;
             }
-            BsonDocument was = buffer.findOneAndUpdate(Filters.eq(MongoStore.ID, id), mark, before);
-            if (was == null) {
-                stale.add(id); // deleted meanwhile
-            } else if (!claimable(was, stream, lease.now())) {
-                buffer.updateOne(Filters.eq(MongoStore.ID, id), restore(was));
-                stale.add(id);
+            BsonDocument current = now.get(id);
+            if (current == null || !claimable(current, stream, lease.now())) {
+                stale.add(id); // committed, moved or retried since the candidates were read
             } else {
                 taken.add(c);
+                marks.add(new UpdateOneModel<>(Filters.eq(MongoStore.ID, id), mark)); // by _id alone: FerretDB's index
             }
+        }
+        if (!marks.isEmpty()) {
+            buffer.bulkWrite(marks, new BulkWriteOptions().ordered(false));
         }
         unlock(lease.token(), stale);
         return taken;
     }
+
+    private static final Bson STATE_FIELDS = Projections.include(MongoStore.STREAM, MongoStore.PROCESSED,
+            MongoStore.AVAILABLE_AT);
 
     private static boolean claimable(BsonDocument was, String stream, Instant now) {
         BsonValue processed = was.get(MongoStore.PROCESSED);
@@ -214,15 +220,6 @@ final class LockClaims {
         return was.isString(MongoStore.STREAM) && was.getString(MongoStore.STREAM).getValue().equals(stream)
                 && processed != null && processed.isBoolean() && !processed.asBoolean().getValue()
                 && (availableAt == null || !availableAt.isAfter(now));
-    }
-
-    /** Puts back the fields the mark changed, as the pre-image had them. */
-    private static Bson restore(BsonDocument was) {
-        List<Bson> updates = new ArrayList<>();
-        for (String field : List.of(MongoStore.PROCESSED, MongoStore.LEASE_TOKEN, MongoStore.LEASE_OWNER, MongoStore.LEASE_UNTIL)) {
-            updates.add(was.containsKey(field) ? Updates.set(field, was.get(field)) : Updates.unset(field));
-        }
-        return Updates.combine(updates);
     }
 
     /**

@@ -8,8 +8,9 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
+import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
@@ -168,6 +169,10 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     /** When heartbeats last pruned day-old consumers, by stream. */
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
     private final AppendWatcher watcher;
+    /** The unique-insert claims of {@link MongoStoreOptions.ClaimMode#LOCKS}; null with guarded updates. */
+    private final LockClaims lockClaims;
+    /** Logged once: the server refused a window document's data (e.g. FerretDB's nested arrays). */
+    private volatile boolean windowDataRefusalLogged;
     private volatile boolean closed;
 
     /**
@@ -211,6 +216,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         this.writeWindows = options.windows();
         this.recovery = options.recovery();
         this.watcher = new AppendWatcher(buffer, "MongoDB store " + url);
+        MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
+                ? call("identify the server", () -> ServerKind.claimModeFor(database)) : options.claims();
+        this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
         createIndexes();
         if (options.changeStreams() == MongoSource.ChangeStreams.ON) {
             watcher.requireSupport();
@@ -224,25 +232,33 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
      */
     private void createIndexes() {
         call("create indexes", () -> {
-            streams.createIndexes(List.of(
-                    new IndexModel(new BsonDocument(CREATED, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(NAME, new BsonInt32(1)), new IndexOptions().unique(true))));
-            buffer.createIndexes(List.of(
-                    new IndexModel(new BsonDocument(CREATED, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(STREAM, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(STREAM, new BsonInt32(1)).append(PROCESSED, new BsonInt32(1))
+            StoreIndexes.ensure(streams, List.of(
+                    new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))),
+                    new StoreIndexes.Index(new BsonDocument(NAME, new BsonInt32(1)), new IndexOptions().unique(true))));
+            StoreIndexes.ensure(buffer, List.of(
+                    new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))),
+                    new StoreIndexes.Index(new BsonDocument(STREAM, new BsonInt32(1))),
+                    new StoreIndexes.Index(new BsonDocument(STREAM, new BsonInt32(1)).append(PROCESSED, new BsonInt32(1))
                             .append(CREATED, new BsonInt32(1)).append(ID, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(LEASE_TOKEN, new BsonInt32(1)), new IndexOptions().sparse(true)),
-                    new IndexModel(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)), new IndexOptions().sparse(true)),
+                    new StoreIndexes.Index(new BsonDocument(LEASE_TOKEN, new BsonInt32(1)), new IndexOptions().sparse(true)),
+                    new StoreIndexes.Index(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)), new IndexOptions().sparse(true)),
                     // keyed claims; sparse, so unkeyed (and Python's) documents cost no entry (FerretDB has no
                     // partial indexes, and a sparse compound index would hold every document)
-                    new IndexModel(new BsonDocument(KEY, new BsonInt32(1)), new IndexOptions().sparse(true))));
-            windows.createIndexes(List.of(
-                    new IndexModel(new BsonDocument(CREATED, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(STREAM, new BsonInt32(1))),
-                    new IndexModel(new BsonDocument(LEASE_TOKEN, new BsonInt32(1)), new IndexOptions().sparse(true))));
+                    new StoreIndexes.Index(new BsonDocument(KEY, new BsonInt32(1)), new IndexOptions().sparse(true))));
+            StoreIndexes.ensure(windows, List.of(
+                    new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))),
+                    new StoreIndexes.Index(new BsonDocument(STREAM, new BsonInt32(1))),
+                    new StoreIndexes.Index(new BsonDocument(LEASE_TOKEN, new BsonInt32(1)), new IndexOptions().sparse(true))));
+            if (lockClaims != null) {
+                lockClaims.createIndexes();
+            }
             return null;
         });
+    }
+
+    /** How this store makes claims atomic: {@code LOCKS} or {@code UPDATE}, never {@code AUTO}. */
+    public MongoStoreOptions.ClaimMode claimMode() {
+        return lockClaims != null ? MongoStoreOptions.ClaimMode.LOCKS : MongoStoreOptions.ClaimMode.UPDATE;
     }
 
     @Override
@@ -295,9 +311,11 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         try {
             streams.updateOne(Filters.eq(NAME, name), new BsonDocument("$setOnInsert", onInsert),
                     new UpdateOptions().upsert(true));
-        } catch (MongoWriteException e) {
-            // two creators raced on the unique name index: the other one created it
-            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+        } catch (MongoWriteException | org.bson.BsonInvalidOperationException e) {
+            // two creators raced on the unique name index: the other one created it. MongoDB says
+            // duplicate key; FerretDB answers the loser without 'n', which the driver cannot parse
+            boolean duplicate = e instanceof MongoWriteException w && w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
+            if (!duplicate && streams.find(Filters.eq(NAME, name)).first() == null) {
                 throw e;
             }
         }
@@ -510,15 +528,21 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                     Updates.set(LEASE_OWNER, lease.owner()), Updates.set(LEASE_UNTIL, date(lease.expiresAt())));
             int limit = selection.limit();
             List<BsonDocument> taken = new ArrayList<>();
+            Set<BsonValue> lockedByOthers = new HashSet<>();
             for (int round = 0; round < MAX_CLAIM_ROUNDS; round++) {
                 int want = limit == 0 ? 0 : limit - taken.size();
-                List<BsonDocument> candidates = candidates(candidatesFilter, want);
+                if (!lockedByOthers.isEmpty()) {
+                    // locked but maybe not yet marked processed: do not read them again
+                    candidatesFilter = Filters.and(Filters.and(pending), Filters.nin(ID, lockedByOthers));
+                }
+                List<BsonDocument> candidates = candidates(candidatesFilter, lockClaims != null ? LockClaims.readLimit(want) : want);
                 boolean shortOfWork = limit == 0 || candidates.size() < want;
                 if (round == 0 && shortOfWork && recovery && !recovered
                         && leaseRecovery.mayHaveExpired(stream, lease.now())) {
                     recovered = true;
                     if (recoverExpired(stream, lease, leaseLength) > 0) {
-                        candidates = candidates(candidatesFilter, want); // recovered messages may be among them
+                        // recovered messages may be among them
+                        candidates = candidates(candidatesFilter, lockClaims != null ? LockClaims.readLimit(want) : want);
                     }
                 }
                 if (round == 0 && candidates.size() < selection.minCount()) {
@@ -531,28 +555,32 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 for (BsonDocument c : candidates) {
                     ids.add(c.get(ID));
                 }
-                // re-checks every precondition per document: a message goes to at most one token
-                List<Bson> guard = new ArrayList<>(idRange(ids));
-                guard.addAll(pending);
-                guard.add(Filters.in(ID, ids));
-                UpdateResult result = buffer.updateMany(Filters.and(guard), take);
-                long got = result.getModifiedCount();
-                if (got == candidates.size()) {
-                    taken.addAll(candidates);
-                } else if (got > 0) {
-                    // lost some to a competitor (never in steady state): which ones are ours?
-                    Set<BsonValue> mine = new HashSet<>();
-                    buffer.find(Filters.and(Filters.in(ID, ids), Filters.eq(LEASE_TOKEN, lease.token()),
-                                    Filters.eq(PROCESSED, true)))
-                            .projection(Projections.include(ID)).forEach(d -> mine.add(d.get(ID)));
-                    for (BsonDocument c : candidates) {
-                        if (mine.contains(c.get(ID))) {
-                            taken.add(c);
+                long got;
+                if (lockClaims != null) {
+                    List<BsonDocument> mine = lockClaims.take(stream, lease, candidates, want, lockedByOthers);
+                    taken.addAll(mine);
+                    got = mine.size();
+                } else {
+                    // re-checks every precondition per document: a message goes to at most one token
+                    List<Bson> guard = new ArrayList<>(idRange(ids));
+                    guard.addAll(pending);
+                    guard.add(Filters.in(ID, ids));
+                    UpdateResult result = buffer.updateMany(Filters.and(guard), take);
+                    got = result.getModifiedCount();
+                    if (got == candidates.size()) {
+                        taken.addAll(candidates);
+                    } else if (got > 0) {
+                        // lost some to a competitor (never in steady state): which ones are ours?
+                        Set<BsonValue> mine = ownedAmong(ids, lease.token());
+                        for (BsonDocument c : candidates) {
+                            if (mine.contains(c.get(ID))) {
+                                taken.add(c);
+                            }
                         }
                     }
                 }
                 boolean exhausted = want > 0 && candidates.size() < want;
-                boolean raced = got < candidates.size();
+                boolean raced = got < (lockClaims != null && want > 0 ? Math.min(want, candidates.size()) : candidates.size());
                 if (limit == 0 || taken.size() >= limit || exhausted || !raced) {
                     break;
                 }
@@ -579,6 +607,14 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             }
             return new Claim(lease, messages);
         });
+    }
+
+    /** Which of the ids the token holds now. */
+    private Set<BsonValue> ownedAmong(List<BsonValue> ids, String token) {
+        Set<BsonValue> mine = new HashSet<>();
+        buffer.find(Filters.and(Filters.in(ID, ids), Filters.eq(LEASE_TOKEN, token), Filters.eq(PROCESSED, true)))
+                .projection(Projections.include(ID)).forEach(d -> mine.add(d.get(ID)));
+        return mine;
     }
 
     /**
@@ -640,20 +676,58 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             LOG.debug("window of {} messages in stream '{}' is too large for one document; data omitted",
                     taken.size(), stream);
             windows.insertOne(window);
-        } catch (RuntimeException e) {
-            try {
-                giveBack(stream, lease.token());
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
+        } catch (MongoWriteException refused) {
+            if (refused.getError().getCategory() != ErrorCategory.UNCATEGORIZED) {
+                giveBackAndThrow(stream, lease.token(), refused);
             }
-            throw e;
+            // a deterministic refusal of the data (FerretDB: "nested arrays are not supported"):
+            // retrying the claim would fail the same way for ever, so keep it and omit the copy
+            if (!windowDataRefusalLogged) {
+                windowDataRefusalLogged = true;
+                LOG.warn("MongoDB store {}: the server refused a window document's data ({}); such windows are written"
+                        + " with data: [] and data_omitted: true", url, MongoConnection.shorten(refused.getError().getMessage()));
+            }
+            window.put(DATA, new BsonArray());
+            window.put("data_omitted", BsonBoolean.TRUE);
+            try {
+                windows.insertOne(window);
+            } catch (RuntimeException e) {
+                giveBackAndThrow(stream, lease.token(), e);
+            }
+        } catch (RuntimeException e) {
+            giveBackAndThrow(stream, lease.token(), e);
         }
+    }
+
+    private void giveBackAndThrow(String stream, String token, RuntimeException e) {
+        try {
+            giveBack(stream, token);
+        } catch (RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        throw e;
     }
 
     /** Clean give-back of a claim: PENDING again, no attempt counted. */
     private void giveBack(String stream, String token) {
-        buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(Updates.set(PROCESSED, false),
+        endHold(stream, token, claimedIds.remove(token), Updates.combine(Updates.set(PROCESSED, false),
                 Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
+    }
+
+    /**
+     * Applies {@code update} (null: delete) to the messages the token still holds. With guarded
+     * updates one command by {@code _id} and token; with locks the locks decide what is still held
+     * and the writes go by {@code _id} alone ({@link LockClaims#finish}).
+     *
+     * @return how many messages the token held
+     */
+    private long endHold(String stream, String token, List<BsonValue> ids, Bson update) {
+        if (lockClaims != null) {
+            return lockClaims.finish(token, ids, id -> update == null
+                    ? new DeleteOneModel<>(Filters.eq(ID, id)) : new UpdateOneModel<>(Filters.eq(ID, id), update));
+        }
+        Bson held = heldBy(stream, token, ids);
+        return update == null ? buffer.deleteMany(held).getDeletedCount() : buffer.updateMany(held, update).getMatchedCount();
     }
 
     /**
@@ -665,6 +739,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
      * @return how many messages were made pending again
      */
     private int recoverExpired(String stream, Lease lease, Duration leaseLength) {
+        if (lockClaims != null) {
+            return recoverExpiredLocks(stream, lease, leaseLength);
+        }
         BsonDateTime now = date(lease.now());
         List<BsonDocument> leased = buffer.find(Filters.and(Filters.eq(STREAM, stream), Filters.eq(PROCESSED, true),
                         Filters.exists(LEASE_UNTIL)))
@@ -701,6 +778,30 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return recovered;
     }
 
+    /**
+     * {@link #recoverExpired} with locks: the lapsed locks are found in {@code minibatch_locks}, and
+     * only the store whose recovery marker went in resets a token's messages; no expiry guard is
+     * needed on the buffer then, the lock still stands until the reset is done.
+     */
+    private int recoverExpiredLocks(String stream, Lease lease, Duration leaseLength) {
+        LockClaims.Scan scan = lockClaims.scanExpired(stream, lease.now(), leaseLength, RECOVERY_SCAN_LIMIT);
+        leaseRecovery.scanned(stream, lease.owner(), lease.now(), scan.nextExpiry());
+        BsonDateTime now = date(lease.now());
+        int recovered = 0;
+        for (Map.Entry<String, String> e : scan.won().entrySet()) {
+            Bson reset = Updates.combine(Updates.set(PROCESSED, false), Updates.set(AVAILABLE_AT, now),
+                    Updates.set(ERROR, e.getValue()), Updates.inc(ATTEMPTS, 1),
+                    Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL));
+            if (writeWindows) {
+                windows.deleteMany(Filters.eq(LEASE_TOKEN, e.getKey()));
+            }
+            recovered += lockClaims.recover(e.getKey(), id -> new UpdateOneModel<>(Filters.eq(ID, id), reset));
+            claimedIds.remove(e.getKey());
+            LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
+        }
+        return recovered;
+    }
+
     /** Messages of the stream still held by the token (a lease counts only while processed: true). */
     private static Bson claimedBy(String stream, String token) {
         return Filters.and(Filters.eq(STREAM, stream), Filters.eq(LEASE_TOKEN, token), Filters.eq(PROCESSED, true));
@@ -718,8 +819,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     @Override
     public boolean renew(String stream, String token, Instant expiresAt) {
-        return call("renew a lease in stream '" + stream + "'", () ->
-                buffer.updateMany(heldBy(stream, token, claimedIds.get(token)), Updates.set(LEASE_UNTIL, date(expiresAt)))
+        return call("renew a lease in stream '" + stream + "'", () -> lockClaims != null
+                ? lockClaims.renew(token, claimedIds.get(token), expiresAt) // the lock's until is the lease
+                : buffer.updateMany(heldBy(stream, token, claimedIds.get(token)), Updates.set(LEASE_UNTIL, date(expiresAt)))
                         .getMatchedCount() > 0);
     }
 
@@ -727,18 +829,18 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     @Override
     public int commit(String stream, String token, boolean keep) {
         return call("commit in stream '" + stream + "'", () -> {
-            Bson held = heldBy(stream, token, claimedIds.remove(token));
+            List<BsonValue> ids = claimedIds.remove(token);
             long n;
             if (keep) {
                 // Python's keep end state: processed: true, nothing else required
-                n = buffer.updateMany(held, Updates.combine(Updates.unset(LEASE_TOKEN),
-                        Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL), Updates.unset(AVAILABLE_AT))).getMatchedCount();
+                n = endHold(stream, token, ids, Updates.combine(Updates.unset(LEASE_TOKEN),
+                        Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL), Updates.unset(AVAILABLE_AT)));
                 if (writeWindows) {
                     windows.updateMany(Filters.eq(LEASE_TOKEN, token),
                             Updates.combine(Updates.set(PROCESSED, true), Updates.unset(LEASE_TOKEN)));
                 }
             } else {
-                n = buffer.deleteMany(held).getDeletedCount();
+                n = endHold(stream, token, ids, null);
                 if (writeWindows) {
                     windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
                 }
@@ -757,8 +859,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 updates.add(Updates.inc(ATTEMPTS, 1));
                 updates.add(Updates.set(ERROR, error));
             }
-            long n = buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(updates))
-                    .getMatchedCount();
+            long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(updates));
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
             }
@@ -772,11 +873,11 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return call("dead-letter from stream '" + stream + "'", () -> {
             ensureStream(deadStream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), Instant.now(), false);
             // one update per document moves it, error and attempt included: never in both streams
-            long n = buffer.updateMany(heldBy(stream, token, claimedIds.remove(token)), Updates.combine(
+            long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(
                     Updates.set(STREAM, deadStream), Updates.set(PROCESSED, false),
                     Updates.set(ERROR, error == null ? "dead-lettered" : error), Updates.inc(ATTEMPTS, 1),
                     Updates.unset(AVAILABLE_AT), Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER),
-                    Updates.unset(LEASE_UNTIL))).getMatchedCount();
+                    Updates.unset(LEASE_UNTIL)));
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
             }
@@ -786,6 +887,10 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     @Override
     public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+        if (lockClaims != null) {
+            return call("move last_read of stream '" + stream + "'",
+                    () -> lockClaims.compareAndSetLastRead(streams, stream, expected, next, Instant.now()));
+        }
         return call("move last_read of stream '" + stream + "'", () -> streams.updateOne(
                 Filters.and(Filters.eq(NAME, stream), Filters.eq(LAST_READ, expected == null ? null : date(expected))),
                 Updates.set(LAST_READ, date(next))).getMatchedCount() == 1);

@@ -25,13 +25,17 @@ import java.util.Set;
  *   <li>{@code changeStream=auto|true|false} (default auto): wake idle consumers by a change stream
  *       on {@code buffer} where the server has them, else poll; {@code true} requires them (opening
  *       fails naming the server's refusal), {@code false} always polls.</li>
+ *   <li>{@code claims=auto|update|locks} (default auto): how claims are made atomic; {@code update}
+ *       is one guarded {@code updateMany} (3 commands a window), {@code locks} a unique-key lock
+ *       insert per message (5 commands a window) for servers whose update filters are not atomic;
+ *       auto picks locks on FerretDB (by its {@code buildInfo}), update elsewhere.</li>
  * </ul>
  * Opening pings the server: an unreachable one fails within the server selection timeout with a
  * {@link StoreException} naming the hosts, password removed.
  */
 public final class MongoStoreProvider implements StoreProvider {
 
-    static final Set<String> OPTIONS = Set.of("windows", "recovery", "changestream");
+    static final Set<String> OPTIONS = Set.of("windows", "recovery", "changestream", "claims");
 
     @Override
     public String name() {
@@ -55,7 +59,8 @@ public final class MongoStoreProvider implements StoreProvider {
         MongoStoreOptions options = MongoStoreOptions.defaults()
                 .withWindows(MongoConnection.flag(target, what, "windows", false))
                 .withRecovery(MongoConnection.flag(target, what, "recovery", true))
-                .withChangeStreams(changeStreams(target, what));
+                .withChangeStreams(changeStreams(target, what))
+                .withClaims(claims(target, what));
         MongoClient client = MongoConnection.open(target, what);
         try {
             return new MongoStore(target.redacted(), client, true, target.database(), options);
@@ -63,6 +68,20 @@ public final class MongoStoreProvider implements StoreProvider {
             client.close();
             throw e;
         }
+    }
+
+    private static MongoStoreOptions.ClaimMode claims(MongoConnection.Target target, String what) {
+        String value = target.ownOptions().get("claims");
+        if (value == null) {
+            return MongoStoreOptions.ClaimMode.AUTO;
+        }
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> MongoStoreOptions.ClaimMode.AUTO;
+            case "update" -> MongoStoreOptions.ClaimMode.UPDATE;
+            case "locks" -> MongoStoreOptions.ClaimMode.LOCKS;
+            default -> throw new dev.minibatch.ConfigurationException(what + ": URL " + target.redacted()
+                    + ": option 'claims' must be auto, update or locks, was '" + value + "'");
+        };
     }
 
     private static MongoSource.ChangeStreams changeStreams(MongoConnection.Target target, String what) {

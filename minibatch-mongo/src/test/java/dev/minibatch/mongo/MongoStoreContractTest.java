@@ -28,6 +28,11 @@ class MongoStoreContractTest extends PersistentStoreContract implements dev.mini
         return Providers.defaults().openStore(url);
     }
 
+    /** A fresh database's URL with extra options, for subclasses. */
+    protected String mongoUrl(String options) {
+        return mongo.url(TestMongo.freshDatabase("contract"), options);
+    }
+
     @Override
     protected StreamStore reopenStore() {
         return Providers.defaults().openStore(url);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,6 +125,7 @@ public abstract class CrashDeliveryContract {
         });
     }
 
+    @Tag("contention")
     @Test
     void aConsumerInAnotherProcessGetsEveryMessageOnce() throws Exception {
         String url = storeUrl(dir);
@@ -221,6 +223,7 @@ public abstract class CrashDeliveryContract {
         competingConsumers(2);
     }
 
+    @Tag("contention")
     @Test
     void fourCompetingConsumerProcessesShareTheStreamWithoutOverlap() throws Exception {
         competingConsumers(4);

@@ -308,23 +308,26 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             return;
         }
         inTransaction(() -> {
-            long id = streamId(stream, Duration.ofSeconds(10), messages.get(0).created());
-            insertLocked(id, messages);
-            long newest = Long.MIN_VALUE;
-            for (NewMessage m : messages) {
-                newest = Math.max(newest, m.created().toEpochMilli());
-            }
-            {
-                PreparedStatement count = prepared(
-                    "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
-                count.setLong(1, messages.size());
-                count.setLong(2, newest);
-                count.setLong(3, newest);
-                count.setLong(4, id);
-                count.executeUpdate();
-            }
+            appendLocked(stream, messages);
             return null;
         });
+    }
+
+    /** Inserts a non-empty batch and counts it in the stream's appended total; inside a transaction. */
+    private void appendLocked(String stream, List<NewMessage> messages) throws SQLException {
+        long id = streamId(stream, Duration.ofSeconds(10), messages.get(0).created());
+        insertLocked(id, messages);
+        long newest = Long.MIN_VALUE;
+        for (NewMessage m : messages) {
+            newest = Math.max(newest, m.created().toEpochMilli());
+        }
+        PreparedStatement count = prepared(
+                "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
+        count.setLong(1, messages.size());
+        count.setLong(2, newest);
+        count.setLong(3, newest);
+        count.setLong(4, id);
+        count.executeUpdate();
     }
 
     private void insertLocked(long streamId, List<NewMessage> messages) throws SQLException {
@@ -551,47 +554,23 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     @Override
     public int commitAndAppend(String stream, String token, boolean keep, int expected,
                                Map<String, List<NewMessage>> appends) {
-        return inLock(() -> {
+        return inTransaction(() -> {
             Long id = lookupId(stream);
             if (id == null) {
                 return 0;
             }
-            connection.setAutoCommit(false);
-            try {
-                int committed = endClaimLocked(id, token, keep ? "UPDATE mb_message SET state = 2, lease_id = NULL"
-                        : "DELETE FROM mb_message", List.of());
-                if (committed != expected) {
-                    connection.rollback(); // the lease was lost: the messages, and their outputs, belong to another
-                    return 0;
-                }
-                for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
-                    List<NewMessage> messages = a.getValue();
-                    if (messages.isEmpty()) {
-                        continue;
-                    }
-                    long outId = streamId(a.getKey(), Duration.ofSeconds(10), messages.get(0).created());
-                    insertLocked(outId, messages);
-                    long newest = Long.MIN_VALUE;
-                    for (NewMessage m : messages) {
-                        newest = Math.max(newest, m.created().toEpochMilli());
-                    }
-                    PreparedStatement count = prepared(
-                            "UPDATE mb_stream SET appended = appended + ?, last_append = max(coalesce(last_append, ?), ?) WHERE id = ?");
-                    bind(count, List.of((long) messages.size(), newest, newest, outId));
-                    count.executeUpdate();
-                }
-                connection.commit();
-                return committed;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
+            int committed = endClaimLocked(id, token, keep ? "UPDATE mb_message SET state = 2, lease_id = NULL"
+                    : "DELETE FROM mb_message", List.of());
+            if (committed != expected) {
+                connection.rollback(); // the lease was lost: the messages, and their outputs, belong to another
+                return 0;
             }
+            for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+                if (!a.getValue().isEmpty()) {
+                    appendLocked(a.getKey(), a.getValue());
+                }
+            }
+            return committed;
         });
     }
 

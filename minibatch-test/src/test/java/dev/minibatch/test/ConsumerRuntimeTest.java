@@ -13,7 +13,6 @@ import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.Window;
 import dev.minibatch.spi.Sink;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,31 +25,11 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The consumer runtime on real threads, on the memory and the SQLite store. */
-class ConsumerRuntimeTest {
-
-    @TempDir
-    Path dir;
-
-    private Minibatch mb;
-
-    private Minibatch connect(String store) {
-        mb = Minibatch.builder().url(store.equals("sqlite") ? "sqlite:" + dir.resolve("rt.db") : "memory:")
-                .shutdownHook(false).build();
-        return mb;
-    }
-
-    @AfterEach
-    void close() {
-        if (mb != null) {
-            mb.close();
-        }
-    }
+class ConsumerRuntimeTest extends MemoryOrSqliteTest {
 
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -30,32 +30,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Keyed windows: streaming(s).keyBy(…) with count, time and custom emitters, on memory and SQLite. */
-class KeyedWindowTest {
-
-    @TempDir
-    Path dir;
-
-    private Minibatch mb;
-
-    private Minibatch connect(String store) {
-        mb = Minibatch.builder().url(store.equals("sqlite") ? "sqlite:" + dir.resolve("keyed.db") : "memory:")
-                .shutdownHook(false).build();
-        return mb;
-    }
-
-    @AfterEach
-    void close() {
-        if (mb != null) {
-            mb.close();
-        }
-    }
+class KeyedWindowTest extends MemoryOrSqliteTest {
 
     private static int n(JsonNode v) {
         return v.get("n").asInt();

@@ -9,39 +9,18 @@ import dev.minibatch.ConsumerHandle;
 import dev.minibatch.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Pipeline stages on memory and SQLite: operators, keys, dead letters, merge, competing instances. */
-class StageTest {
-
-    @TempDir
-    Path dir;
-
-    private Minibatch mb;
-
-    private Minibatch connect(String store) {
-        mb = Minibatch.builder().url(store.equals("sqlite") ? "sqlite:" + dir.resolve("stage.db") : "memory:")
-                .shutdownHook(false).build();
-        return mb;
-    }
-
-    @AfterEach
-    void close() {
-        if (mb != null) {
-            mb.close();
-        }
-    }
+class StageTest extends MemoryOrSqliteTest {
 
     private static List<String> splitWords(JsonNode line) {
         return Arrays.stream(line.asText().toLowerCase().split("\\W+")).filter(w -> !w.isEmpty()).toList();

@@ -105,6 +105,9 @@ public final class KafkaBroker implements AutoCloseable {
                 "listener.name.sasl_plaintext.plain.sasl.jaas.config=" + jaas,
                 "log.dirs=" + logDir,
                 "num.partitions=3",
+                // Keep every record for the broker's life: tests send records with fixed old timestamps
+                // (2023), which the default 7-day retention deletes whenever its 5-minute check happens to run.
+                "log.retention.ms=-1",
                 "offsets.topic.replication.factor=1",
                 "offsets.topic.num.partitions=3",
                 "transaction.state.log.replication.factor=1",

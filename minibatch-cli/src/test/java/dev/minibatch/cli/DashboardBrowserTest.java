@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -94,14 +95,17 @@ class DashboardBrowserTest {
                 URI address = ServeHttpTest.awaitAddress(serve);
                 browser = startBrowser(dir.resolve("chromium-profile"));
                 browser.get(address.toString());
+                // The dashboard re-renders its rows on every refresh, so an element found a moment ago can be
+                // gone when it is read: every read goes through the wait, which finds it again.
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(100));
+                wait.ignoring(StaleElementReferenceException.class);
                 final WebDriver page = browser;
 
                 By ordersPending = By.cssSelector("#streams tr[data-stream='orders'] td.pending");
                 wait.withMessage("the orders row with a pending count")
                         .until(d -> !d.findElements(ordersPending).isEmpty() && number(d.findElement(ordersPending).getText()) > 0);
-                long first = number(page.findElement(ordersPending).getText());
-                long firstTotal = number(page.findElement(By.id("total-pending")).getText());
+                long first = wait.until(d -> number(d.findElement(ordersPending).getText()));
+                long firstTotal = wait.until(d -> number(d.findElement(By.id("total-pending")).getText()));
                 wait.withMessage("the orders pending count to rise above " + first)
                         .until(d -> number(d.findElement(ordersPending).getText()) > first);
                 wait.withMessage("the total pending count to rise above " + firstTotal)
@@ -111,7 +115,7 @@ class DashboardBrowserTest {
                 wait.withMessage("at least 5 data points in the buffer-depth chart")
                         .until(d -> !d.findElements(depthLine).isEmpty()
                                 && Integer.parseInt(d.findElement(depthLine).getAttribute("data-count")) >= 5);
-                String points = page.findElement(depthLine).getAttribute("points");
+                String points = wait.until(d -> d.findElement(depthLine).getAttribute("points"));
                 assertThat(points.trim().split(" ")).hasSizeGreaterThanOrEqualTo(5)
                         .allMatch(p -> p.matches("-?[0-9.]+,-?[0-9.]+"));
 
@@ -131,8 +135,10 @@ class DashboardBrowserTest {
                         });
                 wait.withMessage("a window-rate line for payments")
                         .until(d -> !d.findElements(By.cssSelector("#chart-windows polyline[data-stream='payments']")).isEmpty());
-                assertThat(page.findElement(By.id("state")).getAttribute("data-state")).isEqualTo("live");
-                assertThat(page.findElement(By.id("store")).getText()).isEqualTo(url);
+                String state = wait.until(d -> d.findElement(By.id("state")).getAttribute("data-state"));
+                String store = wait.until(d -> d.findElement(By.id("store")).getText());
+                assertThat(state).isEqualTo("live");
+                assertThat(store).isEqualTo(url);
 
                 byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
                 Path target = Path.of(System.getProperty("minibatch.cli.target", "target"));

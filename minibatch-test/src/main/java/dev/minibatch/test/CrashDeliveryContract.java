@@ -248,7 +248,14 @@ public abstract class CrashDeliveryContract {
         awaitDelivered(consumers.get(0), records, total, drainTimeout());
         DeliveryRecord delivered = DeliveryRecord.read(records);
         assertEquals(0, delivered.missing(total), "missing: " + delivered.sampleMissing(total));
-        assertEquals(0, delivered.duplicates(), "no crash, so no message may be in two windows");
+        if (delivered.duplicates() != 0) {
+            // no crash: a duplicate means a lease lapsed (say so, with what the consumers logged) or a claim overlapped
+            StringBuilder logs = new StringBuilder();
+            for (int i = 0; i < consumers.size(); i++) {
+                logs.append("\n--- consumer ").append(i).append(":\n").append(consumers.get(i).tail(15));
+            }
+            assertEquals(0, delivered.duplicates(), "no crash, so no message may be in two windows; consumer logs:" + logs);
+        }
         int busy = 0;
         for (Path r : records) {
             if (DeliveryRecord.read(List.of(r)).windows() > 0) {

@@ -290,7 +290,7 @@ public abstract class StreamStoreContract {
     void concurrentClaimersNeverShareAMessage() throws Exception {
         int total = concurrentClaimMessages();
         for (int i = 0; i < total; i += 500) {
-            store.append("s", messages(T0, i, 500));
+            store.append("s", messages(T0, i, Math.min(500, total - i))); // a size hook need not be a multiple of 500
         }
         int threads = 8;
         Map<Integer, Integer> seen = new ConcurrentHashMap<>();

@@ -1,0 +1,158 @@
+package dev.minibatch.mongo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mongodb.client.MongoClient;
+import dev.minibatch.ConsumerHandle;
+import dev.minibatch.Minibatch;
+import dev.minibatch.internal.Json;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.Selection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
+import org.bson.BsonBoolean;
+import org.bson.BsonDateTime;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lock claims ({@code claims=locks}, FerretDB's mode) read the buffer with a filter other than
+ * {@code {_id: v}} — a whole-collection scan on FerretDB's SQLite backend — rarely: one candidate
+ * read serves many windows, re-reads go by {@code _id}, and an idle consumer reads at most every
+ * {@link CandidateCache#MAX_IDLE_PAUSE} or so. Counted on the wire on the emulator (the same commands
+ * FerretDB gets); a message appended elsewhere is still found.
+ */
+class LockClaimsScanTest {
+
+    private static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
+    private static TestMongo mongo;
+
+    private final CommandCounter counter = new CommandCounter();
+    private String database;
+    private MongoClient client;
+    private MongoStore store;
+
+    @BeforeAll
+    static void startServer() {
+        mongo = TestMongo.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        mongo.close();
+    }
+
+    @BeforeEach
+    void open() {
+        database = TestMongo.freshDatabase("lockscan");
+        mongo.url(database); // dropped at the end on a real server
+        client = counter.client(mongo.url("admin"));
+        store = new MongoStore(client, database, MongoStoreOptions.defaults().withClaims(MongoStoreOptions.ClaimMode.LOCKS));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+        client.close();
+    }
+
+    private static List<NewMessage> messages(Instant created, int count) {
+        List<NewMessage> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ObjectNode data = Json.mapper().createObjectNode().put("n", i).put("payload", "x".repeat(80));
+            out.add(NewMessage.ofTree(created, data, 0, null));
+        }
+        return out;
+    }
+
+    private static Lease lease(Instant now) {
+        return new Lease(UUID.randomUUID().toString(), "consumer", now, now.plusSeconds(30));
+    }
+
+    /** A buffer read FerretDB's SQLite backend cannot answer from an index: any filter but exactly {@code {_id: v}}. */
+    private static boolean scansBuffer(CommandCounter.Sent s) {
+        if (!s.collection().equals(MongoStore.BUFFER) || !s.name().equals("find")) {
+            return false;
+        }
+        BsonDocument filter = s.filter();
+        return !(filter.size() == 1 && filter.containsKey("_id") && !filter.get("_id").isDocument());
+    }
+
+    @Test
+    void oneCandidateReadServesManyWindowsAndReReadsGoById() {
+        store.append("s", messages(T0, 1_000));
+        counter.reset();
+        Selection countWindow = Selection.pending().limit(100).minCount(100);
+        for (int w = 0; w < 10; w++) {
+            // one lease time: a lease clock running ahead of the wall clock would (rightly) read again
+            Claim claim = store.claim("s", countWindow, lease(T0.plusSeconds(1)));
+            assertThat(claim.messages()).hasSize(100);
+            assertThat(store.commit("s", claim.token(), false)).isEqualTo(100);
+        }
+        assertThat(store.claim("s", countWindow, lease(T0.plusSeconds(1))).isEmpty()).isTrue();
+        List<CommandCounter.Sent> scans = counter.sent().stream().filter(LockClaimsScanTest::scansBuffer).toList();
+        // the first candidate read and the last (short) one
+        assertThat(scans).as("buffer reads not by _id for 10 windows: %s", scans).hasSizeLessThanOrEqualTo(2);
+        assertThat(store.stats("s").pending()).isZero();
+    }
+
+    @Test
+    void anAppendThroughTheStoreIsClaimedAtOnceAfterAnEmptyClaim() {
+        store.openStream("s", Duration.ofSeconds(10), T0);
+        Selection one = Selection.pending().limit(1);
+        assertThat(store.claim("s", one, lease(T0)).isEmpty()).isTrue();
+        store.append("s", messages(T0, 1));
+        assertThat(store.claim("s", one, lease(T0)).messages()).as("no idle pause after our own append").hasSize(1);
+    }
+
+    @Test
+    void aMessageAppendedByAnotherClientIsFoundAfterTheIdlePause() throws Exception {
+        store.openStream("s", Duration.ofSeconds(10), T0);
+        Selection one = Selection.pending().limit(1);
+        for (int i = 0; i < 20; i++) {
+            assertThat(store.claim("s", one, lease(Instant.now())).isEmpty()).isTrue(); // back off to the longest pause
+        }
+        try (MongoClient other = mongo.client()) {
+            other.getDatabase(database).getCollection(MongoStore.BUFFER, BsonDocument.class).insertOne(
+                    new BsonDocument("stream", new BsonString("s")).append("data", new BsonDocument("n", new BsonString("py")))
+                            .append("processed", BsonBoolean.FALSE)
+                            .append("created", new BsonDateTime(Instant.now().toEpochMilli())));
+        }
+        long started = System.nanoTime();
+        Claim claim;
+        do {
+            Thread.sleep(10);
+            claim = store.claim("s", one, lease(Instant.now()));
+        } while (claim.isEmpty() && System.nanoTime() - started < Duration.ofSeconds(10).toNanos());
+        assertThat(claim.messages()).as("a Python-style append is claimed once the pause is up").hasSize(1);
+        assertThat(claim.messages().get(0).data().get("n").asText()).isEqualTo("py");
+    }
+
+    @Test
+    void anIdleConsumerReadsTheBufferAtMostAboutFiveTimesASecond() throws Exception {
+        store.openStream("idle", Duration.ofSeconds(10), Instant.now());
+        counter.reset();
+        long started = System.nanoTime();
+        try (Minibatch mb = Minibatch.builder().store(store).shutdownHook(false).build()) {
+            ConsumerHandle handle = mb.streaming("idle").size(10).pollInterval(Duration.ofMillis(10)).start(window -> { });
+            Thread.sleep(3_000);
+            handle.stop();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long scans = counter.count(LockClaimsScanTest::scansBuffer);
+        // 10 ms polls would be ~300 reads; the pause doubles from 10 ms to 200 ms: ~5 warming up, then 5 a second
+        long bound = 6 + (long) Math.ceil(seconds / CandidateCache.MAX_IDLE_PAUSE.toMillis() * 1000);
+        assertThat(scans).as("buffer scans in %.1f s idle", seconds).isGreaterThanOrEqualTo(3).isLessThanOrEqualTo(bound);
+    }
+}

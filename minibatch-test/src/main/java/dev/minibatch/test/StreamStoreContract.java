@@ -37,7 +37,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -285,7 +284,6 @@ public abstract class StreamStoreContract {
         return 2_000;
     }
 
-    @Tag("contention")
     @Test
     void concurrentClaimersNeverShareAMessage() throws Exception {
         int total = concurrentClaimMessages();

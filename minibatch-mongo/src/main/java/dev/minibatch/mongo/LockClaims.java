@@ -86,6 +86,7 @@ final class LockClaims {
     private final MongoCollection<BsonDocument> buffer;
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
     private final CandidateCache cache = new CandidateCache();
+    private final ServerCosts costs = new ServerCosts();
 
     LockClaims(MongoDatabase database, MongoCollection<BsonDocument> buffer) {
         this.buffer = buffer;
@@ -183,7 +184,12 @@ final class LockClaims {
             return scan.apply(readLimit(want)); // bounds that move from claim to claim: nothing to share
         }
         return cache.candidates(new CandidateCache.Scope(stream, selection.byKey(), selection.key()), want, readLimit(want),
-                leaseNow, scan);
+                leaseNow, limit -> {
+                    long started = System.nanoTime();
+                    List<BsonDocument> read = scan.apply(limit);
+                    costs.scanned(System.nanoTime() - started);
+                    return read;
+                });
     }
 
     /** Messages of the stream may have become pending through this store (append, release, recovery…). */
@@ -212,14 +218,22 @@ final class LockClaims {
                 Updates.set(MongoStore.LEASE_OWNER, lease.owner()),
                 Updates.set(MongoStore.LEASE_UNTIL, MongoStore.date(lease.expiresAt())));
         // read after locking: no Java writer changes a locked document, so this state is current;
-        // one find per _id, because FerretDB's SQLite backend answers {_id: v} from its index but
-        // scans the whole collection for {_id: {$in: [...]}}
+        // one find per _id or one for all, whichever this server has been cheaper at (FerretDB's
+        // SQLite backend answers {_id: v} from its index but scans the collection for {_id: {$in}})
         Map<BsonValue, BsonDocument> now = new java.util.HashMap<>();
-        for (BsonValue id : locked) {
-            BsonDocument d = buffer.find(Filters.eq(MongoStore.ID, id)).projection(STATE_FIELDS).first();
-            if (d != null) {
-                now.put(id, d);
+        long started = System.nanoTime();
+        if (costs.scanBeatsFinds(locked.size())) {
+            buffer.find(Filters.in(MongoStore.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
+                    .forEach(d -> now.put(d.get(MongoStore.ID), d));
+            costs.scanned(System.nanoTime() - started);
+        } else {
+            for (BsonValue id : locked) {
+                BsonDocument d = buffer.find(Filters.eq(MongoStore.ID, id)).projection(STATE_FIELDS).first();
+                if (d != null) {
+                    now.put(id, d);
+                }
             }
+            costs.foundById(locked.size(), System.nanoTime() - started);
         }
         List<BsonDocument> taken = new ArrayList<>(locked.size());
         List<BsonValue> stale = new ArrayList<>();
@@ -273,7 +287,17 @@ final class LockClaims {
         for (BsonValue id : mine) {
             writes.add(write.apply(id));
         }
-        writeById(writes);
+        boolean deletes = writes.stream().allMatch(w -> w instanceof com.mongodb.client.model.DeleteOneModel);
+        long started = System.nanoTime();
+        if (deletes && costs.scanBeatsDeletes(mine.size())) {
+            buffer.deleteMany(Filters.in(MongoStore.ID, mine)); // one transaction instead of one per message
+            costs.scanned(System.nanoTime() - started);
+        } else {
+            writeById(writes);
+            if (deletes) {
+                costs.deletedById(mine.size(), System.nanoTime() - started);
+            }
+        }
         unlock(token, mine);
         return mine.size();
     }

@@ -113,8 +113,19 @@ final class CandidateCache {
             }
             Entry e = new Entry(scanned, nowNanos, leaseNow, scanned.size() < limit, pause);
             entries.put(scope, e);
+            evictStale(nowNanos); // keys come and go: entries nobody reads again must not pile up
             return head(e, handOut);
         }
+    }
+
+    private void evictStale(long nowNanos) {
+        entries.entrySet().removeIf(e -> {
+            boolean stale = nowNanos - e.getValue().scannedAtNanos >= MAX_AGE.toNanos();
+            if (stale) {
+                lastIdlePause.remove(e.getKey());
+            }
+            return stale;
+        });
     }
 
     private static List<BsonDocument> head(Entry e, int n) {

@@ -16,6 +16,7 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -83,6 +85,8 @@ final class LockClaims {
     private final MongoCollection<BsonDocument> markers;
     private final MongoCollection<BsonDocument> buffer;
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
+    private final CandidateCache cache = new CandidateCache();
+    private final ServerCosts costs = new ServerCosts();
 
     LockClaims(MongoDatabase database, MongoCollection<BsonDocument> buffer) {
         this.buffer = buffer;
@@ -165,6 +169,34 @@ final class LockClaims {
         return taken;
     }
 
+    /**
+     * Candidates for a claim that wants {@code want} (0: all), oldest first: from the stream's
+     * {@link CandidateCache} when it can serve them, else from {@code scan} (a {@code find} with
+     * the given limit, 0 for none), which refills the cache.
+     */
+    List<BsonDocument> candidates(String stream, Selection selection, int want, Instant leaseNow,
+                                  IntFunction<List<BsonDocument>> scan) {
+        if (want == 0) {
+            cache.changed(stream); // a claim of everything: what the cache held is taken or stale now
+            return scan.apply(0);
+        }
+        if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
+            return scan.apply(readLimit(want)); // bounds that move from claim to claim: nothing to share
+        }
+        return cache.candidates(new CandidateCache.Scope(stream, selection.byKey(), selection.key()), want, readLimit(want),
+                leaseNow, limit -> {
+                    long started = System.nanoTime();
+                    List<BsonDocument> read = scan.apply(limit);
+                    costs.scanned(System.nanoTime() - started);
+                    return read;
+                });
+    }
+
+    /** Messages of the stream may have become pending through this store (append, release, recovery…). */
+    void changed(String stream) {
+        cache.changed(stream);
+    }
+
     /** How many candidates a locking claim reads per one it wants: {@code want * READ_AHEAD + 8}. */
     static final int READ_AHEAD = 3;
 
@@ -178,16 +210,31 @@ final class LockClaims {
             ids.add(c.get(MongoStore.ID));
         }
         Set<BsonValue> locked = new HashSet<>(lock(stream, ids, lease, lost));
+        cache.attempted(stream, ids); // taken, held by others or stale: not a candidate any more
         if (locked.isEmpty()) {
             return List.of();
         }
         Bson mark = Updates.combine(Updates.set(MongoStore.PROCESSED, true), Updates.set(MongoStore.LEASE_TOKEN, lease.token()),
                 Updates.set(MongoStore.LEASE_OWNER, lease.owner()),
                 Updates.set(MongoStore.LEASE_UNTIL, MongoStore.date(lease.expiresAt())));
-        // read after locking: no Java writer changes a locked document, so this state is current
+        // read after locking: no Java writer changes a locked document, so this state is current;
+        // one find per _id or one for all, whichever this server has been cheaper at (FerretDB's
+        // SQLite backend answers {_id: v} from its index but scans the collection for {_id: {$in}})
         Map<BsonValue, BsonDocument> now = new java.util.HashMap<>();
-        buffer.find(Filters.in(MongoStore.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
-                .forEach(d -> now.put(d.get(MongoStore.ID), d));
+        long started = System.nanoTime();
+        if (costs.scanBeatsFinds(locked.size())) {
+            buffer.find(Filters.in(MongoStore.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
+                    .forEach(d -> now.put(d.get(MongoStore.ID), d));
+            costs.scanned(System.nanoTime() - started);
+        } else {
+            for (BsonValue id : locked) {
+                BsonDocument d = buffer.find(Filters.eq(MongoStore.ID, id)).projection(STATE_FIELDS).first();
+                if (d != null) {
+                    now.put(id, d);
+                }
+            }
+            costs.foundById(locked.size(), System.nanoTime() - started);
+        }
         List<BsonDocument> taken = new ArrayList<>(locked.size());
         List<BsonValue> stale = new ArrayList<>();
         List<WriteModel<BsonDocument>> marks = new ArrayList<>(locked.size());
@@ -205,7 +252,7 @@ final class LockClaims {
             }
         }
         if (!marks.isEmpty()) {
-            buffer.bulkWrite(marks, new BulkWriteOptions().ordered(false));
+            writeById(marks);
         }
         unlock(lease.token(), stale);
         return taken;
@@ -240,9 +287,37 @@ final class LockClaims {
         for (BsonValue id : mine) {
             writes.add(write.apply(id));
         }
-        buffer.bulkWrite(writes, new BulkWriteOptions().ordered(false));
+        boolean deletes = writes.stream().allMatch(w -> w instanceof com.mongodb.client.model.DeleteOneModel);
+        long started = System.nanoTime();
+        if (deletes && costs.scanBeatsDeletes(mine.size())) {
+            buffer.deleteMany(Filters.in(MongoStore.ID, mine)); // one transaction instead of one per message
+            costs.scanned(System.nanoTime() - started);
+        } else {
+            writeById(writes);
+            if (deletes) {
+                costs.deletedById(mine.size(), System.nanoTime() - started);
+            }
+        }
         unlock(token, mine);
         return mine.size();
+    }
+
+    /**
+     * Statements per {@code update} command. FerretDB 1.24 keeps each statement's read cursor (and
+     * its SQLite connection) open until the whole command is done, and its SQLite pool has 100
+     * connections per database: one command of 100 {@code updateOne}s (a window's marks) then waits
+     * for a connection nobody frees, and the server hangs for every client of that database. Small
+     * commands keep a few consumers well inside the pool.
+     */
+    static final int UPDATES_PER_COMMAND = 8;
+
+    /** Unordered writes by {@code _id}: deletes in one command, updates in commands of {@link #UPDATES_PER_COMMAND}. */
+    private void writeById(List<WriteModel<BsonDocument>> writes) {
+        boolean updates = writes.stream().anyMatch(w -> !(w instanceof com.mongodb.client.model.DeleteOneModel));
+        int step = updates ? UPDATES_PER_COMMAND : Math.max(1, writes.size());
+        for (int from = 0; from < writes.size(); from += step) {
+            buffer.bulkWrite(writes.subList(from, Math.min(writes.size(), from + step)), new BulkWriteOptions().ordered(false));
+        }
     }
 
     /** Drops the token's locks (after its buffer writes); {@code ids} narrows the delete when known. */

@@ -381,6 +381,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         call("append to stream '" + stream + "'", () -> {
             ensureStream(stream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), messages.get(0).created(), false);
             buffer.insertMany(docs, new InsertManyOptions().ordered(true));
+            pendingChanged(stream);
             return null;
         });
     }
@@ -535,14 +536,14 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                     // locked but maybe not yet marked processed: do not read them again
                     candidatesFilter = Filters.and(Filters.and(pending), Filters.nin(ID, lockedByOthers));
                 }
-                List<BsonDocument> candidates = candidates(candidatesFilter, lockClaims != null ? LockClaims.readLimit(want) : want);
+                List<BsonDocument> candidates = claimCandidates(stream, selection, candidatesFilter, want, lease.now());
                 boolean shortOfWork = limit == 0 || candidates.size() < want;
                 if (round == 0 && shortOfWork && recovery && !recovered
                         && leaseRecovery.mayHaveExpired(stream, lease.now())) {
                     recovered = true;
                     if (recoverExpired(stream, lease, leaseLength) > 0) {
                         // recovered messages may be among them
-                        candidates = candidates(candidatesFilter, lockClaims != null ? LockClaims.readLimit(want) : want);
+                        candidates = claimCandidates(stream, selection, candidatesFilter, want, lease.now());
                     }
                 }
                 if (round == 0 && candidates.size() < selection.minCount()) {
@@ -636,6 +637,19 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return min == null ? List.of() : List.of(Filters.gte(ID, min), Filters.lte(ID, max));
     }
 
+    /** A claim's candidates: one {@code find}, or with locks usually none (see {@link CandidateCache}). */
+    private List<BsonDocument> claimCandidates(String stream, Selection selection, Bson filter, int want, Instant now) {
+        return lockClaims == null ? candidates(filter, want)
+                : lockClaims.candidates(stream, selection, want, now, limit -> candidates(filter, limit));
+    }
+
+    /** Messages of the stream may have become pending through this store (lock claims cache candidates). */
+    private void pendingChanged(String stream) {
+        if (lockClaims != null) {
+            lockClaims.changed(stream);
+        }
+    }
+
     /** Pending candidates, oldest first, with only the fields a message (and a window copy) needs. */
     private List<BsonDocument> candidates(Bson filter, int limit) {
         return buffer.find(filter).sort(ORDER).limit(limit).projection(CANDIDATE_FIELDS).into(new ArrayList<>());
@@ -710,6 +724,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     /** Clean give-back of a claim: PENDING again, no attempt counted. */
     private void giveBack(String stream, String token) {
+        pendingChanged(stream);
         endHold(stream, token, claimedIds.remove(token), Updates.combine(Updates.set(PROCESSED, false),
                 Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
     }
@@ -795,6 +810,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, e.getKey()));
             }
+            pendingChanged(stream);
             recovered += lockClaims.recover(e.getKey(), id -> new UpdateOneModel<>(Filters.eq(ID, id), reset));
             claimedIds.remove(e.getKey());
             LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
@@ -859,6 +875,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 updates.add(Updates.inc(ATTEMPTS, 1));
                 updates.add(Updates.set(ERROR, error));
             }
+            pendingChanged(stream);
             long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(updates));
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));
@@ -872,6 +889,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         Names.checkStreamName(deadStream);
         return call("dead-letter from stream '" + stream + "'", () -> {
             ensureStream(deadStream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), Instant.now(), false);
+            pendingChanged(deadStream);
             // one update per document moves it, error and attempt included: never in both streams
             long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(
                     Updates.set(STREAM, deadStream), Updates.set(PROCESSED, false),

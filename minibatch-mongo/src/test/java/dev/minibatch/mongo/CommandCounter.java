@@ -38,6 +38,9 @@ final class CommandCounter implements CommandListener {
     }
 
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
+    /** Server time per command name and collection ({@code "update buffer"}), in nanoseconds. */
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> nanos = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Integer, String> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A client on {@code connection} whose commands this counter sees. */
     MongoClient client(String connection) {
@@ -51,10 +54,28 @@ final class CommandCounter implements CommandListener {
         String name = event.getCommandName();
         String collection = command.isString(name) ? command.getString(name).getValue() : "";
         sent.add(new Sent(name, collection, command.clone()));
+        inFlight.put(event.getRequestId(), name + " " + collection);
+    }
+
+    @Override
+    public void commandSucceeded(com.mongodb.event.CommandSucceededEvent event) {
+        String what = inFlight.remove(event.getRequestId());
+        if (what != null) {
+            nanos.computeIfAbsent(what, k -> new java.util.concurrent.atomic.LongAdder()).add(event.getElapsedTime(java.util.concurrent.TimeUnit.NANOSECONDS));
+        }
+    }
+
+    /** Milliseconds spent per command name and collection since the last reset, largest first. */
+    String timings() {
+        StringBuilder out = new StringBuilder();
+        nanos.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+                .forEach(e -> out.append(e.getKey()).append('=').append(e.getValue().sum() / 1_000_000).append("ms "));
+        return out.toString();
     }
 
     void reset() {
         sent.clear();
+        nanos.clear();
     }
 
     List<Sent> sent() {

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Tag;
  * {@link MongoCrashDeliveryTest} against FerretDB (SQLite backend, real indexes), a second
  * MongoDB-protocol server, started as a process on 127.0.0.1 and a free port: kill -9, SIGTERM and
  * competing consumer JVMs; the kills never touch the server. Sizes are scaled to FerretDB's speed
- * here (every candidate read scans the buffer on FerretDB, and a lock claim is seven commands; see
- * the module README), not to the emulator's; the lease is long enough for four JVMs' claims there.
+ * here (a read not by {@code _id} scans the collection, and every document write is a transaction of
+ * its own; see the module README), not to the emulator's; the lease is long enough for four JVMs'
+ * claims there.
  */
 @Tag("ferretdb")
 class FerretDbCrashDeliveryTest extends MongoCrashDeliveryTest {

@@ -17,9 +17,9 @@ class FerretDbStoreContractTest extends MongoStoreContractTest {
     }
 
     /**
-     * Every candidate read scans the buffer on FerretDB (it answers only exact {@code _id} filters from
-     * an index), about 0.4 s a claim with 8 claimers: 400 messages keep the overlap check within the
-     * suite's time.
+     * A candidate read scans the buffer on FerretDB (it answers only exact {@code _id} filters from an
+     * index) and every mark is a transaction of its own: 400 messages keep the overlap check within
+     * the suite's time on a loaded machine.
      */
     @Override
     protected int concurrentClaimMessages() {

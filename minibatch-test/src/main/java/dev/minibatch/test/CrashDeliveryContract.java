@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,7 +124,6 @@ public abstract class CrashDeliveryContract {
         });
     }
 
-    @Tag("contention")
     @Test
     void aConsumerInAnotherProcessGetsEveryMessageOnce() throws Exception {
         String url = storeUrl(dir);
@@ -223,7 +221,6 @@ public abstract class CrashDeliveryContract {
         competingConsumers(2);
     }
 
-    @Tag("contention")
     @Test
     void fourCompetingConsumerProcessesShareTheStreamWithoutOverlap() throws Exception {
         competingConsumers(4);

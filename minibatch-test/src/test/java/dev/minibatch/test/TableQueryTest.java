@@ -47,7 +47,7 @@ class TableQueryTest extends MemoryOrSqliteTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory"})
+    @ValueSource(strings = {"memory", "sqlite"})
     void getEntriesSizeAndTables(String store) {
         connect(store);
         Table counts = mb.table("counts");
@@ -78,7 +78,7 @@ class TableQueryTest extends MemoryOrSqliteTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory"})
+    @ValueSource(strings = {"memory", "sqlite"})
     void badNamesKeysAndPagesAreRefused(String store) {
         connect(store);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> mb.table("")).getMessage().contains("table name"));

@@ -2,6 +2,7 @@ package dev.minibatch.spi;
 
 import dev.minibatch.table.TableEntry;
 import dev.minibatch.table.TableInfo;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -61,4 +62,12 @@ public interface TableStore {
      * @return how many messages were committed: {@code expected}, or 0 when nothing changed
      */
     int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects);
+
+    /**
+     * Settles table commits of {@code stream} that a dead consumer left half done, on stores that
+     * need it (MongoDB without transactions); called by table consumers on every poll, so a store
+     * rate-limits it. Default: nothing (transactional stores never leave any).
+     */
+    default void recoverTables(String stream, Instant now) {
+    }
 }

@@ -8,6 +8,7 @@ import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.StateUpdate;
+import dev.minibatch.spi.TableStore;
 import dev.minibatch.spi.WindowEmitter;
 import dev.minibatch.spi.WindowQuery;
 import java.time.Clock;
@@ -28,15 +29,18 @@ final class TableEmitter implements WindowEmitter {
     private final WindowEmitter inner;
     private final Map<String, List<StateUpdate>> prepared;
     private final Map<String, String> changelogs;
+    private final TableStore store;
 
-    TableEmitter(WindowEmitter inner, Map<String, List<StateUpdate>> prepared, Map<String, String> changelogs) {
+    TableEmitter(WindowEmitter inner, Map<String, List<StateUpdate>> prepared, Map<String, String> changelogs, TableStore store) {
         this.inner = inner;
         this.prepared = prepared;
         this.changelogs = changelogs;
+        this.store = store;
     }
 
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
+        store.recoverTables(context.stream(), context.now()); // half-done commits of dead consumers (MongoDB)
         return inner.windowReady(context);
     }
 

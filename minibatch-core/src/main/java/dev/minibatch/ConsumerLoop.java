@@ -665,6 +665,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     }
 
     @Override
+    public void settleCommits() {
+        if (store instanceof dev.minibatch.spi.TableStore tables) {
+            tables.recoverTables(settings.stream(), now());
+        }
+    }
+
+    @Override
     public void commit(Window window, CommitEffects effects) {
         commit(window, effects.appends(), effects.updates().isEmpty() ? null : effects);
     }

@@ -447,8 +447,8 @@ public final class Streaming {
         }
         WindowFunction<?> fn = function;
         if (!tables.isEmpty()) {
-            // tableStore() fails early, naming the store, if it keeps no tables
-            TableOperators.Bound bound = tables.bind(minibatch.tableStore(), minibatch.mapper(), minibatch.maxStateBytes());
+            minibatch.tableStore(); // fails early, naming the store, if it keeps no tables
+            TableOperators.Bound bound = tables.bind(minibatch.mapper(), minibatch.maxStateBytes());
             fn = bound.function(function);
             chosen = bound.emitter(chosen);
         }

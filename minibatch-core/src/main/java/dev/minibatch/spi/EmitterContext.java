@@ -79,6 +79,15 @@ public interface EmitterContext {
     }
 
     /**
+     * Lets the store settle commits with state or outputs that a dead consumer of this stream left
+     * half done ({@link TableStore#recoverTables}; MongoDB without transactions). Emitters whose
+     * windows commit that way (stages, table operators) call it on every poll; the store
+     * rate-limits it. Default: nothing.
+     */
+    default void settleCommits() {
+    }
+
+    /**
      * Commits a window's claim with state updates, changelog and appends in one step
      * ({@link TableStore#commitWithState}); a state function that throws makes the window fail
      * instead ({@code dev.minibatch.table.StateFunctionException}), with nothing changed. Used by

@@ -8,7 +8,6 @@ import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
 import dev.minibatch.spi.StateUpdate;
-import dev.minibatch.spi.TableStore;
 import dev.minibatch.spi.WindowEmitter;
 import dev.minibatch.spi.WindowQuery;
 import java.time.Clock;
@@ -29,18 +28,16 @@ final class TableEmitter implements WindowEmitter {
     private final WindowEmitter inner;
     private final Map<String, List<StateUpdate>> prepared;
     private final Map<String, String> changelogs;
-    private final TableStore store;
 
-    TableEmitter(WindowEmitter inner, Map<String, List<StateUpdate>> prepared, Map<String, String> changelogs, TableStore store) {
+    TableEmitter(WindowEmitter inner, Map<String, List<StateUpdate>> prepared, Map<String, String> changelogs) {
         this.inner = inner;
         this.prepared = prepared;
         this.changelogs = changelogs;
-        this.store = store;
     }
 
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
-        store.recoverTables(context.stream(), context.now()); // half-done commits of dead consumers (MongoDB)
+        context.settleCommits(); // half-done commits of dead consumers (MongoDB); rate-limited by the store
         return inner.windowReady(context);
     }
 

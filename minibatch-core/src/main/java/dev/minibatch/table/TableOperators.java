@@ -134,12 +134,11 @@ public final class TableOperators {
     /**
      * This consumer's function and emitter.
      *
-     * @param store         the consumer's store
      * @param mapper        maps state values
      * @param maxStateBytes the largest encoded value accepted
      */
-    public Bound bind(dev.minibatch.spi.TableStore store, ObjectMapper mapper, int maxStateBytes) {
-        return new Bound(store, List.copyOf(operators), Map.copyOf(changelogs), explicit, new StateCodec(mapper, maxStateBytes));
+    public Bound bind(ObjectMapper mapper, int maxStateBytes) {
+        return new Bound(List.copyOf(operators), Map.copyOf(changelogs), explicit, new StateCodec(mapper, maxStateBytes));
     }
 
     /** The operators bound to one consumer. Thread-safe: workers prepare, the loop thread commits. */
@@ -148,13 +147,10 @@ public final class TableOperators {
         private final Map<String, String> changelogs;
         private final boolean explicit;
         private final StateCodec codec;
-        private final dev.minibatch.spi.TableStore store;
         /** Prepared updates by window id, from the worker to the commit. */
         private final Map<String, List<StateUpdate>> prepared = new ConcurrentHashMap<>();
 
-        private Bound(dev.minibatch.spi.TableStore store, List<Operator> operators, Map<String, String> changelogs, boolean explicit,
-                      StateCodec codec) {
-            this.store = store;
+        private Bound(List<Operator> operators, Map<String, String> changelogs, boolean explicit, StateCodec codec) {
             this.operators = operators;
             this.changelogs = changelogs;
             this.explicit = explicit;
@@ -192,7 +188,7 @@ public final class TableOperators {
 
         /** The consumer's emitter: {@code inner}, committing each window with its prepared updates. */
         public WindowEmitter emitter(WindowEmitter inner) {
-            return new TableEmitter(inner, prepared, changelogs, store);
+            return new TableEmitter(inner, prepared, changelogs);
         }
 
         /** Builds the commit effects of a window's prepared updates (for the emitter). */

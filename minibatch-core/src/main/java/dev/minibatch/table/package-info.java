@@ -9,9 +9,10 @@
  *
  * <p><b>Delivery.</b> Exactly once into the table: a window's state updates are committed in the
  * same step as the window's claim — one transaction on memory and SQLite; on MongoDB, which the
- * test servers run without transactions, the state documents record the ids of the windows
- * applied to them and the claim's messages are marked with the window before the state is
- * touched, so a retried or recovered window is applied once. A lost lease applies nothing. A
+ * test servers run without transactions, the claim's messages are moved aside with the window's
+ * id before any state is touched and the state documents record the ids of the windows applied
+ * to them, so a window is applied once and a dead consumer's half-done window is settled by the
+ * next one (see minibatch-mongo's {@code MongoTables}). A lost lease applies nothing. A
  * state function that throws, or a value that cannot be stored ({@link TableValueException}),
  * fails the window: it is released with {@code attempts + 1} and retried, then dead-lettered; the
  * table stays as it was.

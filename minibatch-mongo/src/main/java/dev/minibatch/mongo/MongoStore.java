@@ -526,7 +526,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 recoverExpired(stream, lease, leaseLength);
                 recovered = true;
             }
-            if (recovery && lockClaims == null) {
+            if (recovery && lockClaims == null && tables.inUse(stream)) {
                 tables.recover(stream, lease.now()); // half-done table and stage commits of dead consumers; ~1/s
             }
             List<Bson> pending = new ArrayList<>();

@@ -94,6 +94,7 @@ final class MongoTables {
     static final String TABLE_KEEP = "table_keep";
     static final String TABLE_ENTRIES = "table_entries";
     static final String TABLE_OUTPUTS = "table_outputs";
+    static final String TABLE_DECIDED = "table_decided";
     /** Window ids kept per entry: more than the windows that can be in flight for one key. */
     static final int REMEMBERED_WINDOWS = 64;
     private static final long RECOVER_EVERY_MILLIS = 1000;
@@ -105,6 +106,8 @@ final class MongoTables {
     private final MongoCollection<BsonDocument> entries;
     private final MongoCollection<BsonDocument> tables;
     private final Map<String, Long> nextRecovery = new ConcurrentHashMap<>();
+    /** Streams this store committed with state or outputs, or recovered for a table consumer: their claims also settle. */
+    private final java.util.Set<String> inUse = ConcurrentHashMap.newKeySet();
     private volatile boolean indexed;
 
     /**
@@ -221,6 +224,7 @@ final class MongoTables {
      */
     int commit(String stream, String token, boolean keep, int expected, CommitEffects effects, List<BsonValue> ids) {
         ensureIndexes();
+        inUse.add(stream);
         Map<List<String>, Slot> slots = new LinkedHashMap<>();
         for (StateUpdate u : effects.updates()) {
             slots.computeIfAbsent(List.of(u.table(), u.key()), k -> new Slot(u.table(), u.key())).functions.add(u.function());
@@ -293,7 +297,7 @@ final class MongoTables {
                     Updates.set("last_update", date(effects.now()))), new UpdateOptions().upsert(true));
         }
         // 4. commit the moved messages
-        finish(stream, token, keep);
+        finish(stream, token, keep, outputs);
         return (int) moved;
     }
 
@@ -402,30 +406,39 @@ final class MongoTables {
         }
     }
 
-    /** Step 4 for stage outputs: the window's hidden outputs join their streams (keeping their ids and order). */
-    private void revealOutputs(String stream, String token) {
-        BsonDocument outputs = null;
-        BsonDocument any = buffer.find(Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, token)))
-                .projection(Projections.include(TABLE_OUTPUTS)).first();
-        if (any != null && any.isDocument(TABLE_OUTPUTS)) {
-            outputs = any.getDocument(TABLE_OUTPUTS);
-        }
-        if (outputs == null) {
+    /**
+     * Step 4 for stage outputs: the moved inputs are marked decided first (from then on recovery
+     * commits the window, as revealed outputs may already be consumed), then the window's hidden
+     * outputs join their streams, keeping their ids and order.
+     *
+     * @param outputs stream → count, as recorded on the moved inputs; null or empty for none
+     */
+    private void revealOutputs(String stream, String token, BsonDocument outputs) {
+        if (outputs == null || outputs.isEmpty()) {
             return;
         }
+        buffer.updateMany(Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, token)),
+                Updates.set(TABLE_DECIDED, true));
         for (String out : outputs.keySet()) {
             buffer.updateMany(Filters.and(Filters.eq(STREAM, hiddenOutput(out)), Filters.eq(TABLE_WINDOW, token)),
                     Updates.set(STREAM, out));
         }
     }
 
-    /** Whether every output the window appends was inserted (hidden, or already revealed). */
-    private boolean outputsComplete(String token, BsonDocument moved) {
-        if (!moved.isDocument(TABLE_OUTPUTS)) {
+    /**
+     * For recovery of a window without table entries: whether it must be committed — revealing had
+     * begun (an input is marked decided), or every output was inserted, still hidden.
+     */
+    private boolean outputsDecidedOrComplete(String stream, String token, BsonDocument moved) {
+        if (!moved.isDocument(TABLE_OUTPUTS) || moved.getDocument(TABLE_OUTPUTS).isEmpty()) {
+            return true;
+        }
+        if (buffer.countDocuments(Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, token),
+                Filters.eq(TABLE_DECIDED, true))) > 0) {
             return true;
         }
         for (Map.Entry<String, BsonValue> o : moved.getDocument(TABLE_OUTPUTS).entrySet()) {
-            long written = buffer.countDocuments(Filters.and(Filters.in(STREAM, hiddenOutput(o.getKey()), o.getKey()),
+            long written = buffer.countDocuments(Filters.and(Filters.eq(STREAM, hiddenOutput(o.getKey())),
                     Filters.eq(TABLE_WINDOW, token)));
             if (written < o.getValue().asNumber().longValue()) {
                 return false;
@@ -435,14 +448,14 @@ final class MongoTables {
     }
 
     /** Commits moved messages: deleted, or DONE in their stream with {@code keep}; and their window documents. */
-    private void finish(String stream, String token, boolean keep) {
-        revealOutputs(stream, token);
+    private void finish(String stream, String token, boolean keep, BsonDocument outputs) {
+        revealOutputs(stream, token, outputs);
         Bson moved = Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, token));
         if (keep) {
             buffer.updateMany(moved, Updates.combine(Updates.set(STREAM, stream), Updates.unset(LEASE_TOKEN),
                     Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL), Updates.unset(AVAILABLE_AT),
                     Updates.unset(TABLE_WINDOW), Updates.unset(TABLE_STREAM), Updates.unset(TABLE_KEEP), Updates.unset(TABLE_ENTRIES),
-                    Updates.unset(TABLE_OUTPUTS)));
+                    Updates.unset(TABLE_OUTPUTS), Updates.unset(TABLE_DECIDED)));
         } else {
             buffer.deleteMany(moved);
         }
@@ -465,7 +478,16 @@ final class MongoTables {
      *
      * @return how many windows were settled
      */
+    /**
+     * Whether claims of {@code stream} should settle half-done commits: once this store committed
+     * a window of it with state or outputs, or a table consumer asked; plain consumers pay nothing.
+     */
+    boolean inUse(String stream) {
+        return inUse.contains(stream);
+    }
+
     int recover(String stream, Instant now) {
+        inUse.add(stream);
         long due = nextRecovery.getOrDefault(stream, 0L);
         long nowMillis = System.currentTimeMillis();
         if (nowMillis < due) {
@@ -491,11 +513,12 @@ final class MongoTables {
                 }
             }
             boolean keep = doc.getBoolean(TABLE_KEEP, BsonBoolean.FALSE).getValue();
-            if (total == 0 && !outputsComplete(window, doc)) {
+            BsonDocument outputs = doc.isDocument(TABLE_OUTPUTS) ? doc.getDocument(TABLE_OUTPUTS) : null;
+            if (total == 0 && !outputsDecidedOrComplete(stream, window, doc)) {
                 applied = -1; // a stage window without state whose outputs were not all written: undo it
             }
             if (applied == total) {
-                finish(stream, window, keep);
+                finish(stream, window, keep, outputs);
                 LOG.info("stream '{}': window {} was applied to its tables by a consumer that died before committing it;"
                         + " committed now", stream, window);
             } else if (applied <= 0) {
@@ -511,7 +534,7 @@ final class MongoTables {
                 }
                 LOG.info("stream '{}': window {} died before reaching its tables; its messages are pending again", stream, window);
             } else {
-                finish(stream, window, keep);
+                finish(stream, window, keep, outputs);
                 LOG.error("stream '{}': window {} died after updating {} of its {} table entries; committed with those",
                         stream, window, applied, total);
             }

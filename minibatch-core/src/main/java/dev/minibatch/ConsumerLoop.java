@@ -4,6 +4,8 @@ import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.observe.WindowEvent;
 import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.table.StateFunctionException;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
@@ -411,6 +413,18 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                     observers.failed(event(c), c.error());
                 }
             }
+        } catch (StateFunctionException e) {
+            // a table's state function failed inside the commit, which changed nothing: the window failed
+            failures.incrementAndGet();
+            try {
+                emitter.undo(this, c.window(), e);
+            } catch (RuntimeException undoFailed) {
+                LOG.error("consumer of stream '{}': releasing window {} failed; its messages return after the lease",
+                        settings.stream(), c.window().id(), undoFailed);
+            }
+            if (!observers.isEmpty()) {
+                observers.failed(event(c), e);
+            }
         } catch (RuntimeException e) {
             // the claim stays leased and lapses; its messages come back after the lease
             LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
@@ -647,10 +661,29 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     @Override
     public void commitAndAppend(Window window, Map<String, List<NewMessage>> appends) {
+        commit(window, appends, null);
+    }
+
+    @Override
+    public void settleCommits() {
+        if (store instanceof dev.minibatch.spi.TableStore tables) {
+            tables.recoverTables(settings.stream(), now());
+        }
+    }
+
+    @Override
+    public void commit(Window window, CommitEffects effects) {
+        commit(window, effects.appends(), effects.updates().isEmpty() ? null : effects);
+    }
+
+    private void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claimedCount(window);
         claimSizes.remove(window.id());
         int committed;
-        if (appends.isEmpty()) {
+        if (state != null) {
+            // a state function that throws here fails the window (see complete), nothing changed
+            committed = minibatch.tableStore().commitWithState(settings.stream(), window.id(), settings.keep(), claimed, state);
+        } else if (appends.isEmpty()) {
             committed = store.commit(settings.stream(), window.id(), settings.keep());
         } else if (store instanceof TransactionalAppend tx) {
             committed = tx.commitAndAppend(settings.stream(), window.id(), settings.keep(), claimed, appends);

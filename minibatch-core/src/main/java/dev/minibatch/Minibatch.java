@@ -57,6 +57,7 @@ public final class Minibatch implements AutoCloseable {
     private final Clock clock;
     private final ObjectMapper mapper;
     private final int maxMessageBytes;
+    private final int maxStateBytes;
     private final Providers providers;
     private final String ownerId;
     private final ScheduledThreadPoolExecutor scheduler;
@@ -73,6 +74,7 @@ public final class Minibatch implements AutoCloseable {
         this.clock = b.clock;
         this.mapper = b.mapper;
         this.maxMessageBytes = b.maxMessageBytes;
+        this.maxStateBytes = b.maxStateBytes;
         this.providers = b.providers != null ? b.providers : Providers.defaults();
         this.installShutdownHook = b.shutdownHook;
         this.listeners.addAll(b.listeners);
@@ -177,6 +179,39 @@ public final class Minibatch implements AutoCloseable {
 
     public int maxMessageBytes() {
         return maxMessageBytes;
+    }
+
+    /** The largest encoded table value accepted (default 1 MiB); see {@link dev.minibatch.table.TableValueException}. */
+    public int maxStateBytes() {
+        return maxStateBytes;
+    }
+
+    /**
+     * The table {@code name} of this client's store, for queries ({@code get}, paged
+     * {@code entries}, {@code size}, {@code clear}, {@code drop}); it exists once a consumer wrote
+     * to it. See {@link dev.minibatch.table}.
+     *
+     * @throws ConfigurationException if the store keeps no tables
+     * @throws IllegalArgumentException if the name is invalid
+     */
+    public dev.minibatch.table.Table table(String name) {
+        checkOpen();
+        return new dev.minibatch.table.Table(tableStore(), name, mapper);
+    }
+
+    /** Every table of the store, by name, with its size and update count. */
+    public List<dev.minibatch.table.TableInfo> tables() {
+        checkOpen();
+        return tableStore().listTables();
+    }
+
+    /** The store as a {@link dev.minibatch.spi.TableStore}, or a clear error naming the store. */
+    public dev.minibatch.spi.TableStore tableStore() {
+        if (store instanceof dev.minibatch.spi.TableStore tables) {
+            return tables;
+        }
+        throw new ConfigurationException("the store " + url() + " (" + store.getClass().getName()
+                + ") keeps no tables; memory:, sqlite: and mongodb:// stores do");
     }
 
     public Providers providers() {
@@ -334,6 +369,7 @@ public final class Minibatch implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private ObjectMapper mapper = Json.mapper();
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private int maxStateBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Providers providers;
         private boolean shutdownHook = true;
         private final List<ConsumerListener> listeners = new ArrayList<>();
@@ -371,6 +407,15 @@ public final class Minibatch implements AutoCloseable {
                 throw new IllegalArgumentException("maxMessageBytes must be at least 16, was " + bytes);
             }
             this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        /** The largest encoded table value accepted (default 1 MiB). */
+        public Builder maxStateBytes(int bytes) {
+            if (bytes < 16) {
+                throw new IllegalArgumentException("maxStateBytes must be at least 16, was " + bytes);
+            }
+            this.maxStateBytes = bytes;
             return this;
         }
 

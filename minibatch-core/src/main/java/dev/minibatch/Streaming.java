@@ -9,6 +9,11 @@ import dev.minibatch.keyed.KeyedEmitter;
 import dev.minibatch.observe.ConsumerListener;
 import dev.minibatch.spi.Sink;
 import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.table.TableOperators;
+import dev.minibatch.table.TableUpdates;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.function.BiFunction;
+import java.util.function.BinaryOperator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +74,7 @@ public final class Streaming {
     private String deadLetterStream;
     private WindowFunction<?> function;
     private final List<ConsumerListener> listeners = new ArrayList<>();
+    private final TableOperators tables = new TableOperators();
 
     Streaming(Minibatch minibatch, String stream) {
         this.minibatch = minibatch;
@@ -287,6 +293,73 @@ public final class Streaming {
         return this;
     }
 
+    // ---- tables (see dev.minibatch.table) ------------------------------------------------------
+
+    /**
+     * Folds each window into the table entry of its key: {@code state = fn(state, window)},
+     * starting from {@code initial} for a new key, committed with the window (exactly once; see
+     * {@link dev.minibatch.table}). The state type is {@code initial}'s class; values are stored as
+     * JSON. Needs {@link #keyBy}. {@code fn} runs at commit time on the consumer's loop thread
+     * against the committed value, so it must be quick and free of side effects; if it throws,
+     * the window fails and the table is unchanged. Combine with {@link #map} for a sink result.
+     */
+    @SuppressWarnings("unchecked")
+    public <S> Streaming aggregate(String table, S initial, BiFunction<S, Window, S> fn) {
+        Objects.requireNonNull(initial, "initial (use aggregate(table, type, null, fn) for a null start)");
+        return aggregate(table, (Class<S>) initial.getClass(), initial, fn);
+    }
+
+    /** {@link #aggregate(String, Object, BiFunction)} with an explicit state type ({@code initial} may be null). */
+    public <S> Streaming aggregate(String table, Class<S> type, S initial, BiFunction<S, Window, S> fn) {
+        tables.aggregate(table, type, initial, fn);
+        return this;
+    }
+
+    /**
+     * Reduces message values per key: each window's values (mapped to {@code type}) are reduced
+     * with {@code fn} on a worker, then combined with the key's entry at commit ({@code fn(entry,
+     * windowResult)}); a new key starts with the window's result. Word count:
+     * {@code streaming("words").keyBy().interval(…).reduce("counts", Long.class, Long::sum)} over
+     * messages whose value is 1. Needs {@link #keyBy}.
+     */
+    public <T> Streaming reduce(String table, Class<T> type, BinaryOperator<T> fn) {
+        tables.reduce(table, type, fn);
+        return this;
+    }
+
+    /**
+     * Running state per key, message by message (streamz's {@code accumulate}): {@code state =
+     * fn(state, value)} for each message value of the window in order, from {@code initial} for a
+     * new key, committed with the window. Needs {@link #keyBy}.
+     */
+    @SuppressWarnings("unchecked")
+    public <S> Streaming accumulate(String table, S initial, BiFunction<S, JsonNode, S> fn) {
+        Objects.requireNonNull(initial, "initial");
+        tables.accumulate(table, (Class<S>) initial.getClass(), initial, fn);
+        return this;
+    }
+
+    /**
+     * A window function returning explicit table updates ({@link TableUpdates}: put, remove,
+     * update), applied in the same step as the window's commit; keyed or not. The sink, if any,
+     * receives the window's data. Replaces a function set by {@link #map}.
+     */
+    public Streaming updateTables(WindowFunction<TableUpdates> fn) {
+        this.function = Objects.requireNonNull(fn, "function");
+        tables.explicitUpdates();
+        return this;
+    }
+
+    /**
+     * Appends each changed entry of {@code table} to {@code stream} in the same step as the update:
+     * key = the table key, data = {@code {"table", "key", "value"}} (value null when removed). The
+     * changelog is an ordinary stream: windows, sinks and stages work on it.
+     */
+    public Streaming changelog(String table, String stream) {
+        tables.changelog(table, stream);
+        return this;
+    }
+
     /** Runs the consumer with {@code handler} on this thread until stopped (or one round if not blocking). */
     public ConsumerStats run(WindowHandler handler) {
         return map(asFunction(handler)).run();
@@ -372,7 +445,14 @@ public final class Streaming {
             target = minibatch.providers().sink(sinkName, sinkOptions);
             ownsSink = true;
         }
-        ConsumerLoop.Settings settings = new ConsumerLoop.Settings(stream, chosen, function, target, ownsSink, keep,
+        WindowFunction<?> fn = function;
+        if (!tables.isEmpty()) {
+            minibatch.tableStore(); // fails early, naming the store, if it keeps no tables
+            TableOperators.Bound bound = tables.bind(minibatch.mapper(), minibatch.maxStateBytes());
+            fn = bound.function(function);
+            chosen = bound.emitter(chosen);
+        }
+        ConsumerLoop.Settings settings = new ConsumerLoop.Settings(stream, chosen, fn, target, ownsSink, keep,
                 workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
                 clock != null ? clock : minibatch.clock(), dead);
         Observers observers = new Observers(listeners, minibatch.listeners(), stream, tag);

@@ -95,6 +95,7 @@ public final class EndToEnd {
         }
         if (wants("pipeline")) {
             new PipelineBenchmarks(Files.createTempDirectory(dir, "pipeline"), scale, 5, this::record).run();
+            new TableBenchmarks(Files.createTempDirectory(dir, "tables"), scale, 5, this::record).run();
         }
         if (wants("mongodb")) {
             System.out.println("MongoDB (wire server in this JVM) against the raw driver");

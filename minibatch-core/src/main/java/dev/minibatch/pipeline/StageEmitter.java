@@ -26,6 +26,7 @@ final class StageEmitter implements WindowEmitter {
 
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
+        context.settleCommits(); // half-done commits of dead instances (MongoDB); rate-limited by the store
         return Optional.of(new WindowQuery(null, null, batch));
     }
 

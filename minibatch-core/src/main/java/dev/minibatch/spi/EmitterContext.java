@@ -79,6 +79,25 @@ public interface EmitterContext {
     }
 
     /**
+     * Lets the store settle commits with state or outputs that a dead consumer of this stream left
+     * half done ({@link TableStore#recoverTables}; MongoDB without transactions). Emitters whose
+     * windows commit that way (stages, table operators) call it on every poll; the store
+     * rate-limits it. Default: nothing.
+     */
+    default void settleCommits() {
+    }
+
+    /**
+     * Commits a window's claim with state updates, changelog and appends in one step
+     * ({@link TableStore#commitWithState}); a state function that throws makes the window fail
+     * instead ({@code dev.minibatch.table.StateFunctionException}), with nothing changed. Used by
+     * table operators. Default: unsupported (the consumer runtime has it).
+     */
+    default void commit(Window window, CommitEffects effects) {
+        throw new UnsupportedOperationException("this emitter context cannot commit with state");
+    }
+
+    /**
      * Undoes a failed window: released with {@code attempts + 1} and a backoff, or moved to the
      * dead-letter stream once {@code maxAttempts} is reached.
      */

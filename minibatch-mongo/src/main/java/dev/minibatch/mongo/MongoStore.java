@@ -47,6 +47,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.spi.TableStore;
+import dev.minibatch.spi.TransactionalAppend;
+import dev.minibatch.table.TableEntry;
+import dev.minibatch.table.TableInfo;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
 import org.bson.BsonDateTime;
@@ -101,7 +106,8 @@ import org.slf4j.LoggerFactory;
  * hosts: every state change is a single-document-atomic MongoDB update with a precondition. Opened
  * by {@link MongoStoreProvider}; {@link #close()} closes the client if the store created it.
  */
-public final class MongoStore implements StreamStore, StreamActivity, AppendWakeups, KeyedStore {
+public final class MongoStore implements StreamStore, StreamActivity, AppendWakeups, KeyedStore, TableStore,
+        TransactionalAppend {
 
     static final String STREAMS = "stream";
     static final String BUFFER = "buffer";
@@ -174,6 +180,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     /** Logged once: the server refused a window document's data (e.g. FerretDB's nested arrays). */
     private volatile boolean windowDataRefusalLogged;
     private volatile boolean closed;
+    /** Tables: state documents guarded by window ids ({@link MongoTables}). */
+    private final MongoTables tables;
 
     /**
      * A store on a client you manage (the store never closes it), for example one with a driver
@@ -219,6 +227,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
                 ? call("identify the server", () -> ServerKind.claimModeFor(database)) : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
+        this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
         createIndexes();
         if (options.changeStreams() == MongoSource.ChangeStreams.ON) {
             watcher.requireSupport();
@@ -387,7 +396,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     }
 
     /** Exactly Python's buffer document (§10.2); attempts and error only for carried-over failures. */
-    private static BsonDocument newMessageDocument(String stream, NewMessage m) {
+    static BsonDocument newMessageDocument(String stream, NewMessage m) {
         BsonDocument doc = new BsonDocument(ID, new BsonObjectId(new ObjectId()))
                 .append(STREAM, new BsonString(stream))
                 .append(DATA, BsonJson.toBson(m.data()))
@@ -517,6 +526,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             if (recovery && leaseRecovery.periodicDue(stream, lease.owner(), lease.now(), leaseLength)) {
                 recoverExpired(stream, lease, leaseLength);
                 recovered = true;
+            }
+            if (recovery && lockClaims == null && tables.inUse(stream)) {
+                tables.recover(stream, lease.now()); // half-done table and stage commits of dead consumers; ~1/s
             }
             List<Bson> pending = new ArrayList<>();
             pending.add(Filters.eq(STREAM, stream));
@@ -912,6 +924,63 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return call("move last_read of stream '" + stream + "'", () -> streams.updateOne(
                 Filters.and(Filters.eq(NAME, stream), Filters.eq(LAST_READ, expected == null ? null : date(expected))),
                 Updates.set(LAST_READ, date(next))).getMatchedCount() == 1);
+    }
+
+    // ---- tables (MongoTables) -----------------------------------------------------------------
+
+    @Override
+    public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
+        if (lockClaims != null) {
+            throw new StoreException("MongoDB store " + url + ": tables need the guarded-update claims (claims=update);"
+                    + " this server runs lock claims (FerretDB), which tables do not support yet");
+        }
+        return call("commit with table state in stream '" + stream + "'",
+                () -> tables.commit(stream, token, keep, expected, effects, claimedIds.remove(token)));
+    }
+
+    /** Stage outputs with the inputs' commit, exactly once by the same window-id protocol as tables ({@link MongoTables}). */
+    @Override
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
+        if (lockClaims != null) {
+            appends.forEach(this::append); // lock claims (FerretDB): append, then commit — at least once
+            return commit(stream, token, keep);
+        }
+        return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
+    }
+
+    @Override
+    public void recoverTables(String stream, Instant now) {
+        call("recover table windows of stream '" + stream + "'", () -> tables.recover(stream, now));
+    }
+
+    @Override
+    public Optional<TableEntry> tableEntry(String table, String key) {
+        return call("read table '" + table + "'", () -> tables.entry(table, key));
+    }
+
+    @Override
+    public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
+        return call("read table '" + table + "'", () -> tables.entries(table, afterKey, limit));
+    }
+
+    @Override
+    public Optional<TableInfo> tableInfo(String table) {
+        return call("read table '" + table + "'", () -> tables.info(table));
+    }
+
+    @Override
+    public List<TableInfo> listTables() {
+        return call("list tables", tables::list);
+    }
+
+    @Override
+    public long clearTable(String table) {
+        return call("clear table '" + table + "'", () -> tables.clear(table));
+    }
+
+    @Override
+    public boolean dropTable(String table) {
+        return call("drop table '" + table + "'", () -> tables.drop(table));
     }
 
     // ---- housekeeping -------------------------------------------------------------------------

@@ -3,7 +3,7 @@ package dev.minibatch.test;
 import dev.minibatch.spi.StreamStore;
 import dev.minibatch.store.memory.MemoryStore;
 
-class MemoryStoreContractTest extends StreamStoreContract implements KeyedStoreContract, TransactionalAppendContract {
+class MemoryStoreContractTest extends StreamStoreContract implements KeyedStoreContract, TransactionalAppendContract, TableStoreContract {
     @Override
     protected StreamStore createStore() {
         return new MemoryStore();

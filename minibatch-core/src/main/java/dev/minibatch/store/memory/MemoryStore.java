@@ -10,6 +10,10 @@ import dev.minibatch.internal.Names;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.TransactionalAppend;
+import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.spi.TableStore;
+import dev.minibatch.table.TableEntry;
+import dev.minibatch.table.TableInfo;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
@@ -37,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * O(log n + window) whatever the backlog. Keys are indexed per stream (one tree per key) from the
  * stream's first keyed message on, so unkeyed streams never pay for it.
  */
-public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend {
+public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore {
 
     /** (created, sequence), written out: keyed claims search the main tree once per message. */
     private static final Comparator<Entry> ORDER = (a, b) -> {
@@ -48,6 +52,7 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
     private final ConcurrentHashMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentHashMap<String, ConsumerStatus> consumers = new ConcurrentHashMap<>();
+    private final MemoryTables tables = new MemoryTables();
     private volatile boolean closed;
 
     @Override
@@ -281,6 +286,11 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
     @Override
     public int commitAndAppend(String stream, String token, boolean keep, int expected,
                                Map<String, List<NewMessage>> appends) {
+        return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
+    }
+
+    @Override
+    public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
         StreamState state = existing(stream);
         if (state == null) {
             return 0;
@@ -288,26 +298,68 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         // every stream involved is locked, in name order, so two stages feeding each other cannot deadlock
         TreeMap<String, StreamState> locked = new TreeMap<>();
         locked.put(stream, state);
-        for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
-            Instant first = a.getValue().isEmpty() ? Instant.now() : a.getValue().get(0).created();
+        for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
+            Instant first = a.getValue().isEmpty() ? effects.now() : a.getValue().get(0).created();
             locked.put(a.getKey(), state(a.getKey(), Duration.ofSeconds(10), first));
+        }
+        for (String changelog : effects.changelogs().values()) {
+            locked.put(changelog, state(changelog, Duration.ofSeconds(10), effects.now()));
         }
         return underLocks(new ArrayList<>(locked.values()), 0, () -> {
             ClaimGroup group = state.claimed.get(token);
             if (group == null || group.entries.size() != expected) {
                 return 0;
             }
+            // tables first: a state function that throws leaves the claim held and nothing changed
+            Map<String, List<NewMessage>> changelog = effects.updates().isEmpty() ? Map.of() : tables.apply(effects);
             state.claimed.remove(token);
             if (keep) {
                 for (Entry e : group.entries) {
                     state.done.put(e, e);
                 }
             }
-            for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+            for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
                 appendLocked(locked.get(a.getKey()), a.getValue());
             }
+            changelog.forEach((name, messages) -> appendLocked(locked.get(name), messages));
             return expected;
         });
+    }
+
+    @Override
+    public Optional<TableEntry> tableEntry(String table, String key) {
+        checkOpen();
+        return tables.entry(table, key);
+    }
+
+    @Override
+    public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
+        checkOpen();
+        return tables.entries(table, afterKey, limit);
+    }
+
+    @Override
+    public Optional<TableInfo> tableInfo(String table) {
+        checkOpen();
+        return tables.info(table);
+    }
+
+    @Override
+    public List<TableInfo> listTables() {
+        checkOpen();
+        return tables.list();
+    }
+
+    @Override
+    public long clearTable(String table) {
+        checkOpen();
+        return tables.clear(table);
+    }
+
+    @Override
+    public boolean dropTable(String table) {
+        checkOpen();
+        return tables.drop(table);
     }
 
     private static int underLocks(List<StreamState> states, int index, java.util.function.IntSupplier work) {

@@ -10,6 +10,10 @@ import dev.minibatch.internal.Names;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.TransactionalAppend;
+import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.spi.TableStore;
+import dev.minibatch.table.TableEntry;
+import dev.minibatch.table.TableInfo;
 import dev.minibatch.spi.Lease;
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
@@ -50,7 +54,7 @@ import org.sqlite.SQLiteConfig;
  * unkeyed appends pay no extra index write. Files of layout version 1 (before keys) are migrated in
  * place when opened: the column and index are added, every message stays.
  */
-public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend {
+public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
@@ -79,6 +83,8 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
         }
     };
     private volatile boolean closed;
+    /** Tables (see {@link SqliteTables}), sharing this store's connection, lock and statement cache. */
+    private final SqliteTables tables = new SqliteTables(this::prepared);
 
     /**
      * Opens (creating if needed) the database file.
@@ -204,6 +210,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                       in_flight INTEGER NOT NULL,
                       stopped INTEGER NOT NULL,
                       PRIMARY KEY (stream, consumer_id))""");
+            SqliteTables.createSchema(s);
         }
     }
 
@@ -554,6 +561,11 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     @Override
     public int commitAndAppend(String stream, String token, boolean keep, int expected,
                                Map<String, List<NewMessage>> appends) {
+        return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
+    }
+
+    @Override
+    public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
         return inTransaction(() -> {
             Long id = lookupId(stream);
             if (id == null) {
@@ -565,13 +577,48 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 connection.rollback(); // the lease was lost: the messages, and their outputs, belong to another
                 return 0;
             }
-            for (Map.Entry<String, List<NewMessage>> a : appends.entrySet()) {
+            // a state function that throws rolls all of it back (inTransaction), the claim stays held
+            Map<String, List<NewMessage>> changelog = effects.updates().isEmpty() ? Map.of() : tables.apply(effects);
+            for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
                 if (!a.getValue().isEmpty()) {
                     appendLocked(a.getKey(), a.getValue());
                 }
             }
+            for (Map.Entry<String, List<NewMessage>> c : changelog.entrySet()) {
+                appendLocked(c.getKey(), c.getValue());
+            }
             return committed;
         });
+    }
+
+    @Override
+    public Optional<TableEntry> tableEntry(String table, String key) {
+        return inLock(() -> tables.entry(table, key));
+    }
+
+    @Override
+    public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
+        return inLock(() -> tables.entries(table, afterKey, limit));
+    }
+
+    @Override
+    public Optional<TableInfo> tableInfo(String table) {
+        return inLock(() -> tables.info(table));
+    }
+
+    @Override
+    public List<TableInfo> listTables() {
+        return inLock(tables::list);
+    }
+
+    @Override
+    public long clearTable(String table) {
+        return inTransaction(() -> tables.clear(table));
+    }
+
+    @Override
+    public boolean dropTable(String table) {
+        return inTransaction(() -> tables.drop(table));
     }
 
     @Override

@@ -53,6 +53,7 @@ class TableCliTest {
     private void fillCountsAndUsers() throws Exception {
         try (Minibatch mb = Minibatch.connect(url)) {
             assertThat(TableFixtures.countWords(mb, WORDS)).isEqualTo(Map.of("apple", 3L, "banana", 2L, "cherry", 1L));
+            assertThat(mb.table("counts").get("apple")).hasValueSatisfying(v -> assertThat(v.asLong()).isEqualTo(3));
             Map<String, Object> users = new LinkedHashMap<>();
             users.put("u1", Map.of("name", "Ada", "tags", List.of("x", "y")));
             users.put("a b/ç", Map.of("name", "odd key"));

@@ -19,6 +19,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -68,7 +69,21 @@ class TableDashboardBrowserTest {
         return new ChromeDriver(service, options);
     }
 
+    /** One row of the Tables panel as the page shows it, read in one script call (null: no such row). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> row(WebDriver driver, String table) {
+        return (Map<String, Object>) ((JavascriptExecutor) driver).executeScript(
+                "const row = document.querySelector('#tables tr[data-table=\"' + arguments[0] + '\"]');"
+                        + "if (!row) { return null; }"
+                        + "const text = (sel) => { const el = row.querySelector(sel); return el ? el.textContent : null; };"
+                        + "return { size: text('td.size'), updates: text('td.updates'), rate: text('td.update-rate'),"
+                        + " keys: Array.from(row.querySelectorAll('td.preview .entry .key')).map((e) => e.textContent),"
+                        + " entries: Array.from(row.querySelectorAll('td.preview .entry')).map((e) => e.textContent),"
+                        + " more: text('td.preview .more') };", table);
+    }
+
     @Test
+    @SuppressWarnings("unchecked")
     void tablesPanelShowsSizeUpdateRateAndPreview() throws Exception {
         String url = "sqlite:" + dir.resolve("store.db");
         AtomicBoolean producing = new AtomicBoolean(true);
@@ -103,29 +118,25 @@ class TableDashboardBrowserTest {
                     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(40), Duration.ofMillis(100));
                     final WebDriver page = browser;
 
-                    By countsRow = By.cssSelector("#tables tr[data-table='counts']");
+                    // the page redraws its rows every second, so a row is read in one script call, never cell by cell
                     wait.withMessage("the counts table with all " + WORDS.size() + " words, a positive update rate and its preview")
                             .until(d -> {
-                                List<WebElement> rows = d.findElements(countsRow);
-                                return !rows.isEmpty()
-                                        && number(rows.get(0).findElement(By.cssSelector("td.size")).getText()) == WORDS.size()
-                                        && number(rows.get(0).findElement(By.cssSelector("td.update-rate")).getText()) > 0
-                                        && rows.get(0).findElements(By.cssSelector("td.preview .entry")).size() == 5;
+                                Map<String, Object> counts = row(d, "counts");
+                                return counts != null && number((String) counts.get("size")) == WORDS.size()
+                                        && number((String) counts.get("rate")) > 0 && ((List<?>) counts.get("keys")).size() == 5;
                             });
-                    WebElement row = page.findElement(countsRow);
-                    List<WebElement> entries = row.findElements(By.cssSelector("td.preview .entry"));
-                    assertThat(entries).extracting(e -> e.findElement(By.cssSelector(".key")).getText())
-                            .containsExactly("apple", "banana", "cherry", "date", "elder");
-                    assertThat(entries.get(0).getText()).matches("apple: \\d+");
-                    assertThat(row.findElement(By.cssSelector("td.preview .more")).getText()).isEqualTo("… 2 more");
-                    assertThat(number(row.findElement(By.cssSelector("td.updates")).getText())).isGreaterThanOrEqualTo(WORDS.size());
-                    long updates = (long) number(row.findElement(By.cssSelector("td.updates")).getText());
+                    Map<String, Object> counts = row(page, "counts");
+                    assertThat((List<Object>) counts.get("keys")).containsExactly("apple", "banana", "cherry", "date", "elder");
+                    assertThat((String) ((List<?>) counts.get("entries")).get(0)).matches("apple: \\d+");
+                    assertThat(counts.get("more")).isEqualTo("… 2 more");
+                    long updates = (long) number((String) counts.get("updates"));
+                    assertThat(updates).isGreaterThanOrEqualTo(WORDS.size());
                     wait.withMessage("the counts table's update count to rise above " + updates)
-                            .until(d -> number(d.findElement(countsRow).findElement(By.cssSelector("td.updates")).getText()) > updates);
+                            .until(d -> number((String) row(d, "counts").get("updates")) > updates);
 
-                    WebElement users = page.findElement(By.cssSelector("#tables tr[data-table='users']"));
-                    assertThat(users.findElement(By.cssSelector("td.size")).getText()).isEqualTo("1");
-                    assertThat(users.findElement(By.cssSelector("td.preview")).getText()).isEqualTo("u1: {\"name\":\"Ada\"}");
+                    Map<String, Object> users = row(page, "users");
+                    assertThat(users.get("size")).isEqualTo("1");
+                    assertThat(users.get("entries")).isEqualTo(List.of("u1: {\"name\":\"Ada\"}"));
                     assertThat(page.findElement(By.id("total-tables")).getText()).isEqualTo("2");
                     assertThat(page.findElement(By.id("tables-empty")).isDisplayed()).isFalse();
                     WebElement panel = page.findElement(By.id("tables-panel"));

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -60,6 +61,19 @@ class DashboardBrowserTest {
         return new ChromeDriver(service, options);
     }
 
+    /** Reads from elements the page may redraw meanwhile: retried when one went stale. */
+    private static <T> T reading(java.util.function.Supplier<T> read) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.get();
+            } catch (StaleElementReferenceException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Test
     void countsRiseAndChartsFillWhileAProducerAppends() throws Exception {
         String url = "sqlite:" + dir.resolve("store.db");
@@ -94,13 +108,15 @@ class DashboardBrowserTest {
                 URI address = ServeHttpTest.awaitAddress(serve);
                 browser = startBrowser(dir.resolve("chromium-profile"));
                 browser.get(address.toString());
+                // the page redraws rows and charts every second: an element found just before a redraw goes stale
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30), Duration.ofMillis(100));
+                wait.ignoring(StaleElementReferenceException.class);
                 final WebDriver page = browser;
 
                 By ordersPending = By.cssSelector("#streams tr[data-stream='orders'] td.pending");
                 wait.withMessage("the orders row with a pending count")
                         .until(d -> !d.findElements(ordersPending).isEmpty() && number(d.findElement(ordersPending).getText()) > 0);
-                long first = number(page.findElement(ordersPending).getText());
+                long first = reading(() -> number(page.findElement(ordersPending).getText()));
                 long firstTotal = number(page.findElement(By.id("total-pending")).getText());
                 wait.withMessage("the orders pending count to rise above " + first)
                         .until(d -> number(d.findElement(ordersPending).getText()) > first);
@@ -111,7 +127,7 @@ class DashboardBrowserTest {
                 wait.withMessage("at least 5 data points in the buffer-depth chart")
                         .until(d -> !d.findElements(depthLine).isEmpty()
                                 && Integer.parseInt(d.findElement(depthLine).getAttribute("data-count")) >= 5);
-                String points = page.findElement(depthLine).getAttribute("points");
+                String points = reading(() -> page.findElement(depthLine).getAttribute("points"));
                 assertThat(points.trim().split(" ")).hasSizeGreaterThanOrEqualTo(5)
                         .allMatch(p -> p.matches("-?[0-9.]+,-?[0-9.]+"));
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -116,6 +117,7 @@ class TableDashboardBrowserTest {
                     browser = startBrowser(dir.resolve("chromium-profile"));
                     browser.get(address.toString());
                     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(40), Duration.ofMillis(100));
+                    wait.ignoring(StaleElementReferenceException.class);
                     final WebDriver page = browser;
 
                     // the page redraws its rows every second, so a row is read in one script call, never cell by cell

@@ -177,5 +177,19 @@ class TableCliTest {
         Result end = mb("table", "big", "--after", "k2499");
         assertThat(end.exitCode()).as(end.toString()).isZero();
         assertThat(end.stdout()).isEmpty();
+
+        // '| head -3': the reader goes away after three lines; the command stops and exits 0
+        Process head = CliProcess.startPiped(dir, "table", "big", "--page", "10", "--url", url);
+        try {
+            java.io.BufferedReader reader = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(head.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            List<String> firstThree = List.of(reader.readLine(), reader.readLine(), reader.readLine());
+            assertThat(firstThree).extracting(l -> JSON.readTree(l).path("key").asText()).containsExactly("k0000", "k0001", "k0002");
+            head.getInputStream().close();
+            assertThat(head.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits once it cannot write").isTrue();
+            assertThat(head.exitValue()).isZero();
+        } finally {
+            head.destroyForcibly();
+        }
     }
 }

@@ -38,13 +38,15 @@ import picocli.CommandLine.Spec;
             StreamsCommand.class,
             BufferCommand.class,
             DeadCommand.class,
+            TablesCommand.class,
+            TableCommand.class,
             PluginsCommand.class,
             ServeCommand.class,
             DemoCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"",
-            "Exit codes: 0 ok, 1 the command could not complete (e.g. store unreachable), 2 bad command line or input (malformed JSON, unknown stream, emitter or option).",
+            "Exit codes: 0 ok, 1 the command could not complete (e.g. store unreachable), 2 bad command line or input (malformed JSON, unknown stream or table, emitter or option). 'table NAME KEY' exits 1 when the key is missing.",
             "Start with:  minibatch demo"})
 public final class MinibatchCommand implements Callable<Integer> {
 

@@ -4,6 +4,7 @@ import dev.minibatch.Minibatch;
 import dev.minibatch.cli.status.MetricsExporter;
 import dev.minibatch.cli.status.StatusSampler;
 import dev.minibatch.cli.status.StatusServer;
+import dev.minibatch.cli.table.TableEndpoints;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Serve the live status dashboard and /status JSON.",
-            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. GET /metrics: the streams' gauges and running consumers in Prometheus text format. Runs until Ctrl-C."})
+            "GET / is the dashboard, GET /status and GET /history the JSON behind it: streams with pending/claimed/dead counts and rates, consumers with their last heartbeat. GET /metrics: the streams' gauges and running consumers in Prometheus text format. GET /tables lists the tables, GET /tables/NAME?after=KEY&limit=N pages through one (next: the after of the next page), GET /tables/NAME/KEY is one entry (404 if missing). Runs until Ctrl-C."})
 final class ServeCommand extends BaseCommand {
 
     @Option(names = "--bind", defaultValue = "127.0.0.1", paramLabel = "ADDRESS",
@@ -31,7 +32,7 @@ final class ServeCommand extends BaseCommand {
     int port;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:MINIBATCH_TOKEN}",
-            description = "Require this token for /status, /history and /metrics (Authorization: Bearer TOKEN or ?token=TOKEN). "
+            description = "Require this token for /status, /history, /metrics and /tables (Authorization: Bearer TOKEN or ?token=TOKEN). "
                     + "Default: $MINIBATCH_TOKEN, which keeps it out of the process list.")
     String token;
 
@@ -52,7 +53,7 @@ final class ServeCommand extends BaseCommand {
         MetricsExporter metrics = new MetricsExporter(mb, sample);
         StatusServer server;
         try {
-            server = StatusServer.start(sampler, metrics, bind, port, token);
+            server = StatusServer.start(sampler, metrics, new TableEndpoints(mb), bind, port, token);
         } catch (BindException e) {
             metrics.close();
             sampler.close();
@@ -80,7 +81,7 @@ final class ServeCommand extends BaseCommand {
         out().flush();
         if (!InetAddress.getByName(bind).isLoopbackAddress() && (token == null || token.isEmpty())) {
             err().println("warning: listening on " + bind + " without --token: anyone who can reach this port sees "
-                    + "stream names and counts");
+                    + "stream names and counts, and table contents");
         }
         stopped.await();
         return Main.OK;

@@ -10,6 +10,9 @@ import dev.minibatch.StreamStats;
 import dev.minibatch.cli.JsonOutput;
 import dev.minibatch.spi.StreamActivity;
 import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.TableStore;
+import dev.minibatch.table.TableEntry;
+import dev.minibatch.table.TableInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,8 +46,15 @@ import org.slf4j.LoggerFactory;
  *       ({@code appendRateExact} says which);</li>
  *   <li>{@code windowRate}, {@code messageRate}: from the counters consumers report in their
  *       heartbeats, over the last {@link #RATE_WINDOW}; summed per stream over running consumers;</li>
- *   <li>{@code depthRate}: change of the pending count per second.</li>
+ *   <li>{@code depthRate}: change of the pending count per second;</li>
+ *   <li>a table's {@code updateRate}: growth of its update count ({@link TableInfo#updates()}, kept
+ *       by the store) over the last {@link #RATE_WINDOW}.</li>
  * </ul>
+ *
+ * <p>On stores with tables ({@link TableStore}) each sample also lists every table (up to
+ * {@link #MAX_TABLES}) with its size, update count, update rate and a preview of its first
+ * {@link #PREVIEW_ENTRIES} entries in key order, each value as JSON text cut to
+ * {@link #PREVIEW_CHARS} characters so a large value never bloats the document.
  *
  * <p>Sampling only reads: it never creates a stream. Threading: sampling runs on one daemon
  * thread; {@link #statusJson()} and {@link #historyJson()} may be called from any thread.
@@ -59,12 +69,21 @@ public final class StatusSampler implements AutoCloseable {
     /** A consumer that has not stopped but whose newest heartbeat is older than this is shown as stale. */
     public static final Duration STALE_AFTER = Duration.ofSeconds(5);
 
+    /** Entries shown per table in the preview. */
+    public static final int PREVIEW_ENTRIES = 5;
+    /** A previewed value's JSON text is cut to this many characters. */
+    public static final int PREVIEW_CHARS = 60;
+    /** Tables listed at most (in name order); the status document says how many there are in all. */
+    public static final int MAX_TABLES = 100;
+
     private static final Logger LOG = LoggerFactory.getLogger(StatusSampler.class);
     private static final ObjectMapper MAPPER = JsonOutput.mapper();
 
     private final Minibatch mb;
     private final StreamStore store;
     private final StreamActivity activity;
+    private final TableStore tables;
+    private final Map<String, Deque<TableSample>> tableSamples = new HashMap<>();
     private final Duration every;
     private final int historySize;
     private final Clock clock;
@@ -79,6 +98,10 @@ public final class StatusSampler implements AutoCloseable {
 
     /** One stream at one sample: pending, stored (pending + claimed + done + dead) and appended-total. */
     private record Sample(Instant at, long pending, long stored, long appended) {
+    }
+
+    /** One table at one sample: its update count. */
+    private record TableSample(Instant at, long updates) {
     }
 
     private record Point(long t, long pending, double appendRate, double windowRate) {
@@ -96,6 +119,7 @@ public final class StatusSampler implements AutoCloseable {
         this.mb = mb;
         this.store = mb.store();
         this.activity = store instanceof StreamActivity a ? a : null;
+        this.tables = store instanceof TableStore t ? t : null;
         this.every = every;
         this.historySize = historySize;
         this.clock = clock;
@@ -104,7 +128,7 @@ public final class StatusSampler implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.statusJson = ("{\"store\":" + JsonOutput.line(mb.url()) + ",\"streams\":[],\"consumers\":[],\"sampling\":true}")
+        this.statusJson = ("{\"store\":" + JsonOutput.line(mb.url()) + ",\"streams\":[],\"consumers\":[],\"tables\":[],\"sampling\":true}")
                 .getBytes(StandardCharsets.UTF_8);
         this.historyJson = "{\"streams\":{}}".getBytes(StandardCharsets.UTF_8);
     }
@@ -254,6 +278,8 @@ public final class StatusSampler implements AutoCloseable {
         lastAppendSeen.keySet().retainAll(seen);
         beats.keySet().retainAll(liveConsumers);
 
+        int tableCount = sampleTables(status, now);
+
         ObjectNode totals = status.putObject("totals");
         totals.put("streams", seen.size());
         totals.put("pending", totalPending);
@@ -262,6 +288,9 @@ public final class StatusSampler implements AutoCloseable {
         totals.put("appendRate", round(totalAppend));
         totals.put("windowRate", round(totalWindows));
         totals.put("consumersRunning", running);
+        if (tables != null) {
+            totals.put("tables", tableCount);
+        }
         ObjectNode notes = status.putObject("notes");
         if (activity != null) {
             notes.put("appendRate", anyExact
@@ -275,6 +304,13 @@ public final class StatusSampler implements AutoCloseable {
             notes.put("appendRate", "this store keeps no append counts: growth of the stored messages over the last "
                     + RATE_WINDOW.toSeconds() + " s, a lower bound while consumers delete messages");
             notes.put("windowRate", "this store keeps no consumer heartbeats, so consumers and window rates are not shown");
+        }
+
+        if (tables != null) {
+            notes.put("tables", "update rate: key updates per second over the last " + RATE_WINDOW.toSeconds()
+                    + " s, from the table's update count; preview: the first " + PREVIEW_ENTRIES + " keys");
+        } else {
+            notes.put("tables", "this store keeps no tables");
         }
 
         ObjectNode hist = MAPPER.createObjectNode();
@@ -292,6 +328,55 @@ public final class StatusSampler implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot encode the status document", e);
         }
+    }
+
+    /**
+     * Adds {@code tables} (and {@code tablesKept}) to the status document; returns how many tables
+     * the store has. A failure here is reported in {@code tablesError} and leaves the streams' part intact.
+     */
+    private int sampleTables(ObjectNode status, Instant now) {
+        status.put("tablesKept", tables != null);
+        ArrayNode tableArray = status.putArray("tables");
+        if (tables == null) {
+            return 0;
+        }
+        List<TableInfo> infos;
+        try {
+            infos = tables.listTables();
+        } catch (RuntimeException e) {
+            status.put("tablesError", "listing the tables failed: " + e.getMessage());
+            return 0;
+        }
+        Set<String> seen = new HashSet<>();
+        for (TableInfo info : infos.subList(0, Math.min(infos.size(), MAX_TABLES))) {
+            seen.add(info.name());
+            Deque<TableSample> series = tableSamples.computeIfAbsent(info.name(), k -> new ArrayDeque<>());
+            series.addLast(new TableSample(now, info.updates()));
+            while (series.size() > 2 && Duration.between(series.peekFirst().at(), now).compareTo(RATE_WINDOW) > 0) {
+                series.removeFirst();
+            }
+            TableSample first = series.peekFirst();
+            double span = seconds(Duration.between(first.at(), now));
+            double rate = span <= 0 ? 0 : Math.max(0, info.updates() - first.updates()) / span;
+            ObjectNode t = tableArray.addObject();
+            t.put("name", info.name());
+            t.put("size", info.size());
+            t.put("updates", info.updates());
+            t.put("updateRate", round(rate));
+            t.put("lastUpdate", info.lastUpdate() == null ? null : info.lastUpdate().toString());
+            ArrayNode preview = t.putArray("preview");
+            try {
+                for (TableEntry e : tables.tableEntries(info.name(), null, PREVIEW_ENTRIES)) {
+                    String text = JsonOutput.line(e.value());
+                    preview.addObject().put("key", e.key())
+                            .put("value", text.length() > PREVIEW_CHARS ? text.substring(0, PREVIEW_CHARS) + "…" : text);
+                }
+            } catch (RuntimeException e) {
+                t.put("previewError", "reading the first entries failed: " + e.getMessage());
+            }
+        }
+        tableSamples.keySet().retainAll(seen);
+        return infos.size();
     }
 
     /** {windows/s, messages/s} between the oldest and newest heartbeat seen within the rate window. */

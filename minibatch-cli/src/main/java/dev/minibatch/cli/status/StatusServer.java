@@ -2,6 +2,7 @@ package dev.minibatch.cli.status;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.minibatch.cli.table.TableEndpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,11 +21,13 @@ import java.util.concurrent.Executors;
  * The status web app on the JDK's HTTP server: {@code GET /} the dashboard (plain HTML, CSS and
  * JavaScript shipped in this jar; no external scripts), {@code GET /status} and {@code GET /history}
  * the JSON documents of a {@link StatusSampler}, {@code GET /metrics} minibatch's meters in
- * Prometheus text format (when started with a {@link MetricsExporter}).
+ * Prometheus text format (when started with a {@link MetricsExporter}), {@code GET /tables},
+ * {@code GET /tables/NAME} and {@code GET /tables/NAME/KEY} the store's tables (when started with
+ * {@link TableEndpoints}; see there).
  *
  * <p>Security: binds to loopback unless told otherwise. On loopback it answers only requests whose
  * {@code Host} is a loopback name, so a web page elsewhere cannot read it through DNS rebinding.
- * With a token, {@code /status}, {@code /history} and {@code /metrics} need {@code Authorization: Bearer TOKEN} or
+ * With a token, {@code /status}, {@code /history}, {@code /metrics} and {@code /tables…} need {@code Authorization: Bearer TOKEN} or
  * {@code ?token=TOKEN}; the static page itself holds no data. The token is never logged.
  *
  * <p>Lifecycle: {@link #start} listens at once; {@link #close()} stops listening and frees its
@@ -42,16 +45,18 @@ public final class StatusServer implements AutoCloseable {
     private final ExecutorService executor;
     private final StatusSampler sampler;
     private final MetricsExporter metrics;
+    private final TableEndpoints tables;
     private final byte[] token;
     private final boolean loopback;
     private final URI uri;
 
     private StatusServer(HttpServer server, ExecutorService executor, StatusSampler sampler, MetricsExporter metrics,
-                         String token, boolean loopback, URI uri) {
+                         TableEndpoints tables, String token, boolean loopback, URI uri) {
         this.server = server;
         this.executor = executor;
         this.sampler = sampler;
         this.metrics = metrics;
+        this.tables = tables;
         this.token = token == null || token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
         this.loopback = loopback;
         this.uri = uri;
@@ -73,6 +78,16 @@ public final class StatusServer implements AutoCloseable {
      */
     public static StatusServer start(StatusSampler sampler, MetricsExporter metrics, String bind, int port, String token)
             throws IOException {
+        return start(sampler, metrics, null, bind, port, token);
+    }
+
+    /**
+     * Listens on {@code bind}:{@code port} and also serves {@code /metrics} from {@code metrics} and
+     * {@code /tables…} from {@code tables} (either null: not served), under the same host and token
+     * rules as {@code /status}.
+     */
+    public static StatusServer start(StatusSampler sampler, MetricsExporter metrics, TableEndpoints tables, String bind,
+                                     int port, String token) throws IOException {
         InetAddress address = InetAddress.getByName(bind);
         HttpServer http = HttpServer.create(new InetSocketAddress(address, port), 16);
         ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
@@ -86,7 +101,7 @@ public final class StatusServer implements AutoCloseable {
             host = "127.0.0.1";
         }
         URI uri = URI.create("http://" + host + ":" + http.getAddress().getPort() + "/");
-        StatusServer server = new StatusServer(http, pool, sampler, metrics, token, address.isLoopbackAddress(), uri);
+        StatusServer server = new StatusServer(http, pool, sampler, metrics, tables, token, address.isLoopbackAddress(), uri);
         http.createContext("/", server::handle);
         http.start();
         return server;
@@ -122,6 +137,17 @@ public final class StatusServer implements AutoCloseable {
                 send(exchange, 200, MetricsExporter.CONTENT_TYPE, metrics.scrape());
                 return;
             }
+            if (tables != null && TableEndpoints.handles(exchange.getRequestURI().getRawPath())) {
+                if (!authorized(exchange)) {
+                    send(exchange, 401, "application/json", error(
+                            "token required: send 'Authorization: Bearer TOKEN' or add ?token=TOKEN"));
+                    return;
+                }
+                TableEndpoints.Response response = tables.handle(exchange.getRequestURI().getRawPath(),
+                        exchange.getRequestURI().getRawQuery());
+                send(exchange, response.status(), "application/json", response.body());
+                return;
+            }
             if (path.equals("/status") || path.equals("/history")) {
                 if (!authorized(exchange)) {
                     send(exchange, 401, "application/json", error(
@@ -133,7 +159,7 @@ public final class StatusServer implements AutoCloseable {
             }
             String asset = ASSETS.get(path);
             if (asset == null) {
-                send(exchange, 404, "application/json", error("no such page: " + path + "; try / or /status"));
+                send(exchange, 404, "application/json", error("no such page: " + path + "; try /, /status or /tables"));
                 return;
             }
             exchange.getResponseHeaders().set("Content-Security-Policy",

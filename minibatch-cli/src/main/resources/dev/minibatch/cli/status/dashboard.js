@@ -129,6 +129,8 @@
       ? 'This store keeps no consumer heartbeats (memory and SQLite do), so consumers are not listed.'
       : 'No consumer reported in the last two minutes.';
 
+    renderTables(status, now);
+
     const notes = status.notes || {};
     const footer = document.getElementById('notes');
     footer.replaceChildren();
@@ -139,6 +141,52 @@
     }
     if (status.error) {
       setState('error', status.error);
+    }
+  }
+
+  function renderTables(status, now) {
+    const tables = status.tables || [];
+    const t = status.totals || {};
+    text('total-tables', status.tablesKept === false ? '–' : fmt(t.tables === undefined ? tables.length : t.tables));
+    const body = document.querySelector('#tables tbody');
+    body.replaceChildren();
+    for (const table of tables) {
+      const row = document.createElement('tr');
+      row.dataset.table = table.name;
+      cell(row, table.name, 'name');
+      cell(row, fmt(table.size), 'num size');
+      cell(row, fmt(table.updates), 'num updates');
+      cell(row, fmt(table.updateRate), 'num update-rate');
+      cell(row, ago(table.lastUpdate, now), 'last-update');
+      const preview = cell(row, '', 'preview');
+      for (const e of table.preview || []) {
+        const item = document.createElement('span');
+        item.className = 'entry';
+        const key = document.createElement('span');
+        key.className = 'key';
+        key.textContent = e.key;
+        item.appendChild(key);
+        item.appendChild(document.createTextNode(': ' + e.value));
+        preview.appendChild(item);
+      }
+      if ((table.preview || []).length < table.size) {
+        const more = document.createElement('span');
+        more.className = 'more';
+        more.textContent = '… ' + fmt(table.size - (table.preview || []).length) + ' more';
+        preview.appendChild(more);
+      }
+      if (table.previewError) {
+        preview.title = table.previewError;
+      }
+      body.appendChild(row);
+    }
+    const empty = document.getElementById('tables-empty');
+    empty.hidden = tables.length > 0;
+    if (status.tablesKept === false) {
+      empty.textContent = 'This store keeps no tables.';
+    } else if (status.tablesError) {
+      empty.hidden = false;
+      empty.textContent = status.tablesError;
     }
   }
 

@@ -36,15 +36,6 @@ class MongoTableCrashTest extends TableCrashContract {
         return Duration.ofSeconds(4);
     }
 
-    /**
-     * Half the issue's 200,000 words: the full size passed here too (150–220 s on the loaded build
-     * machine), too long for the default suite; the kills still land at 1/7 … 5/7 of the run.
-     */
-    @Override
-    protected int crashTestWords() {
-        return 100_000;
-    }
-
     /** Fewer, larger windows than on SQLite: the wire server's cost is per command, and a window is about six. */
     @Override
     protected Duration interval() {

@@ -2,6 +2,7 @@ package dev.minibatch.keyed;
 
 import dev.minibatch.Message;
 import dev.minibatch.Window;
+import dev.minibatch.spi.BatchClaims;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.KeyedStore;
@@ -35,7 +36,11 @@ import org.slf4j.LoggerFactory;
  * through an {@link EmitterContext} scoped to its key. A <em>sweep</em> finds the keys with pending
  * messages — one grouped count on a {@link KeyedStore} with stored keys, else one read of up to
  * {@code scanLimit} pending messages whose keys are computed here — and then visits those keys one
- * round each, oldest key first.
+ * round each, oldest key first. On a {@link BatchClaims} store (SQLite) a count-style claim of one
+ * key (no time bounds) also claims the same selection for up to {@value #CLAIM_AHEAD} next keys
+ * of the sweep known to have enough, in one store step, and hands those windows out as their keys
+ * come up (renewing a lease a third gone); a window claimed ahead that its key's emitter does not
+ * take is released, and so is every one left when the consumer stops.
  *
  * <p><b>Guarantees.</b> Claims stay the store's atomic claims (by key, or by the ids of one key),
  * so competing consumers never share a message and a window never mixes keys. With
@@ -57,6 +62,9 @@ public final class KeyedEmitter implements WindowEmitter {
     /** Default most pending messages read per sweep when keys are computed from the data. */
     public static final int DEFAULT_SCAN_LIMIT = 10_000;
 
+    /** Most keys' windows claimed in one store step on a {@link BatchClaims} store. */
+    static final int CLAIM_AHEAD = 64;
+
     private final StreamStore store;
     private final String stream;
     private final String deadLetterStream;
@@ -64,6 +72,8 @@ public final class KeyedEmitter implements WindowEmitter {
     private final KeySelector selector;
     private final int scanLimit;
     private final boolean claimsByStoredKey;
+    /** Whether a claim of one key's window also takes the ready windows of the next keys (one store step). */
+    private final boolean claimsAhead;
     private final String description;
     private final HashMap<String, Lane> lanes = new HashMap<>();
     private final ArrayDeque<Lane> queue = new ArrayDeque<>();
@@ -90,6 +100,7 @@ public final class KeyedEmitter implements WindowEmitter {
         }
         this.scanLimit = scanLimit;
         this.claimsByStoredKey = selector.isStored() && store instanceof KeyedStore;
+        this.claimsAhead = claimsByStoredKey && store instanceof BatchClaims;
         WindowEmitter sample = newEmitter();
         WindowEmitter second = newEmitter();
         if (sample == second) {
@@ -131,6 +142,7 @@ public final class KeyedEmitter implements WindowEmitter {
                 current = lane;
                 return query;
             }
+            releaseClaimedAhead(lane, context);
             Duration delay = lane.emitter.pollDelay(lane.context(context));
             idleDelay = idleDelay == null || delay.compareTo(idleDelay) < 0 ? delay : idleDelay;
         }
@@ -139,6 +151,9 @@ public final class KeyedEmitter implements WindowEmitter {
     private void sweep(EmitterContext context) {
         Instant now = context.now();
         idleDelay = null;
+        for (Lane lane : lanes.values()) {
+            releaseClaimedAhead(lane, context); // claimed ahead for a round its emitter did not use
+        }
         Set<String> seen = new HashSet<>();
         if (claimsByStoredKey) {
             for (KeyCount count : ((KeyedStore) store).pendingByKey(stream, Selection.pending(), now)) {
@@ -183,6 +198,16 @@ public final class KeyedEmitter implements WindowEmitter {
         if (!claim.isEmpty()) {
             store.deadLetter(stream, lease.token(), deadLetterStream, reason);
             LOG.warn("keyed consumer of '{}': message {} moved to '{}': {}", stream, message.id(), deadLetterStream, reason);
+        }
+    }
+
+    /** Gives back a window claimed ahead for a lane that did not take it. */
+    private void releaseClaimedAhead(Lane lane, EmitterContext context) {
+        if (lane.ahead != null) {
+            Claim ahead = lane.ahead;
+            lane.ahead = null;
+            lane.aheadFor = null;
+            store.release(stream, ahead.token(), context.now(), null);
         }
     }
 
@@ -245,6 +270,9 @@ public final class KeyedEmitter implements WindowEmitter {
         long known = Long.MAX_VALUE;
         /** With computed keys: the key's pending messages from the last sweep, claimed by id. */
         List<Message> snapshot;
+        /** A window claimed ahead for this key (with another key's claim), and the selection it answers. */
+        Claim ahead;
+        Selection aheadFor;
         Instant lastRead;
         boolean lastReadLoaded;
         KeyContext context;
@@ -352,7 +380,7 @@ public final class KeyedEmitter implements WindowEmitter {
             }
             Claim claim;
             if (lane.snapshot == null) {
-                claim = parent.claim(selection.key(lane.key));
+                claim = claimsAhead ? claimAhead(selection) : parent.claim(selection.key(lane.key));
             } else {
                 Set<String> ids = new HashSet<>();
                 for (Message m : lane.snapshot) {
@@ -377,6 +405,69 @@ public final class KeyedEmitter implements WindowEmitter {
                 lane.known = Math.max(0, lane.known - claim.messages().size());
             }
             return claim;
+        }
+
+        /**
+         * This key's claim, taken together with the windows of the next keys in the sweep that are
+         * known to have enough pending (one store step for all); each of those is handed out when
+         * its key's emitter asks for the same selection. Only selections that do not depend on the
+         * key's own state (no time bounds, no ids: count windows) are claimed ahead.
+         */
+        private Claim claimAhead(Selection selection) {
+            Selection mine = selection.key(lane.key);
+            if (lane.ahead != null) {
+                Claim ahead = lane.ahead;
+                boolean same = mine.equals(lane.aheadFor);
+                lane.ahead = null;
+                lane.aheadFor = null;
+                if (same) {
+                    return fresh(ahead);
+                }
+                store.release(stream, ahead.token(), parent.now(), null);
+            }
+            if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
+                return parent.claim(mine);
+            }
+            long needed = Math.max(1, selection.minCount());
+            List<Lane> batch = new ArrayList<>();
+            List<Selection> selections = new ArrayList<>();
+            batch.add(lane);
+            selections.add(mine);
+            for (Lane next : queue) {
+                if (batch.size() >= CLAIM_AHEAD) {
+                    break;
+                }
+                if (next.ahead == null && next.snapshot == null && next.known >= needed && next.known != Long.MAX_VALUE) {
+                    batch.add(next);
+                    selections.add(selection.key(next.key));
+                }
+            }
+            if (batch.size() == 1) {
+                return parent.claim(mine);
+            }
+            List<Claim> claims = parent.claimEach(selections);
+            for (int i = 1; i < batch.size(); i++) {
+                if (!claims.get(i).isEmpty()) {
+                    batch.get(i).ahead = claims.get(i);
+                    batch.get(i).aheadFor = selections.get(i);
+                }
+            }
+            return claims.get(0);
+        }
+
+        /**
+         * A claim taken ahead, its lease renewed if a third of it has passed since (a slow window
+         * function before it); empty if the lease was lost meanwhile (its messages went back).
+         */
+        private Claim fresh(Claim ahead) {
+            Lease lease = ahead.lease();
+            Instant now = parent.now();
+            Duration length = Duration.between(lease.now(), lease.expiresAt());
+            if (now.isAfter(lease.now().plus(length.dividedBy(3)))
+                    && !store.renew(stream, lease.token(), now.plus(length))) {
+                return new Claim(lease, List.of());
+            }
+            return ahead;
         }
 
         @Override

@@ -62,6 +62,22 @@ public interface EmitterContext {
     /** Atomically claims the selected messages under a new lease owned by this consumer. */
     Claim claim(Selection selection);
 
+    /**
+     * Claims each selection under a lease of its own: in one atomic step on a {@link BatchClaims}
+     * store, else one by one. For emitters that take several windows ahead (keyed consumers): a
+     * claim taken here but never emitted as a window is released when the consumer stops.
+     * Default: {@link #claim} per selection.
+     *
+     * @return one claim per selection, in order; empty where too few matched
+     */
+    default List<Claim> claimEach(List<Selection> selections) {
+        List<Claim> out = new java.util.ArrayList<>(selections.size());
+        for (Selection selection : selections) {
+            out.add(claim(selection));
+        }
+        return out;
+    }
+
     /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
     Window window(WindowQuery query, Claim claim, List<Message> messages);
 

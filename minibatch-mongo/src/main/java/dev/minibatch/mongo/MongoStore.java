@@ -380,7 +380,11 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         }
         call("append to stream '" + stream + "'", () -> {
             ensureStream(stream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), messages.get(0).created(), false);
-            buffer.insertMany(docs, new InsertManyOptions().ordered(true));
+            if (IdempotentAppends.any(messages)) {
+                IdempotentAppends.insert(buffer, stream, docs, messages); // stage outputs: ids from their inputs
+            } else {
+                buffer.insertMany(docs, new InsertManyOptions().ordered(true));
+            }
             return null;
         });
     }

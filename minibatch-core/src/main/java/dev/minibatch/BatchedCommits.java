@@ -12,7 +12,9 @@ import java.util.Set;
  * {@code workers(1)} still in order). A window is held at most {@code maxDelay} (a tenth of the
  * lease, at most 50 ms), far inside its lease, which is why held windows need no renewal; the
  * consumer commits what it holds before any other commit or undo, when it goes idle, and at stop.
- * Other windows are never held.
+ * Other windows are never held. A listener's {@code committed} event for a held window may come
+ * up to that delay before the store commit; the consumer's window and message counts follow the
+ * store commit.
  *
  * <p>Used by the consumer's loop thread only.
  */

@@ -88,7 +88,8 @@ public interface EmitterContext {
      * Commits a window's claim and appends {@code appends} (stream → messages): in one transaction
      * on a {@link TransactionalAppend} store, and only if the whole claim is still held (a lost
      * lease appends nothing); elsewhere the messages are appended first, then the claim committed
-     * (at least once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
+     * (idempotent where the store derives ids from {@link NewMessage#origin()}, else at least
+     * once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
      */
     default void commitAndAppend(Window window, java.util.Map<String, List<NewMessage>> appends) {
         throw new UnsupportedOperationException("this emitter context cannot append on commit");

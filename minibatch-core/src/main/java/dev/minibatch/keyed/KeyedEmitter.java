@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * messages — one grouped count on a {@link KeyedStore} with stored keys, else one read of up to
  * {@code scanLimit} pending messages whose keys are computed here — and then visits those keys one
  * round each, oldest key first. On a {@link BatchClaims} store (SQLite) a count-style claim of one
- * key (no time bounds) also claims the same selection for up to {@value #CLAIM_AHEAD} next keys
- * of the sweep known to have enough, in one store step, and hands those windows out as their keys
+ * key (no time bounds) also claims the same selection for the next keys of the sweep known to have
+ * enough — as many windows as this consumer went through in the last {@code AHEAD_HORIZON} (200 ms),
+ * at most {@value #CLAIM_AHEAD} — in one store step, and hands those windows out as their keys
  * come up (renewing a lease a third gone); a window claimed ahead that its key's emitter does not
  * take is released, and so is every one left when the consumer stops.
  *
@@ -64,6 +65,10 @@ public final class KeyedEmitter implements WindowEmitter {
 
     /** Most keys' windows claimed in one store step on a {@link BatchClaims} store. */
     static final int CLAIM_AHEAD = 64;
+    /** Windows claimed ahead are about this much work at the recent pace, so slow windows are not hoarded. */
+    static final Duration AHEAD_HORIZON = Duration.ofMillis(200);
+    /** How many windows are claimed ahead before the pace is known. */
+    static final int FIRST_AHEAD = 8;
 
     private final StreamStore store;
     private final String stream;
@@ -79,6 +84,9 @@ public final class KeyedEmitter implements WindowEmitter {
     private final ArrayDeque<Lane> queue = new ArrayDeque<>();
     private Lane current;
     private Duration idleDelay;
+    /** Pace of this consumer's keyed claims (an average of the time between them, ms; -1 unknown). */
+    private double claimEveryMillis = -1;
+    private Instant lastClaimAt;
 
     /**
      * @param store            the consumer's store
@@ -416,6 +424,7 @@ public final class KeyedEmitter implements WindowEmitter {
         private Claim claimAhead(Selection selection) {
             Selection mine = selection.key(lane.key);
             if (lane.ahead != null) {
+                aheadLimit(parent.now()); // a window handed out: part of the pace
                 Claim ahead = lane.ahead;
                 boolean same = mine.equals(lane.aheadFor);
                 lane.ahead = null;
@@ -429,12 +438,13 @@ public final class KeyedEmitter implements WindowEmitter {
                 return parent.claim(mine);
             }
             long needed = Math.max(1, selection.minCount());
+            int most = aheadLimit(parent.now());
             List<Lane> batch = new ArrayList<>();
             List<Selection> selections = new ArrayList<>();
             batch.add(lane);
             selections.add(mine);
             for (Lane next : queue) {
-                if (batch.size() >= CLAIM_AHEAD) {
+                if (batch.size() >= most) {
                     break;
                 }
                 if (next.ahead == null && next.snapshot == null && next.known >= needed && next.known != Long.MAX_VALUE) {
@@ -453,6 +463,25 @@ public final class KeyedEmitter implements WindowEmitter {
                 }
             }
             return claims.get(0);
+        }
+
+        /**
+         * How many windows to claim at once: as many as this consumer went through in
+         * {@link #AHEAD_HORIZON} lately (at least 1, at most {@link #CLAIM_AHEAD}), so competing
+         * consumers with slow window functions share the keys instead of one holding them all.
+         */
+        private int aheadLimit(Instant now) {
+            if (lastClaimAt != null) {
+                // capped: a pause with nothing to claim says little about the pace of windows
+                double since = Math.min(1000, Math.max(0, Duration.between(lastClaimAt, now).toNanos() / 1e6));
+                claimEveryMillis = claimEveryMillis < 0 ? since : claimEveryMillis * 0.8 + since * 0.2;
+            }
+            lastClaimAt = now;
+            if (claimEveryMillis < 0) {
+                return FIRST_AHEAD;
+            }
+            double fits = AHEAD_HORIZON.toMillis() / Math.max(claimEveryMillis, 0.01);
+            return (int) Math.max(1, Math.min(CLAIM_AHEAD, fits));
         }
 
         /**

@@ -3,6 +3,7 @@ package dev.minibatch;
 import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.observe.WindowEvent;
 import dev.minibatch.spi.AppendWakeups;
+import dev.minibatch.spi.BatchClaims;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.CommitEffects;
 import dev.minibatch.table.StateFunctionException;
@@ -99,6 +100,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final Map<String, Integer> claimSizes = new ConcurrentHashMap<>();
     /** Lease expiries by claim token, from {@link #claim} to the window's dispatch. */
     private final Map<String, Instant> claimExpiries = new ConcurrentHashMap<>();
+    /** Windows claimed together (keyed consumers on a BatchClaims store) are committed together. */
+    private final BatchedCommits batchedCommits;
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -124,6 +127,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         this.observers = observers;
         this.store = minibatch.store();
         this.consumerId = minibatch.ownerId() + ":" + settings.stream() + ":" + CONSUMER_NUMBERS.incrementAndGet();
+        this.batchedCommits = new BatchedCommits(settings.lease());
         this.started = now();
         store.openStream(settings.stream(), Duration.ofSeconds(10), now());
     }
@@ -168,6 +172,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 }
             }
         } finally {
+            flushCommits();
+            releaseUndispatched();
             closeOwned();
             terminated.countDown();
         }
@@ -216,6 +222,9 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (drainCompletions()) {
                 pollHeld = false;
             }
+            if (batchedCommits.due()) {
+                flushCommits();
+            }
             heartbeat(false);
             boolean emitted = false;
             boolean polled = false;
@@ -242,6 +251,11 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 // full: wait for a worker; idle: wait for the emitter's next poll (a completion wakes us early)
                 Duration delay = inFlight.size() < settings.workers() ? holdPolls(settings.emitter().pollDelay(this), polled)
                         : HEARTBEAT_EVERY;
+                if (inFlight.size() < settings.workers()) {
+                    flushCommits(); // idle: nothing to commit together with
+                } else {
+                    delay = min(delay, batchedCommits.untilDue());
+                }
                 if (waitForCompletion(min(delay, HEARTBEAT_EVERY))) {
                     pollHeld = false; // a completion or an append notice: look again now
                 }
@@ -310,11 +324,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             window = emitter.emit(this, query.get(), claim);
         } catch (RuntimeException e) {
             claimExpiries.remove(claim.token());
+            batchedCommits.forget(claim.token());
             store.release(settings.stream(), claim.token(), now(), null);
             throw e;
         }
         if (window.isEmpty()) {
             claimExpiries.remove(claim.token());
+            batchedCommits.forget(claim.token());
             if (!claim.isEmpty()) {
                 store.release(settings.stream(), claim.token(), now(), null);
             }
@@ -325,6 +341,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer): stop here
             claimSizes.remove(w.id());
             claimExpiries.remove(w.id());
+            batchedCommits.forget(w.id());
             String reason = "gave up after " + (w.attempt() - 1) + " attempts; last: " + lastError(w);
             int moved = store.deadLetter(settings.stream(), w.id(), settings.deadLetterStream(), reason);
             deadLettered.addAndGet(moved);
@@ -503,8 +520,10 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 complete(c);
             }
         }
+        flushCommits();
         for (InFlight entry : new ArrayList<>(inFlight.values())) {
             claimSizes.remove(entry.window.id());
+            batchedCommits.forget(entry.window.id());
             if (entry.future != null) {
                 entry.future.cancel(true);
             }
@@ -519,6 +538,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         }
         inFlight.clear();
         inFlightCount = 0;
+        releaseUndispatched();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -620,20 +640,66 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     @Override
     public Claim claim(Selection selection) {
         Instant now = now();
-        Lease lease = new Lease(UUID.randomUUID().toString(), consumerId, now, now.plus(settings.lease()));
+        Lease lease = newLease(now);
         Claim claim = store.claim(settings.stream(), selection, lease);
-        Instant expiry = lease.expiresAt();
+        track(claim, now);
+        return claim;
+    }
+
+    @Override
+    public List<Claim> claimEach(List<Selection> selections) {
+        if (!(store instanceof BatchClaims batch) || selections.size() < 2) {
+            return EmitterContext.super.claimEach(selections);
+        }
+        Instant now = now();
+        List<Lease> leases = new ArrayList<>(selections.size());
+        for (int i = 0; i < selections.size(); i++) {
+            leases.add(newLease(now));
+        }
+        List<Claim> claims = batch.claimEach(settings.stream(), selections, leases);
+        for (Claim claim : claims) {
+            track(claim, now);
+            if (!claim.isEmpty()) {
+                batchedCommits.claimed(claim.token());
+            }
+        }
+        return claims;
+    }
+
+    private Lease newLease(Instant now) {
+        return new Lease(UUID.randomUUID().toString(), consumerId, now, now.plus(settings.lease()));
+    }
+
+    /** Records a claim's real lease expiry until its window is dispatched (or released at stop). */
+    private void track(Claim claim, Instant claimedAt) {
+        Instant expiry = claim.lease().expiresAt();
         Instant after = now();
-        if (!claim.isEmpty() && Duration.between(now, after).compareTo(settings.lease().dividedBy(3)) > 0) {
+        if (!claim.isEmpty() && Duration.between(claimedAt, after).compareTo(settings.lease().dividedBy(3)) > 0) {
             // a slow store ate into the lease before the window even started: extend it at once,
             // or the next scheduled renewal could come after it lapsed
             Instant renewed = after.plus(settings.lease());
-            if (store.renew(settings.stream(), lease.token(), renewed)) {
+            if (store.renew(settings.stream(), claim.token(), renewed)) {
                 expiry = renewed;
             }
         }
-        claimExpiries.put(lease.token(), expiry);
-        return claim;
+        claimExpiries.put(claim.token(), expiry);
+    }
+
+    /**
+     * Releases claims the emitter took but never emitted (a keyed consumer claims several keys'
+     * windows at once), so at stop they go back at once instead of after their lease.
+     */
+    private void releaseUndispatched() {
+        for (String token : new ArrayList<>(claimExpiries.keySet())) {
+            claimExpiries.remove(token);
+            batchedCommits.forget(token);
+            try {
+                store.release(settings.stream(), token, now(), null);
+            } catch (RuntimeException e) {
+                LOG.warn("consumer of stream '{}': could not release claim {} at stop; it returns after its lease",
+                        settings.stream(), token);
+            }
+        }
     }
 
     /** When the claim behind a window lapses unless renewed (its real expiry, not a guess). */
@@ -679,6 +745,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claimedCount(window);
         claimSizes.remove(window.id());
+        if (appends.isEmpty() && store instanceof BatchClaims && batchedCommits.hold(window, claimed)) {
+            if (batchedCommits.due()) {
+                flushCommits();
+            }
+            return;
+        }
+        flushCommits(); // commits stay in order
         int committed;
         if (state != null) {
             // a state function that throws here fails the window (see complete), nothing changed
@@ -691,6 +764,31 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             appends.forEach(store::append); // at least once: a crash here appends them again on retry
             committed = store.commit(settings.stream(), window.id(), settings.keep());
         }
+        afterCommit(window, claimed, committed, appends);
+    }
+
+    /** Commits the held windows in one store step ({@link BatchedCommits}). */
+    private void flushCommits() {
+        if (batchedCommits.isEmpty()) {
+            return;
+        }
+        List<BatchedCommits.Held> held = batchedCommits.take();
+        List<String> tokens = new ArrayList<>(held.size());
+        held.forEach(h -> tokens.add(h.window().id()));
+        int[] committed;
+        try {
+            committed = ((BatchClaims) store).commitEach(settings.stream(), tokens, settings.keep());
+        } catch (RuntimeException e) {
+            LOG.error("consumer of stream '{}': committing {} windows failed; their messages return after the lease",
+                    settings.stream(), held.size(), e);
+            return;
+        }
+        for (int i = 0; i < held.size(); i++) {
+            afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], Map.of());
+        }
+    }
+
+    private void afterCommit(Window window, int claimed, int committed, Map<String, List<NewMessage>> appends) {
         List<NewMessage> rejected = appends.get(settings.deadLetterStream());
         if (committed > 0 && rejected != null && !rejected.isEmpty()) {
             // messages a stage's operator rejected went to the dead-letter stream with this commit
@@ -710,6 +808,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     @Override
     public void undo(Window window, Throwable error) {
         claimSizes.remove(window.id());
+        batchedCommits.forget(window.id());
+        flushCommits(); // commits of windows that finished before this one come first
         int attempt = window.attempt();
         String text = "attempt " + attempt + " of " + settings.maxAttempts() + ": " + describe(error);
         if (attempt >= settings.maxAttempts()) {

@@ -2,6 +2,7 @@ package dev.minibatch.keyed;
 
 import dev.minibatch.Message;
 import dev.minibatch.Window;
+import dev.minibatch.spi.BatchClaims;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.EmitterContext;
 import dev.minibatch.spi.KeyedStore;
@@ -35,7 +36,12 @@ import org.slf4j.LoggerFactory;
  * through an {@link EmitterContext} scoped to its key. A <em>sweep</em> finds the keys with pending
  * messages — one grouped count on a {@link KeyedStore} with stored keys, else one read of up to
  * {@code scanLimit} pending messages whose keys are computed here — and then visits those keys one
- * round each, oldest key first.
+ * round each, oldest key first. On a {@link BatchClaims} store (SQLite) a count-style claim of one
+ * key (no time bounds) also claims the same selection for the next keys of the sweep known to have
+ * enough — as many windows as this consumer went through in the last {@code AHEAD_HORIZON} (200 ms),
+ * at most {@value #CLAIM_AHEAD} — in one store step, and hands those windows out as their keys
+ * come up (renewing a lease a third gone); a window claimed ahead that its key's emitter does not
+ * take is released, and so is every one left when the consumer stops.
  *
  * <p><b>Guarantees.</b> Claims stay the store's atomic claims (by key, or by the ids of one key),
  * so competing consumers never share a message and a window never mixes keys. With
@@ -57,6 +63,13 @@ public final class KeyedEmitter implements WindowEmitter {
     /** Default most pending messages read per sweep when keys are computed from the data. */
     public static final int DEFAULT_SCAN_LIMIT = 10_000;
 
+    /** Most keys' windows claimed in one store step on a {@link BatchClaims} store. */
+    static final int CLAIM_AHEAD = 64;
+    /** Windows claimed ahead are about this much work at the recent pace, so slow windows are not hoarded. */
+    static final Duration AHEAD_HORIZON = Duration.ofMillis(200);
+    /** How many windows are claimed ahead before the pace is known. */
+    static final int FIRST_AHEAD = 8;
+
     private final StreamStore store;
     private final String stream;
     private final String deadLetterStream;
@@ -64,11 +77,16 @@ public final class KeyedEmitter implements WindowEmitter {
     private final KeySelector selector;
     private final int scanLimit;
     private final boolean claimsByStoredKey;
+    /** Whether a claim of one key's window also takes the ready windows of the next keys (one store step). */
+    private final boolean claimsAhead;
     private final String description;
     private final HashMap<String, Lane> lanes = new HashMap<>();
     private final ArrayDeque<Lane> queue = new ArrayDeque<>();
     private Lane current;
     private Duration idleDelay;
+    /** Pace of this consumer's keyed claims (an average of the time between them, ms; -1 unknown). */
+    private double claimEveryMillis = -1;
+    private Instant lastClaimAt;
 
     /**
      * @param store            the consumer's store
@@ -90,6 +108,7 @@ public final class KeyedEmitter implements WindowEmitter {
         }
         this.scanLimit = scanLimit;
         this.claimsByStoredKey = selector.isStored() && store instanceof KeyedStore;
+        this.claimsAhead = claimsByStoredKey && store instanceof BatchClaims;
         WindowEmitter sample = newEmitter();
         WindowEmitter second = newEmitter();
         if (sample == second) {
@@ -131,6 +150,7 @@ public final class KeyedEmitter implements WindowEmitter {
                 current = lane;
                 return query;
             }
+            releaseClaimedAhead(lane, context);
             Duration delay = lane.emitter.pollDelay(lane.context(context));
             idleDelay = idleDelay == null || delay.compareTo(idleDelay) < 0 ? delay : idleDelay;
         }
@@ -139,6 +159,9 @@ public final class KeyedEmitter implements WindowEmitter {
     private void sweep(EmitterContext context) {
         Instant now = context.now();
         idleDelay = null;
+        for (Lane lane : lanes.values()) {
+            releaseClaimedAhead(lane, context); // claimed ahead for a round its emitter did not use
+        }
         Set<String> seen = new HashSet<>();
         if (claimsByStoredKey) {
             for (KeyCount count : ((KeyedStore) store).pendingByKey(stream, Selection.pending(), now)) {
@@ -183,6 +206,16 @@ public final class KeyedEmitter implements WindowEmitter {
         if (!claim.isEmpty()) {
             store.deadLetter(stream, lease.token(), deadLetterStream, reason);
             LOG.warn("keyed consumer of '{}': message {} moved to '{}': {}", stream, message.id(), deadLetterStream, reason);
+        }
+    }
+
+    /** Gives back a window claimed ahead for a lane that did not take it. */
+    private void releaseClaimedAhead(Lane lane, EmitterContext context) {
+        if (lane.ahead != null) {
+            Claim ahead = lane.ahead;
+            lane.ahead = null;
+            lane.aheadFor = null;
+            store.release(stream, ahead.token(), context.now(), null);
         }
     }
 
@@ -245,6 +278,9 @@ public final class KeyedEmitter implements WindowEmitter {
         long known = Long.MAX_VALUE;
         /** With computed keys: the key's pending messages from the last sweep, claimed by id. */
         List<Message> snapshot;
+        /** A window claimed ahead for this key (with another key's claim), and the selection it answers. */
+        Claim ahead;
+        Selection aheadFor;
         Instant lastRead;
         boolean lastReadLoaded;
         KeyContext context;
@@ -352,7 +388,7 @@ public final class KeyedEmitter implements WindowEmitter {
             }
             Claim claim;
             if (lane.snapshot == null) {
-                claim = parent.claim(selection.key(lane.key));
+                claim = claimsAhead ? claimAhead(selection) : parent.claim(selection.key(lane.key));
             } else {
                 Set<String> ids = new HashSet<>();
                 for (Message m : lane.snapshot) {
@@ -377,6 +413,90 @@ public final class KeyedEmitter implements WindowEmitter {
                 lane.known = Math.max(0, lane.known - claim.messages().size());
             }
             return claim;
+        }
+
+        /**
+         * This key's claim, taken together with the windows of the next keys in the sweep that are
+         * known to have enough pending (one store step for all); each of those is handed out when
+         * its key's emitter asks for the same selection. Only selections that do not depend on the
+         * key's own state (no time bounds, no ids: count windows) are claimed ahead.
+         */
+        private Claim claimAhead(Selection selection) {
+            Selection mine = selection.key(lane.key);
+            if (lane.ahead != null) {
+                aheadLimit(parent.now()); // a window handed out: part of the pace
+                Claim ahead = lane.ahead;
+                boolean same = mine.equals(lane.aheadFor);
+                lane.ahead = null;
+                lane.aheadFor = null;
+                if (same) {
+                    return fresh(ahead);
+                }
+                store.release(stream, ahead.token(), parent.now(), null);
+            }
+            if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
+                return parent.claim(mine);
+            }
+            long needed = Math.max(1, selection.minCount());
+            int most = aheadLimit(parent.now());
+            List<Lane> batch = new ArrayList<>();
+            List<Selection> selections = new ArrayList<>();
+            batch.add(lane);
+            selections.add(mine);
+            for (Lane next : queue) {
+                if (batch.size() >= most) {
+                    break;
+                }
+                if (next.ahead == null && next.snapshot == null && next.known >= needed && next.known != Long.MAX_VALUE) {
+                    batch.add(next);
+                    selections.add(selection.key(next.key));
+                }
+            }
+            if (batch.size() == 1) {
+                return parent.claim(mine);
+            }
+            List<Claim> claims = parent.claimEach(selections);
+            for (int i = 1; i < batch.size(); i++) {
+                if (!claims.get(i).isEmpty()) {
+                    batch.get(i).ahead = claims.get(i);
+                    batch.get(i).aheadFor = selections.get(i);
+                }
+            }
+            return claims.get(0);
+        }
+
+        /**
+         * How many windows to claim at once: as many as this consumer went through in
+         * {@link #AHEAD_HORIZON} lately (at least 1, at most {@link #CLAIM_AHEAD}), so competing
+         * consumers with slow window functions share the keys instead of one holding them all.
+         */
+        private int aheadLimit(Instant now) {
+            if (lastClaimAt != null) {
+                // capped: a pause with nothing to claim says little about the pace of windows
+                double since = Math.min(1000, Math.max(0, Duration.between(lastClaimAt, now).toNanos() / 1e6));
+                claimEveryMillis = claimEveryMillis < 0 ? since : claimEveryMillis * 0.8 + since * 0.2;
+            }
+            lastClaimAt = now;
+            if (claimEveryMillis < 0) {
+                return FIRST_AHEAD;
+            }
+            double fits = AHEAD_HORIZON.toMillis() / Math.max(claimEveryMillis, 0.01);
+            return (int) Math.max(1, Math.min(CLAIM_AHEAD, fits));
+        }
+
+        /**
+         * A claim taken ahead, its lease renewed if a third of it has passed since (a slow window
+         * function before it); empty if the lease was lost meanwhile (its messages went back).
+         */
+        private Claim fresh(Claim ahead) {
+            Lease lease = ahead.lease();
+            Instant now = parent.now();
+            Duration length = Duration.between(lease.now(), lease.expiresAt());
+            if (now.isAfter(lease.now().plus(length.dividedBy(3)))
+                    && !store.renew(stream, lease.token(), now.plus(length))) {
+                return new Claim(lease, List.of());
+            }
+            return ahead;
         }
 
         @Override

@@ -12,5 +12,10 @@
  * over the data for streams written without keys (Python producers): then each sweep reads the
  * pending messages (up to a scan limit) and claims by ids — correct on every store, but a cost of
  * O(pending) per sweep instead of one grouped count.
+ *
+ * <p>On a {@link dev.minibatch.spi.BatchClaims} store (SQLite) a count-style claim of one key also
+ * claims the ready windows of the next keys of the sweep in the same store step, and the consumer
+ * commits those windows together: a keyed window's rows are spread over the file, and one
+ * transaction writes the pages neighbouring keys share once.
  */
 package dev.minibatch.keyed;

@@ -33,8 +33,10 @@ import java.util.function.Predicate;
  * <p><b>Delivery.</b> Each input window (up to {@link #batch} messages) is claimed under a lease,
  * its messages run through the operators, and the outputs are appended <em>with</em> the inputs'
  * commit: in one transaction on memory and SQLite (exactly once per input: a crash, a lost lease or
- * a retry never duplicates or loses an output), append-then-commit elsewhere (at least once). An
- * operator that throws on a message sends that message alone to the input's dead-letter stream,
+ * a retry never duplicates or loses an output), append-then-commit elsewhere: there each output
+ * carries an origin (input stream, input id, output index) the store derives its id from, so a
+ * retried window appends nothing twice (MongoDB skips ids already stored; {@code IdempotentAppends}).
+ * An operator that throws on a message sends that message alone to the input's dead-letter stream,
  * with the operator and the error as reason; the rest of the window goes on.
  *
  * <p><b>Ordering.</b> With one instance and {@code workers(1)}, outputs are appended in input
@@ -254,12 +256,17 @@ public final class Stage {
                 }
                 elements = next;
             }
+            // origins name each output by its input, so where outputs are appended before the
+            // input's commit (MongoDB) a retried window appends nothing twice
+            String origin = window.stream() + "/" + m.id() + "#";
             if (failed != null) {
-                rejected.add(NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, failed).withKey(m.key()));
+                rejected.add(NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, failed).withKey(m.key())
+                        .withOrigin(origin + "dead"));
                 continue;
             }
+            int index = 0;
             for (Element e : elements) {
-                out.add(new NewMessage(now, e.value, Json.toText(e.value), 0, null, e.key));
+                out.add(new NewMessage(now, e.value, Json.toText(e.value), 0, null, e.key).withOrigin(origin + index++));
             }
         }
         Map<String, List<NewMessage>> appends = new HashMap<>();

@@ -62,6 +62,22 @@ public interface EmitterContext {
     /** Atomically claims the selected messages under a new lease owned by this consumer. */
     Claim claim(Selection selection);
 
+    /**
+     * Claims each selection under a lease of its own: in one atomic step on a {@link BatchClaims}
+     * store, else one by one. For emitters that take several windows ahead (keyed consumers): a
+     * claim taken here but never emitted as a window is released when the consumer stops.
+     * Default: {@link #claim} per selection.
+     *
+     * @return one claim per selection, in order; empty where too few matched
+     */
+    default List<Claim> claimEach(List<Selection> selections) {
+        List<Claim> out = new java.util.ArrayList<>(selections.size());
+        for (Selection selection : selections) {
+            out.add(claim(selection));
+        }
+        return out;
+    }
+
     /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
     Window window(WindowQuery query, Claim claim, List<Message> messages);
 
@@ -72,7 +88,8 @@ public interface EmitterContext {
      * Commits a window's claim and appends {@code appends} (stream → messages): in one transaction
      * on a {@link TransactionalAppend} store, and only if the whole claim is still held (a lost
      * lease appends nothing); elsewhere the messages are appended first, then the claim committed
-     * (at least once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
+     * (idempotent where the store derives ids from {@link NewMessage#origin()}, else at least
+     * once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
      */
     default void commitAndAppend(Window window, java.util.Map<String, List<NewMessage>> appends) {
         throw new UnsupportedOperationException("this emitter context cannot append on commit");

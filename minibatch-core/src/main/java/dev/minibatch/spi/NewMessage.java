@@ -18,6 +18,7 @@ public final class NewMessage {
     private final int attempts;
     private final String error;
     private final String key;
+    private final String origin;
     private volatile JsonNode data;
 
     /**
@@ -37,6 +38,11 @@ public final class NewMessage {
      * @param key the message key, or null for none (stores that keep keys index it)
      */
     public NewMessage(Instant created, JsonNode data, String json, int attempts, String error, String key) {
+        this(created, data, json, attempts, error, key, null);
+    }
+
+    private NewMessage(Instant created, JsonNode data, String json, int attempts, String error, String key, String origin) {
+        this.origin = origin;
         this.created = Objects.requireNonNull(created, "created");
         this.json = Objects.requireNonNull(json, "json");
         this.data = data;
@@ -47,7 +53,23 @@ public final class NewMessage {
 
     /** This message with {@code newKey} (null for none). */
     public NewMessage withKey(String newKey) {
-        return new NewMessage(created, data, json, attempts, error, newKey);
+        return new NewMessage(created, data, json, attempts, error, newKey, origin);
+    }
+
+    /**
+     * This message with an origin: text that names where it comes from, the same on every attempt
+     * to append it and different for every other message appended to the same stream — a stage
+     * writes its input's stream, message id and the output's index. Stores that cannot append and
+     * commit in one transaction derive the stored id from it and skip a second append of the same
+     * origin (MongoDB), so a retried stage window appends nothing twice; other stores ignore it.
+     */
+    public NewMessage withOrigin(String newOrigin) {
+        return new NewMessage(created, data, json, attempts, error, key, newOrigin);
+    }
+
+    /** Where the message comes from (see {@link #withOrigin}), or null. */
+    public String origin() {
+        return origin;
     }
 
     /** A message from JSON text; the tree is parsed when a store asks for it. */

@@ -28,7 +28,10 @@ import java.util.Optional;
  * <p><b>Optional capabilities</b> are small mixins a store may also implement, found with
  * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
  * indexed, claims by key), {@link TransactionalAppend} (commit a claim and append in one
- * transaction, for pipeline stages) and {@link TableStore} (per-key state committed with a claim).
+ * transaction, for pipeline stages), {@link TableStore} (per-key state committed with a claim) and
+ * {@link BatchClaims} (several claims, or commits, in one step, for keyed consumers). Stores without
+ * {@code TransactionalAppend} should derive stored ids from {@link NewMessage#origin()} where they
+ * can, so retried stage windows append nothing twice.
  *
  * <p><b>Messages.</b> States move PENDING → CLAIMED → (deleted | DONE), or CLAIMED → PENDING on
  * release and lease expiry. Order is creation time, then the store's append sequence.

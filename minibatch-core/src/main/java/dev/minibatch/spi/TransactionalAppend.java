@@ -7,7 +7,7 @@ import java.util.Map;
  * Optional store capability: commit a claim and append new messages in one transaction, so a
  * stage's outputs exist exactly when its inputs are consumed (no duplicates after a crash or a
  * retry, no loss). Memory and SQLite implement it; on other stores stages append first and commit
- * after (at least once).
+ * after, idempotently where the store derives ids from {@link NewMessage#origin()} (MongoDB).
  *
  * <p>Thread-safe, like the store.
  */

@@ -389,7 +389,11 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         }
         call("append to stream '" + stream + "'", () -> {
             ensureStream(stream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), messages.get(0).created(), false);
-            buffer.insertMany(docs, new InsertManyOptions().ordered(true));
+            if (IdempotentAppends.any(messages)) {
+                IdempotentAppends.insert(buffer, stream, docs, messages); // stage outputs: ids from their inputs
+            } else {
+                buffer.insertMany(docs, new InsertManyOptions().ordered(true));
+            }
             pendingChanged(stream);
             return null;
         });
@@ -942,7 +946,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     @Override
     public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
         if (lockClaims != null) {
-            appends.forEach(this::append); // lock claims (FerretDB): append, then commit — at least once
+            appends.forEach(this::append); // lock claims (FerretDB): append, then commit — idempotent by derived ids (IdempotentAppends)
             return commit(stream, token, keep);
         }
         return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));

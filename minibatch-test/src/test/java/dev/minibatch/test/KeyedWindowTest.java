@@ -173,6 +173,57 @@ class KeyedWindowTest extends MemoryOrSqliteTest {
         assertEquals(600, owner.size());
     }
 
+    @Test
+    void windowsClaimedAheadGoBackAtStopAndEveryMessageIsConsumedOnce() throws Exception {
+        connect("sqlite"); // a BatchClaims store: a keyed count claim takes the next keys' windows with it
+        Stream s = mb.stream("ahead");
+        for (int i = 0; i < 500; i++) {
+            s.append("k" + (i % 50), Map.of("n", i, "sensor", "k" + (i % 50)));
+        }
+        s.flush();
+        java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        ConcurrentHashMap<Integer, String> owner = new ConcurrentHashMap<>();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        WindowHandlerProbe probe = w -> {
+            for (JsonNode v : w.data()) {
+                if (!v.get("sensor").asText().equals(w.key())) {
+                    problems.add("window of key " + w.key() + " holds " + v);
+                }
+                if (owner.putIfAbsent(n(v), w.id()) != null) {
+                    problems.add("reading " + n(v) + " in two windows");
+                }
+            }
+            if (w.size() != 10) {
+                problems.add("window of " + w.size());
+            }
+        };
+        ConsumerHandle h = mb.streaming("ahead").size(10).keyBy().start(w -> {
+            probe.see(w);
+            first.countDown();
+            go.await();
+        });
+        assertTrue(first.await(20, java.util.concurrent.TimeUnit.SECONDS), "no first window");
+        assertTrue(s.stats().claimed() > 10, "the windows of several keys are claimed together: " + s.stats());
+        h.requestStop();
+        go.countDown();
+        h.stop();
+        assertEquals(0, s.stats().claimed(), "windows claimed ahead go back at stop: " + s.stats());
+        assertEquals(1, h.stats().windows(), "the running window was committed at stop");
+        assertEquals(490, s.stats().pending());
+        ConsumerHandle rest = mb.streaming("ahead").size(10).keyBy().start(probe::see);
+        ConsumerRuntimeTest.await("every reading in a window", Duration.ofSeconds(60), () -> owner.size() == 500);
+        rest.stop();
+        assertEquals(List.of(), problems);
+        assertEquals(0, s.stats().pending() + s.stats().claimed(), "every window committed: " + s.stats());
+        assertEquals(49, rest.stats().windows());
+    }
+
+    @FunctionalInterface
+    interface WindowHandlerProbe {
+        void see(Window w);
+    }
+
     /** A custom emitter: windows of its key's messages, counting the key it sees without bookkeeping. */
     static final class KeyEcho implements WindowEmitter {
         static final List<String> KEYS_SEEN = new CopyOnWriteArrayList<>();

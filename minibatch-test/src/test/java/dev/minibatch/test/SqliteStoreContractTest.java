@@ -5,7 +5,8 @@ import dev.minibatch.spi.StreamStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteStoreContractTest extends PersistentStoreContract implements KeyedStoreContract, TransactionalAppendContract, TableStoreContract {
+class SqliteStoreContractTest extends PersistentStoreContract implements KeyedStoreContract, TransactionalAppendContract,
+        TableStoreContract, BatchClaimsContract {
     @TempDir
     Path dir;
 

@@ -174,7 +174,7 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         if (state == null) {
             return new Claim(lease, List.of());
         }
-        List<Message> claimed = new ArrayList<>();
+        List<Message> claimed = new ArrayList<>(selection.limit() > 0 ? Math.min(selection.limit(), 1024) : 16);
         synchronized (state) {
             recoverExpired(state, lease.now());
             List<Entry> taken = new ArrayList<>(selection.limit() > 0 ? Math.min(selection.limit(), 1024) : 16);
@@ -227,10 +227,17 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
                         e.stale = true;
                         state.stale++;
                     }
-                    state.unindex(e, source);
+                    if (source == state.pending) {
+                        state.unindex(e, null);
+                    } else if (state.byId != null) {
+                        state.byId.remove(e.seq); // e left its key's tree above; an emptied tree goes below
+                    }
                     taken.add(e);
                 }
                 if (source != state.pending) {
+                    if (source.isEmpty() && selection.byKey()) {
+                        state.byKey.remove(selection.key() == null ? NO_KEY : selection.key());
+                    }
                     state.purgeStaleIfMany();
                 }
             }
@@ -621,7 +628,8 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         Instant lastRead;
         long lastAppend = Long.MIN_VALUE;
         long appendedTotal;
-        final TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
+        /** Replaced (not mutated) only by {@link #purgeStaleIfMany}, under the stream's lock. */
+        TreeMap<Entry, Entry> pending = new TreeMap<>(ORDER);
         /**
          * The latest availableAt among pending entries (an upper bound; reset when the backlog
          * empties): when it has passed, every pending message is claimable and counting is O(1).
@@ -681,19 +689,24 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
             }
         }
 
-        /** Keeps marked entries from piling up when only keyed consumers run: amortised O(1) a claim. */
+        /**
+         * Keeps marked entries from piling up when only keyed consumers run: amortised O(1) a claim.
+         * The live entries are rebuilt into a new tree in linear time, which costs a fraction of
+         * deleting the marked ones one by one (each a rebalancing of the tree).
+         */
         void purgeStaleIfMany() {
             if (stale < 4096 || stale * 2L < pending.size()) {
                 return;
             }
-            Iterator<Entry> it = pending.keySet().iterator();
-            while (it.hasNext()) {
-                Entry e = it.next();
+            List<Entry> live = new ArrayList<>(pending.size() - stale);
+            for (Entry e : pending.keySet()) {
                 if (e.stale) {
-                    it.remove();
                     e.stale = false;
+                } else {
+                    live.add(e);
                 }
             }
+            pending = SortedRun.tree(live, ORDER);
             stale = 0;
         }
 

@@ -7,6 +7,7 @@ import dev.minibatch.StreamInfo;
 import dev.minibatch.StreamStats;
 import dev.minibatch.internal.Json;
 import dev.minibatch.internal.Names;
+import dev.minibatch.spi.BatchClaims;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.TransactionalAppend;
@@ -54,7 +55,8 @@ import org.sqlite.SQLiteConfig;
  * unkeyed appends pay no extra index write. Files of layout version 1 (before keys) are migrated in
  * place when opened: the column and index are added, every message stays.
  */
-public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore {
+public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore,
+        BatchClaims {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
@@ -443,19 +445,82 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 return List.of();
             }
             long now = lease.now().toEpochMilli();
-            // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
-            StringBuilder where = new StringBuilder(" FROM mb_message").append(indexFor(selection))
-                    .append(" WHERE stream_id = ? AND state = 0 AND lease_id IS NULL AND available_at <= ?");
-            List<Object> params = new ArrayList<>(List.of(id, now));
-            appendFilters(where, params, selection);
+            List<Object> params = new ArrayList<>();
+            StringBuilder where = claimWhere(id, now, selection, params);
             // Idle consumers poll often: decide with reads first, so a poll that finds nothing never
             // takes the write lock that producers in other processes would wait for.
             if (!worthClaiming(id, now, where, params, selection)) {
                 return List.of();
             }
-            return inTransaction(() -> claimLocked(stream, id, now, where, params, selection, lease));
+            return inTransaction(() -> {
+                recoverExpired(id, now);
+                return claimLocked(stream, id, where, params, selection, lease);
+            });
         });
         return new Claim(lease, claimed);
+    }
+
+    /**
+     * All claims in one IMMEDIATE transaction: a keyed window's rows are spread over as many pages
+     * as it has messages, and one commit writes the pages several keys' windows share once.
+     */
+    @Override
+    public List<Claim> claimEach(String stream, List<Selection> selections, List<Lease> leases) {
+        if (selections.size() != leases.size()) {
+            throw new IllegalArgumentException("claimEach needs one lease per selection, got " + selections.size()
+                    + " selections and " + leases.size() + " leases");
+        }
+        if (selections.isEmpty()) {
+            return List.of();
+        }
+        List<List<Message>> claimed = inLock(() -> {
+            Long id = lookupId(stream);
+            if (id == null) {
+                return List.of();
+            }
+            long now = leases.get(0).now().toEpochMilli();
+            return inTransaction(() -> {
+                recoverExpired(id, now);
+                List<List<Message>> out = new ArrayList<>(selections.size());
+                for (int i = 0; i < selections.size(); i++) {
+                    List<Object> params = new ArrayList<>();
+                    StringBuilder where = claimWhere(id, now, selections.get(i), params);
+                    out.add(claimLocked(stream, id, where, params, selections.get(i), leases.get(i)));
+                }
+                return out;
+            });
+        });
+        List<Claim> out = new ArrayList<>(leases.size());
+        for (int i = 0; i < leases.size(); i++) {
+            out.add(new Claim(leases.get(i), claimed.isEmpty() ? List.of() : claimed.get(i)));
+        }
+        return out;
+    }
+
+    @Override
+    public int[] commitEach(String stream, List<String> tokens, boolean keep) {
+        return inTransaction(() -> {
+            int[] out = new int[tokens.size()];
+            Long id = lookupId(stream);
+            if (id != null) {
+                String head = keep ? "UPDATE mb_message SET state = 2, lease_id = NULL" : "DELETE FROM mb_message";
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = endClaimLocked(id, tokens.get(i), head, List.of());
+                }
+            }
+            return out;
+        });
+    }
+
+    /** FROM and WHERE of a claim's candidate rows; fills {@code params}. */
+    private static StringBuilder claimWhere(long streamId, long now, Selection selection, List<Object> params) {
+        // "lease_id IS NULL" is always true for pending rows; it lets the claim index serve the scan in order
+        StringBuilder where = new StringBuilder(" FROM mb_message").append(indexFor(selection))
+                .append(" WHERE stream_id = ? AND state = 0 AND lease_id IS NULL AND available_at <= ?");
+        params.add(streamId);
+        params.add(now);
+        appendFilters(where, params, selection);
+        return where;
     }
 
     /** Whether enough messages are available, or expired leases may make them so. Reads only. */
@@ -474,10 +539,9 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
         return hasExpiredLeases(streamId, now);
     }
 
-    /** The claim proper, in one IMMEDIATE transaction; all-or-nothing through a savepoint. */
-    private List<Message> claimLocked(String stream, long streamId, long now, CharSequence where, List<Object> params,
+    /** The claim proper, inside an IMMEDIATE transaction; all-or-nothing through a savepoint. */
+    private List<Message> claimLocked(String stream, long streamId, CharSequence where, List<Object> params,
                                       Selection selection, Lease lease) throws SQLException {
-        recoverExpired(streamId, now);
         Savepoint beforeClaim = connection.setSavepoint();
         long leaseId;
         PreparedStatement insert = prepared("INSERT INTO mb_lease(token, stream_id, owner, until) VALUES (?, ?, ?, ?) RETURNING id");
@@ -545,7 +609,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                     + " AND state = 0 AND lease_id IS NULL AND available_at <= ?");
             List<Object> params = new ArrayList<>(List.of(id, now.toEpochMilli()));
             appendFilters(sql, params, new Selection(selection.createdFrom(), selection.createdBefore(), 0, 0, null));
-            sql.append(" GROUP BY msg_key ORDER BY MIN(created)");
+            sql.append(" GROUP BY msg_key ORDER BY MIN(created), MIN(id)"); // ties in append order: neighbouring keys share pages
             PreparedStatement select = prepared(sql.toString());
             bind(select, params);
             List<KeyCount> out = new ArrayList<>();

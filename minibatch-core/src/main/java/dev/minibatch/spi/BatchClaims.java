@@ -1,0 +1,35 @@
+package dev.minibatch.spi;
+
+import java.util.List;
+
+/**
+ * Optional store capability: several claims taken, and later committed, in one atomic step (one
+ * transaction) each, every claim under its own lease, so a keyed consumer takes and commits the
+ * windows of many keys at the cost of about one. Each claim is exactly what {@link StreamStore#claim} would return for its selection
+ * (atomic, all-or-nothing with {@code minCount}, oldest first, expired leases recovered first);
+ * doing them together only spares the per-claim commit. SQLite implements it: there a keyed
+ * window's rows lie on as many pages as it has messages, and one commit writes pages shared by
+ * several keys' windows once instead of once per window.
+ *
+ * <p>Thread-safe, like the store; atomic across processes for stores shared between them.
+ */
+public interface BatchClaims {
+
+    /**
+     * Claims {@code selections.get(i)} under {@code leases.get(i)} for every i, in one atomic step,
+     * in list order (a later selection never takes a message an earlier one took).
+     *
+     * @param leases one lease per selection, with distinct tokens; all with the same {@code now}
+     * @return one claim per selection, in order; empty where too few messages matched
+     * @throws IllegalArgumentException when the lists differ in length
+     */
+    List<Claim> claimEach(String stream, List<Selection> selections, List<Lease> leases);
+
+    /**
+     * Commits the claims of {@code tokens} (delete, or mark DONE with {@code keep}) in one atomic
+     * step; each exactly as {@link StreamStore#commit} would.
+     *
+     * @return per token, in order, how many of its messages were committed (0 when its lease was lost)
+     */
+    int[] commitEach(String stream, List<String> tokens, boolean keep);
+}

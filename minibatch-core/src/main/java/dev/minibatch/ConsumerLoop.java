@@ -745,7 +745,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claimedCount(window);
         claimSizes.remove(window.id());
-        if (appends.isEmpty() && store instanceof BatchClaims && batchedCommits.hold(window, claimed)) {
+        // only plain commits are held for a batch: table state and appends must go with their own commit
+        if (state == null && appends.isEmpty() && store instanceof BatchClaims && batchedCommits.hold(window, claimed)) {
             if (batchedCommits.due()) {
                 flushCommits();
             }

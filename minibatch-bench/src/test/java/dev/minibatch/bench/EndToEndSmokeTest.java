@@ -35,7 +35,7 @@ class EndToEndSmokeTest {
             assertTrue(row.get("value").asDouble() > 0 || row.get("group").asText().equals("memory"),
                     "a non-positive figure: " + row);
         }
-        assertEquals(new TreeSet<>(List.of("limit", "append", "consume", "latency", "memory", "scale", "kafka", "pipeline")), groups);
+        assertEquals(new TreeSet<>(List.of("limit", "append", "consume", "latency", "memory", "scale", "kafka", "pipeline", "tables")), groups);
         long withLimit = 0;
         for (JsonNode row : root.get("results")) {
             if (row.hasNonNull("ratio")) {

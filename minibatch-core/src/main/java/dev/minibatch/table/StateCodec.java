@@ -24,7 +24,8 @@ final class StateCodec {
         JsonNode tree;
         String text;
         try {
-            tree = value instanceof JsonNode node ? node : mapper.valueToTree(value);
+            // a copy: the caller's tree (an initial value shared by every new key) must not become stored state
+            tree = value instanceof JsonNode node ? node.deepCopy() : mapper.valueToTree(value);
             text = mapper.writeValueAsString(tree);
         } catch (IllegalArgumentException | JsonProcessingException e) {
             throw new TableValueException(table, key, "a value of type " + value.getClass().getName()
@@ -43,8 +44,8 @@ final class StateCodec {
         if (stored == null) {
             return null;
         }
-        if (type == JsonNode.class) {
-            return type.cast(stored);
+        if (JsonNode.class.isAssignableFrom(type)) {
+            return type.cast(stored.deepCopy()); // state functions may mutate what they get; stored state stays as committed
         }
         try {
             return mapper.treeToValue(stored, type);
@@ -55,8 +56,8 @@ final class StateCodec {
     }
 
     <T> T decodeMessage(String table, JsonNode data, Class<T> type, String messageId) {
-        if (type == JsonNode.class) {
-            return type.cast(data);
+        if (JsonNode.class.isAssignableFrom(type)) {
+            return type.cast(data.deepCopy()); // the window's message stays as delivered
         }
         try {
             return mapper.treeToValue(data, type);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minibatch.ConfigurationException;
 import dev.minibatch.ConsumerHandle;
 import dev.minibatch.Message;
@@ -174,6 +176,35 @@ class TableOperatorsTest extends MemoryOrSqliteTest {
             last3.forEach(n -> got.add(n.asInt()));
             assertEquals(tail, got, "k" + k);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "sqlite"})
+    void aStateFunctionThatMutatesAJsonInitialValueCountsEachKeyFromItsOwnStart(String store) throws Exception {
+        connect(store);
+        Map<String, Long> expected = new TreeMap<>();
+        for (int i = 0; i < 60; i++) {
+            String key = "k" + (i % 4);
+            mb.stream("ticks").append(key, Map.of("v", i));
+            expected.merge(key, 1L, Long::sum);
+        }
+        ObjectNode initial = JsonNodeFactory.instance.objectNode().put("n", 0);
+        // mutates the state it gets, as Jackson users do with ObjectNode: neither the initial value nor stored state may alias it
+        ConsumerHandle agg = mb.streaming("ticks").keyBy().size(1)
+                .aggregate("n", initial, (ObjectNode state, dev.minibatch.Window window) -> state.put("n", state.get("n").asLong() + window.size()))
+                .start();
+        try {
+            ConsumerRuntimeTest.await("every tick aggregated", Duration.ofSeconds(30),
+                    () -> mb.stream("ticks").stats().pending() == 0 && mb.stream("ticks").stats().claimed() == 0);
+        } finally {
+            agg.stop();
+        }
+        Map<String, Long> counted = new TreeMap<>();
+        for (TableEntry e : mb.table("n").entries(null, 10)) {
+            counted.put(e.key(), e.value().get("n").asLong());
+        }
+        assertEquals(expected, counted, "each key counted from its own initial value");
+        assertEquals(0, initial.get("n").asLong(), "the caller's initial value is untouched");
     }
 
     @ParameterizedTest

@@ -672,9 +672,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
 
     /** Records a claim's real lease expiry until its window is dispatched (or released at stop). */
     private void track(Claim claim, Instant claimedAt) {
+        if (claim.isEmpty()) {
+            return; // nothing held: nothing to dispatch, renew or release
+        }
         Instant expiry = claim.lease().expiresAt();
         Instant after = now();
-        if (!claim.isEmpty() && Duration.between(claimedAt, after).compareTo(settings.lease().dividedBy(3)) > 0) {
+        if (Duration.between(claimedAt, after).compareTo(settings.lease().dividedBy(3)) > 0) {
             // a slow store ate into the lease before the window even started: extend it at once,
             // or the next scheduled renewal could come after it lapsed
             Instant renewed = after.plus(settings.lease());
@@ -689,7 +692,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
      * Releases claims the emitter took but never emitted (a keyed consumer claims several keys'
      * windows at once), so at stop they go back at once instead of after their lease.
      */
-    private void releaseUndispatched() {
+    @Override
+    public void claimReleased(String token) {
+        claimExpiries.remove(token);
+        batchedCommits.forget(token);
+    }
+
+        private void releaseUndispatched() {
         for (String token : new ArrayList<>(claimExpiries.keySet())) {
             claimExpiries.remove(token);
             batchedCommits.forget(token);
@@ -752,6 +761,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
             return;
         }
+        batchedCommits.forget(window.id()); // committed on its own below: no longer a candidate for a batch
         flushCommits(); // commits stay in order
         int committed;
         if (state != null) {

@@ -216,6 +216,7 @@ public final class KeyedEmitter implements WindowEmitter {
             lane.ahead = null;
             lane.aheadFor = null;
             store.release(stream, ahead.token(), context.now(), null);
+            context.claimReleased(ahead.token());
         }
     }
 
@@ -433,6 +434,7 @@ public final class KeyedEmitter implements WindowEmitter {
                     return fresh(ahead);
                 }
                 store.release(stream, ahead.token(), parent.now(), null);
+                parent.claimReleased(ahead.token());
             }
             if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
                 return parent.claim(mine);

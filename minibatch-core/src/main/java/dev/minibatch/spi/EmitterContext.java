@@ -78,6 +78,13 @@ public interface EmitterContext {
         return out;
     }
 
+    /**
+     * Says that the emitter gave back (released in the store) a claim it took through
+     * {@link #claimEach} and will never emit, so the runtime stops tracking it. Default: nothing.
+     */
+    default void claimReleased(String token) {
+    }
+
     /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
     Window window(WindowQuery query, Claim claim, List<Message> messages);
 

@@ -62,6 +62,16 @@ final class BatchedCommits {
         return held.isEmpty();
     }
 
+    /** Whether the window's commit is held, not yet in the store. */
+    boolean holds(String token) {
+        for (Held h : held) {
+            if (h.window().id().equals(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the held commits must go now: enough of them, or the oldest waited its longest. */
     boolean due() {
         return !held.isEmpty() && (held.size() >= MAX_HELD || System.nanoTime() - oldestNanos >= maxDelayNanos);

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,6 +103,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final Map<String, Instant> claimExpiries = new ConcurrentHashMap<>();
     /** Windows claimed together (keyed consumers on a BatchClaims store) are committed together. */
     private final BatchedCommits batchedCommits;
+    /** Committed-window events of held commits, told once their batch is in the store. Loop thread only. */
+    private final Map<String, WindowEvent> heldEvents = new HashMap<>();
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -421,7 +424,11 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (c.error() == null) {
                 emitter.commit(this, c.window());
                 if (!observers.isEmpty()) {
-                    observers.committed(event(c));
+                    if (batchedCommits.holds(c.window().id())) {
+                        heldEvents.put(c.window().id(), event(c)); // told when the batch is in the store
+                    } else {
+                        observers.committed(event(c));
+                    }
                 }
             } else {
                 failures.incrementAndGet();
@@ -790,12 +797,17 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         try {
             committed = ((BatchClaims) store).commitEach(settings.stream(), tokens, settings.keep());
         } catch (RuntimeException e) {
+            tokens.forEach(heldEvents::remove); // never committed: listeners hear nothing, as for any failed commit
             LOG.error("consumer of stream '{}': committing {} windows failed; their messages return after the lease",
                     settings.stream(), held.size(), e);
             return;
         }
         for (int i = 0; i < held.size(); i++) {
             afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], Map.of());
+            WindowEvent event = heldEvents.remove(tokens.get(i));
+            if (event != null && committed[i] > 0) {
+                observers.committed(event);
+            }
         }
     }
 

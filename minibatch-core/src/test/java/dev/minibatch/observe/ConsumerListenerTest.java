@@ -49,6 +49,36 @@ class ConsumerListenerTest {
     }
 
     @Test
+    void aKeyedConsumerWhoseCommitsAreBatchedTellsListenersOnlyOnceTheWindowIsInTheStore() throws Exception {
+        List<String> notYetCommitted = new CopyOnWriteArrayList<>();
+        AtomicInteger committedEvents = new AtomicInteger();
+        try (Minibatch mb = Minibatch.builder().url("sqlite:" + dir.resolve("k.db")).shutdownHook(false).build()) {
+            for (int i = 0; i < 600; i++) {
+                mb.stream("keyed").append("k" + (i % 20), Map.of("i", i));
+            }
+            ConsumerHandle h = mb.streaming("keyed").keyBy().size(10)
+                    .listener(new ConsumerListener() {
+                        @Override
+                        public void windowCommitted(WindowEvent event) {
+                            // SQLite claims the next keys' windows ahead and commits them together: by the time
+                            // a listener hears of a window, its messages must be gone from the store
+                            List<String> ids = event.window().messages().stream().map(m -> m.id()).toList();
+                            if (!mb.store().read("keyed", dev.minibatch.spi.Selection.ids(ids),
+                                    List.of(dev.minibatch.MessageState.PENDING, dev.minibatch.MessageState.CLAIMED)).isEmpty()) {
+                                notYetCommitted.add(event.window().id());
+                            }
+                            committedEvents.incrementAndGet();
+                        }
+                    })
+                    .start(w -> { });
+            waitUntil(() -> committedEvents.get() == 60);
+            h.stop();
+        }
+        assertThat(notYetCommitted).as("windows announced before their commit").isEmpty();
+        assertThat(committedEvents).hasValue(60);
+    }
+
+    @Test
     void perConsumerAndClientListenersSeeEveryCommittedWindowAndAThrowingListenerChangesNothing() throws Exception {
         Recorder shared = new Recorder();
         Recorder own = new Recorder();

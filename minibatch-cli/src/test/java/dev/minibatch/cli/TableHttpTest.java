@@ -153,6 +153,32 @@ class TableHttpTest {
         }
     }
 
+    @Test
+    void aPageOfLargeValuesStopsAtItsByteBudgetAndSaysWhereToGoOn() throws Exception {
+        try (Minibatch mb = Minibatch.connect("memory:");
+             StatusSampler sampler = new StatusSampler(mb, Duration.ofSeconds(1), 10, Clock.systemUTC());
+             StatusServer server = StatusServer.start(sampler, null, new TableEndpoints(mb), "127.0.0.1", 0, null)) {
+            Map<String, String> big = new java.util.TreeMap<>();
+            for (int i = 0; i < 12; i++) {
+                big.put(String.format("k%02d", i), String.valueOf((char) ('a' + i)).repeat(600_000)); // 12 x 600 kB > the 4 MiB budget
+            }
+            TableFixtures.put(mb, "big", big);
+            URI base = server.uri();
+            List<String> keys = new ArrayList<>();
+            String after = null;
+            int pages = 0;
+            do {
+                JsonNode page = ok(base, "tables/big?limit=100" + (after == null ? "" : "&after=" + after));
+                assertThat(page.path("entries").size()).as("a page holds at most about 4 MiB of values").isLessThanOrEqualTo(7);
+                page.path("entries").forEach(e -> keys.add(e.path("key").asText()));
+                after = page.path("next").isNull() ? null : page.path("next").asText();
+                pages++;
+            } while (after != null && pages < 10);
+            assertThat(keys).as("every key once, in order, over several pages").containsExactlyElementsOf(big.keySet());
+            assertThat(pages).isGreaterThan(1);
+        }
+    }
+
     private static String rawStatusLine(URI base, String path, String host) throws Exception {
         return rawResponse(base, path, host).lines().findFirst().orElse("");
     }

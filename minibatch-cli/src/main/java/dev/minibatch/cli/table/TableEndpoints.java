@@ -33,6 +33,11 @@ import java.util.Optional;
  */
 public final class TableEndpoints {
 
+    /** Entries read from the store per step of a page. */
+    static final int PAGE_CHUNK = 100;
+    /** A page stops adding entries once their values reach this many characters of JSON (about 4 MiB). */
+    static final long PAGE_BYTES = 4L << 20;
+
     /** Entries per page when the request names no {@code limit}. */
     public static final int DEFAULT_LIMIT = 100;
 
@@ -107,18 +112,34 @@ public final class TableEndpoints {
         if (info.isEmpty()) {
             return error(404, TableJson.unknownTable(mb, name));
         }
-        // one more than asked tells whether a next page exists
-        List<TableEntry> page = table.entries(after, Math.min(limit + 1, Table.MAX_PAGE));
-        boolean more = page.size() > limit || (limit == Table.MAX_PAGE && page.size() == limit);
-        if (page.size() > limit) {
-            page = page.subList(0, limit);
-        }
         ObjectNode body = JsonOutput.mapper().createObjectNode();
         body.put("table", name);
         body.put("size", info.get().size());
         ArrayNode entries = body.putArray("entries");
-        page.forEach(e -> entries.add(TableJson.entry(e, true)));
-        body.put("next", more && !page.isEmpty() ? page.get(page.size() - 1).key() : null);
+        // Read in chunks and stop at a byte budget: values may be up to maxStateBytes each, so `limit`
+        // entries read at once could be gigabytes. A page cut short says where to go on in `next`.
+        String last = after;
+        long bytes = 0;
+        boolean more = false;
+        while (entries.size() < limit) {
+            List<TableEntry> chunk = table.entries(last, Math.min(PAGE_CHUNK, limit - entries.size()));
+            for (TableEntry e : chunk) {
+                entries.add(TableJson.entry(e, true));
+                last = e.key();
+                bytes += e.value().toString().length();
+                if (bytes >= PAGE_BYTES && entries.size() < limit) {
+                    more = true;
+                    break;
+                }
+            }
+            if (more || chunk.isEmpty() || entries.size() >= limit) {
+                break;
+            }
+        }
+        if (!more && entries.size() >= limit && last != null) {
+            more = !table.entries(last, 1).isEmpty();
+        }
+        body.put("next", more && !entries.isEmpty() ? last : null);
         return ok(body);
     }
 

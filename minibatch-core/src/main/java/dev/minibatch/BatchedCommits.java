@@ -23,7 +23,8 @@ final class BatchedCommits {
     /** Most windows committed in one step. */
     static final int MAX_HELD = 64;
 
-    record Held(Window window, int claimed) {
+    /** A window whose commit waits for the batch; {@code state} its table effects, or null. */
+    record Held(Window window, int claimed, dev.minibatch.spi.CommitEffects state) {
     }
 
     private final long maxDelayNanos;
@@ -47,14 +48,14 @@ final class BatchedCommits {
     }
 
     /** Holds the window's commit if its claim was taken together with others; false: commit now. */
-    boolean hold(Window window, int claimed) {
+    boolean hold(Window window, int claimed, dev.minibatch.spi.CommitEffects state) {
         if (!batched.remove(window.id())) {
             return false;
         }
         if (held.isEmpty()) {
             oldestNanos = System.nanoTime();
         }
-        held.add(new Held(window, claimed));
+        held.add(new Held(window, claimed, state));
         return true;
     }
 

@@ -4,6 +4,7 @@ import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.observe.WindowEvent;
 import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.BatchClaims;
+import dev.minibatch.spi.TableStore;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.CommitEffects;
 import dev.minibatch.table.StateFunctionException;
@@ -105,6 +106,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final BatchedCommits batchedCommits;
     /** Committed-window events of held commits, told once their batch is in the store. Loop thread only. */
     private final Map<String, WindowEvent> heldEvents = new HashMap<>();
+    /** Held windows whose state function threw at a flush, failed at the next safe point. Loop thread only. */
+    private final List<FailedCommit> stateFailures = new ArrayList<>();
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
@@ -176,6 +179,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
         } finally {
             flushCommits();
+            failHeldCommits();
             releaseUndispatched();
             closeOwned();
             terminated.countDown();
@@ -228,6 +232,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             if (batchedCommits.due()) {
                 flushCommits();
             }
+            failHeldCommits();
             heartbeat(false);
             boolean emitted = false;
             boolean polled = false;
@@ -256,6 +261,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                         : HEARTBEAT_EVERY;
                 if (inFlight.size() < settings.workers()) {
                     flushCommits(); // idle: nothing to commit together with
+                    failHeldCommits();
                 } else {
                     delay = min(delay, batchedCommits.untilDue());
                 }
@@ -454,6 +460,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
                     settings.stream(), c.window().id(), e);
         }
+        failHeldCommits(); // a flush during this commit may have found state functions that threw
     }
 
     private WindowEvent event(Completion c) {
@@ -528,6 +535,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             }
         }
         flushCommits();
+        failHeldCommits();
         for (InFlight entry : new ArrayList<>(inFlight.values())) {
             claimSizes.remove(entry.window.id());
             batchedCommits.forget(entry.window.id());
@@ -761,8 +769,10 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claimedCount(window);
         claimSizes.remove(window.id());
-        // only plain commits are held for a batch: table state and appends must go with their own commit
-        if (state == null && appends.isEmpty() && store instanceof BatchClaims && batchedCommits.hold(window, claimed)) {
+        // plain commits and commits with table state are held for a batch (a store that batches both commits each
+        // window all or nothing); stage appends go with their own commit
+        if (appends.isEmpty() && store instanceof BatchClaims && (state == null || store instanceof TableStore)
+                && batchedCommits.hold(window, claimed, state)) {
             if (batchedCommits.due()) {
                 flushCommits();
             }
@@ -795,7 +805,11 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         held.forEach(h -> tokens.add(h.window().id()));
         int[] committed;
         try {
-            committed = ((BatchClaims) store).commitEach(settings.stream(), tokens, settings.keep());
+            if (held.stream().allMatch(h -> h.state() == null)) {
+                committed = ((BatchClaims) store).commitEach(settings.stream(), tokens, settings.keep());
+            } else {
+                committed = commitHeldWithState(held);
+            }
         } catch (RuntimeException e) {
             tokens.forEach(heldEvents::remove); // never committed: listeners hear nothing, as for any failed commit
             LOG.error("consumer of stream '{}': committing {} windows failed; their messages return after the lease",
@@ -803,10 +817,58 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             return;
         }
         for (int i = 0; i < held.size(); i++) {
+            if (committed[i] < 0) {
+                continue; // its state function threw: failed by failHeldCommits
+            }
             afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], Map.of());
             WindowEvent event = heldEvents.remove(tokens.get(i));
             if (event != null && committed[i] > 0) {
                 observers.committed(event);
+            }
+        }
+    }
+
+    /**
+     * Commits held windows, some with table state, in one store step; a window whose state function
+     * threw changed nothing and is failed like any other (after this flush: see {@link #failHeldCommits}).
+     */
+    private int[] commitHeldWithState(List<BatchedCommits.Held> held) {
+        List<BatchClaims.StatefulCommit> commits = new ArrayList<>(held.size());
+        held.forEach(h -> commits.add(new BatchClaims.StatefulCommit(h.window().id(), h.claimed(), h.state())));
+        List<BatchClaims.CommitOutcome> outcomes = ((BatchClaims) store).commitEachWithState(settings.stream(), commits,
+                settings.keep());
+        int[] committed = new int[held.size()];
+        for (int i = 0; i < committed.length; i++) {
+            committed[i] = outcomes.get(i).committed();
+            if (outcomes.get(i).failure() != null) {
+                stateFailures.add(new FailedCommit(held.get(i).window(), outcomes.get(i).failure(),
+                        heldEvents.remove(held.get(i).window().id())));
+                committed[i] = -1;
+            }
+        }
+        return committed;
+    }
+
+    private record FailedCommit(Window window, RuntimeException error, WindowEvent event) {
+    }
+
+    /**
+     * Fails the held windows whose state function threw at the last flush: released or
+     * dead-lettered through the emitter, as a failed window is. Runs where no emitter call is under
+     * way (a flush can happen inside another window's commit).
+     */
+    private void failHeldCommits() {
+        while (!stateFailures.isEmpty()) {
+            FailedCommit f = stateFailures.remove(0);
+            failures.incrementAndGet();
+            try {
+                settings.emitter().undo(this, f.window(), f.error());
+            } catch (RuntimeException undoFailed) {
+                LOG.error("consumer of stream '{}': releasing window {} failed; its messages return after the lease",
+                        settings.stream(), f.window().id(), undoFailed);
+            }
+            if (f.event() != null && !observers.isEmpty()) {
+                observers.failed(f.event(), f.error());
             }
         }
     }

@@ -13,6 +13,7 @@ import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.TransactionalAppend;
 import dev.minibatch.spi.CommitEffects;
 import dev.minibatch.spi.TableStore;
+import dev.minibatch.table.StateFunctionException;
 import dev.minibatch.table.TableEntry;
 import dev.minibatch.table.TableInfo;
 import dev.minibatch.spi.Lease;
@@ -642,16 +643,52 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 return 0;
             }
             // a state function that throws rolls all of it back (inTransaction), the claim stays held
-            Map<String, List<NewMessage>> changelog = effects.updates().isEmpty() ? Map.of() : tables.apply(effects);
-            for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
-                if (!a.getValue().isEmpty()) {
-                    appendLocked(a.getKey(), a.getValue());
+            applyEffectsLocked(effects);
+            return committed;
+        });
+    }
+
+    /** The state updates, their changelogs and the appends of one window's commit; inside a transaction. */
+    private void applyEffectsLocked(CommitEffects effects) throws SQLException {
+        Map<String, List<NewMessage>> changelog = effects.updates().isEmpty() ? Map.of() : tables.apply(effects);
+        for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
+            if (!a.getValue().isEmpty()) {
+                appendLocked(a.getKey(), a.getValue());
+            }
+        }
+        for (Map.Entry<String, List<NewMessage>> c : changelog.entrySet()) {
+            appendLocked(c.getKey(), c.getValue());
+        }
+    }
+
+    @Override
+    public List<CommitOutcome> commitEachWithState(String stream, List<StatefulCommit> commits, boolean keep) {
+        return inTransaction(() -> {
+            List<CommitOutcome> out = new ArrayList<>(commits.size());
+            Long id = lookupId(stream);
+            String head = keep ? "UPDATE mb_message SET state = 2, lease_id = NULL" : "DELETE FROM mb_message";
+            for (StatefulCommit c : commits) {
+                if (id == null) {
+                    out.add(new CommitOutcome(0, null));
+                    continue;
+                }
+                // each window all or nothing: a lost lease or a throwing state function undoes only its own part
+                Savepoint before = connection.setSavepoint();
+                try {
+                    int committed = endClaimLocked(id, c.token(), head, List.of());
+                    if (c.effects() != null && committed != c.expected()) {
+                        connection.rollback(before);
+                        committed = 0;
+                    } else if (c.effects() != null) {
+                        applyEffectsLocked(c.effects());
+                    }
+                    out.add(new CommitOutcome(committed, null));
+                } catch (StateFunctionException e) {
+                    connection.rollback(before);
+                    out.add(new CommitOutcome(0, e));
                 }
             }
-            for (Map.Entry<String, List<NewMessage>> c : changelog.entrySet()) {
-                appendLocked(c.getKey(), c.getValue());
-            }
-            return committed;
+            return out;
         });
     }
 

@@ -6,6 +6,7 @@ import dev.minibatch.spi.AppendWakeups;
 import dev.minibatch.spi.BatchClaims;
 import dev.minibatch.spi.TableStore;
 import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.DeferredClaims;
 import dev.minibatch.spi.CommitEffects;
 import dev.minibatch.table.StateFunctionException;
 import dev.minibatch.spi.EmitterContext;
@@ -104,6 +105,7 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private final Map<String, Instant> claimExpiries = new ConcurrentHashMap<>();
     /** Windows claimed together (keyed consumers on a BatchClaims store) are committed together. */
     private final BatchedCommits batchedCommits;
+    private final boolean deferClaims;
     /** Committed-window events of held commits, told once their batch is in the store. Loop thread only. */
     private final Map<String, WindowEvent> heldEvents = new HashMap<>();
     /** Held windows whose state function threw at a flush, failed at the next safe point. Loop thread only. */
@@ -134,6 +136,10 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         this.store = minibatch.store();
         this.consumerId = minibatch.ownerId() + ":" + settings.stream() + ":" + CONSUMER_NUMBERS.incrementAndGet();
         this.batchedCommits = new BatchedCommits(settings.lease());
+        // windows whose effects are all in their commit may claim without writing (DeferredClaims);
+        // with one worker the next claim comes only after the last commit
+        this.deferClaims = store instanceof DeferredClaims && settings.emitter().effectsInCommit()
+                && settings.sink() == null && settings.workers() == 1;
         this.started = now();
         store.openStream(settings.stream(), Duration.ofSeconds(10), now());
     }
@@ -656,7 +662,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     public Claim claim(Selection selection) {
         Instant now = now();
         Lease lease = newLease(now);
-        Claim claim = store.claim(settings.stream(), selection, lease);
+        Claim claim = deferClaims ? ((DeferredClaims) store).claimDeferred(settings.stream(), selection, lease)
+                : store.claim(settings.stream(), selection, lease);
         track(claim, now);
         return claim;
     }

@@ -36,8 +36,13 @@ import java.util.function.Predicate;
  * a retry never duplicates or loses an output), append-then-commit elsewhere: there each output
  * carries an origin (input stream, input id, output index) the store derives its id from, so a
  * retried window appends nothing twice (MongoDB skips ids already stored; {@code IdempotentAppends}).
- * An operator that throws on a message sends that message alone to the input's dead-letter stream,
- * with the operator and the error as reason; the rest of the window goes on.
+ * With one worker on SQLite the claim is deferred ({@code DeferredClaims}): nothing is written
+ * until the commit (or a renewal, for a window that runs a third of its lease), so each input is
+ * written once; a competing instance that takes the same inputs meanwhile makes this window's
+ * commit change nothing, and its outputs are dropped — repeated work, never a repeated output.
+ * An operator that throws on a message, or whose output cannot be stored (not JSON-serialisable,
+ * over {@code maxMessageBytes}), sends that message alone to the input's dead-letter stream, with
+ * the reason; the rest of the window goes on.
  *
  * <p><b>Ordering.</b> With one instance and {@code workers(1)}, outputs are appended in input
  * order (an input's outputs together, in operator order). With competing instances or more
@@ -84,11 +89,11 @@ public final class Stage {
     public Stage map(Function<JsonNode, ?> fn) {
         Objects.requireNonNull(fn, "map function");
         operators.add(new Operator("map", (in, out) -> {
-            Object result = fn.apply(in.value);
+            Object result = fn.apply(in.value());
             if (result == null) {
                 throw new IllegalArgumentException("map returned null");
             }
-            out.add(new Element(toTree(result), in.key));
+            out.add(new Element(result, in.key));
         }));
         return this;
     }
@@ -97,7 +102,7 @@ public final class Stage {
     public Stage filter(Predicate<JsonNode> predicate) {
         Objects.requireNonNull(predicate, "filter predicate");
         operators.add(new Operator("filter", (in, out) -> {
-            if (predicate.test(in.value)) {
+            if (predicate.test(in.value())) {
                 out.add(in);
             }
         }));
@@ -111,7 +116,7 @@ public final class Stage {
     public Stage flatMap(Function<JsonNode, ? extends Iterable<?>> fn) {
         Objects.requireNonNull(fn, "flatMap function");
         operators.add(new Operator("flatMap", (in, out) -> {
-            Iterable<?> results = fn.apply(in.value);
+            Iterable<?> results = fn.apply(in.value());
             if (results == null) {
                 throw new IllegalArgumentException("flatMap returned null");
             }
@@ -119,7 +124,7 @@ public final class Stage {
                 if (r == null) {
                     throw new IllegalArgumentException("flatMap returned a null element");
                 }
-                out.add(new Element(toTree(r), in.key));
+                out.add(new Element(r, in.key));
             }
         }));
         return this;
@@ -132,11 +137,11 @@ public final class Stage {
     public Stage keyBy(Function<JsonNode, String> keyFn) {
         Objects.requireNonNull(keyFn, "key function");
         operators.add(new Operator("keyBy", (in, out) -> {
-            String key = keyFn.apply(in.value);
+            String key = keyFn.apply(in.value());
             if (key == null) {
                 throw new IllegalArgumentException("keyBy returned null");
             }
-            out.add(new Element(in.value, key));
+            out.add(in.withKey(key));
         }));
         return this;
     }
@@ -145,7 +150,7 @@ public final class Stage {
     public Stage keyBy(String fieldPath) {
         KeySelector selector = KeySelector.field(fieldPath);
         operators.add(new Operator("keyBy(" + fieldPath + ")", (in, out) ->
-                out.add(new Element(in.value, selector.keyOf(new Message("-", "-", Instant.EPOCH, in.value,
+                out.add(in.withKey(selector.keyOf(new Message("-", "-", Instant.EPOCH, in.value(),
                         dev.minibatch.MessageState.PENDING, 0, null))))));
         return this;
     }
@@ -259,15 +264,24 @@ public final class Stage {
             // origins name each output by its input, so where outputs are appended before the
             // input's commit (MongoDB) a retried window appends nothing twice
             String origin = window.stream() + "/" + m.id() + "#";
+            List<NewMessage> encoded = new ArrayList<>(elements.size());
+            if (failed == null) {
+                try {
+                    int index = 0;
+                    for (Element e : elements) {
+                        encoded.add(e.encode(now).withOrigin(origin + index++));
+                    }
+                } catch (RuntimeException e) {
+                    failed = "stage output of message " + m.id() + " of '" + window.stream() + "' cannot be stored: "
+                            + e.getMessage();
+                }
+            }
             if (failed != null) {
                 rejected.add(NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, failed).withKey(m.key())
                         .withOrigin(origin + "dead"));
                 continue;
             }
-            int index = 0;
-            for (Element e : elements) {
-                out.add(new NewMessage(now, e.value, Json.toText(e.value), 0, null, e.key).withOrigin(origin + index++));
-            }
+            out.addAll(encoded); // all of an input's outputs, or none
         }
         Map<String, List<NewMessage>> appends = new HashMap<>();
         appends.put(output, out);
@@ -277,16 +291,6 @@ public final class Stage {
         return appends;
     }
 
-    private JsonNode toTree(Object value) {
-        if (value instanceof JsonNode node) {
-            return node;
-        }
-        try {
-            return minibatch.mapper().valueToTree(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("output " + value + " is not JSON-serialisable: " + e.getMessage(), e);
-        }
-    }
 
     @Override
     public String toString() {
@@ -295,8 +299,49 @@ public final class Stage {
         return "Stage[" + inputs + " → " + String.join(" → ", names) + " → " + output + "]";
     }
 
-    /** A value on its way through the operators, with its key. */
-    private record Element(JsonNode value, String key) {
+    /**
+     * A value on its way through the operators, with its key. An operator's result stays as it was
+     * returned until a later operator reads it as a tree; the last one is encoded to JSON text in
+     * one pass, as {@code Stream.append} encodes values, so a plain map pays for no tree.
+     */
+    private final class Element {
+        private final Object raw;
+        private final String key;
+        private JsonNode tree;
+
+        Element(Object value, String key) {
+            this.raw = value;
+            this.key = key;
+            this.tree = value instanceof JsonNode node ? node : null;
+        }
+
+        JsonNode value() {
+            if (tree == null) {
+                try {
+                    tree = minibatch.mapper().valueToTree(raw);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("output " + raw + " is not JSON-serialisable: " + e.getMessage(), e);
+                }
+            }
+            return tree;
+        }
+
+        Element withKey(String newKey) {
+            Element e = new Element(raw, newKey);
+            e.tree = tree;
+            return e;
+        }
+
+        /** The output message: JSON text checked against the size limit (a tree only if one was built anyway). */
+        NewMessage encode(Instant created) {
+            String json = tree != null ? Json.toText(tree) : Json.encode(minibatch.mapper(), raw, output);
+            int limit = minibatch.maxMessageBytes();
+            if ((long) json.length() * 3 > limit && Json.utf8Length(json) > limit) {
+                throw new IllegalArgumentException("output of " + Json.utf8Length(json) + " bytes exceeds the limit of "
+                        + limit + " bytes");
+            }
+            return new NewMessage(created, tree, json, 0, null, key);
+        }
     }
 
     @FunctionalInterface

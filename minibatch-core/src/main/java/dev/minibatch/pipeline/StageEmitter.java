@@ -50,6 +50,12 @@ final class StageEmitter implements WindowEmitter {
         context.undo(window, error);
     }
 
+    /** The outputs are appended with the commit and nowhere else: the store may defer claims. */
+    @Override
+    public boolean effectsInCommit() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "Stage(batch=" + batch + ")";

@@ -69,6 +69,18 @@ public interface WindowEmitter {
     }
 
     /**
+     * Whether everything a window of this emitter causes is written by its own commit (a stage:
+     * its outputs are appended with the commit, in one transaction), so that computing a window
+     * whose commit then fails, because another consumer took its messages, changes nothing anyone
+     * sees. A consumer with such an emitter, one worker and no sink may then claim through
+     * {@link DeferredClaims}, where the store offers it. Default false: a window function or sink
+     * with effects of its own must never run for messages another consumer also gets.
+     */
+    default boolean effectsInCommit() {
+        return false;
+    }
+
+    /**
      * How long to wait before asking {@link #windowReady} again when nothing was ready (a consumer
      * wakes earlier when a window finishes). Default: the consumer's poll interval.
      */

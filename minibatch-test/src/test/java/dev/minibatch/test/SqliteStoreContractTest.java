@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 class SqliteStoreContractTest extends PersistentStoreContract implements KeyedStoreContract, TransactionalAppendContract,
-        TableStoreContract, BatchClaimsContract {
+        TableStoreContract, BatchClaimsContract, DeferredClaimsContract {
     @TempDir
     Path dir;
 
@@ -17,6 +17,11 @@ class SqliteStoreContractTest extends PersistentStoreContract implements KeyedSt
 
     @Override
     protected StreamStore reopenStore() {
+        return createStore();
+    }
+
+    @Override
+    public StreamStore otherStore() {
         return createStore();
     }
 }

@@ -119,6 +119,105 @@ class StageTest extends MemoryOrSqliteTest {
     }
 
     @Test
+    void aStageOnSqliteDefersItsClaimWhileAPlainConsumerClaimsInTheFile() throws Exception {
+        connect("sqlite");
+        mb.stream("in").appendAll(List.of(1, 2, 3));
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ConsumerHandle stage = mb.stage("in").map(v -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return v.asInt() * 10;
+        }).to("out").batch(10).start();
+        try (Minibatch other = Minibatch.builder().url("sqlite:" + dir.resolve("test.db")).shutdownHook(false).build()) {
+            assertTrue(running.await(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, other.stream("in").stats().pending(),
+                    "the stage's window is in flight, its claim not written (DeferredClaims)");
+            release.countDown();
+            ConsumerRuntimeTest.await("outputs", Duration.ofSeconds(20), () -> other.stream("out").stats().pending() == 3);
+            assertEquals(List.of(10, 20, 30), other.stream("out").buffer().stream().map(m -> m.data().asInt()).toList());
+            assertEquals(0, other.stream("in").stats().pending());
+        } finally {
+            release.countDown();
+            stage.stop();
+        }
+        // the same window in a plain consumer is claimed in the file while it runs
+        mb.stream("plain").appendAll(List.of(1, 2, 3));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        ConsumerHandle plain = mb.streaming("plain").emitter(new dev.minibatch.emitter.CountWindow(3)).map(w -> {
+            held.countDown();
+            done.await();
+            return null;
+        }).start();
+        try (Minibatch other = Minibatch.builder().url("sqlite:" + dir.resolve("test.db")).shutdownHook(false).build()) {
+            assertTrue(held.await(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3, other.stream("plain").stats().claimed());
+        } finally {
+            done.countDown();
+            plain.stop();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "sqlite"})
+    void competingStagesInSeparateClientsOfOneStoreProduceEachOutputOnce(String store) throws Exception {
+        connect(store);
+        List<Integer> in = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            in.add(i);
+        }
+        mb.stream("in").appendAll(in);
+        // on SQLite each client has its own connection, as separate processes do; one worker each, so
+        // stages defer their claims and meet conflicts, which must cost repeated work, never output
+        List<Minibatch> clients = new ArrayList<>();
+        List<ConsumerHandle> stages = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Minibatch client = store.equals("sqlite")
+                        ? Minibatch.builder().url("sqlite:" + dir.resolve("test.db")).shutdownHook(false).build() : mb;
+                clients.add(client);
+                stages.add(client.stage("in").map(v -> Map.of("v", v.asInt())).to("out").batch(50).start());
+            }
+            ConsumerRuntimeTest.await("all inputs consumed", Duration.ofSeconds(60),
+                    () -> mb.stream("in").stats().pending() == 0 && mb.stream("in").stats().claimed() == 0);
+        } finally {
+            stages.forEach(ConsumerHandle::stop);
+            clients.stream().filter(c -> c != mb).forEach(Minibatch::close);
+        }
+        Map<Integer, Integer> counts = new TreeMap<>();
+        for (Message m : mb.stream("out").buffer(0)) {
+            counts.merge(m.data().get("v").asInt(), 1, Integer::sum);
+        }
+        assertEquals(3000, counts.size(), "no output lost");
+        assertTrue(counts.values().stream().allMatch(c -> c == 1), "no output twice");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "sqlite"})
+    void anOutputThatCannotBeStoredDeadLettersItsInputAlone(String store) throws Exception {
+        connect(store);
+        mb.stream("in").appendAll(List.of(1, 2, 3));
+        ConsumerHandle stage = mb.stage("in").map(v -> switch (v.asInt()) {
+            case 1 -> new Object(); // no properties: Jackson refuses it
+            case 2 -> "x".repeat(mb.maxMessageBytes() + 1);
+            default -> v.asInt();
+        }).to("out").start();
+        ConsumerRuntimeTest.await("dead letters", Duration.ofSeconds(20),
+                () -> mb.stream("in").deadLetters().stats().pending() == 2 && mb.stream("out").stats().pending() == 1);
+        stage.stop();
+        assertEquals(List.of(3), mb.stream("out").buffer().stream().map(m -> m.data().asInt()).toList());
+        List<Message> dead = mb.stream("in").deadLetters().buffer();
+        assertTrue(dead.get(0).error().contains("cannot be stored") && dead.get(0).error().contains("not JSON-serialisable"),
+                dead.get(0).error());
+        assertTrue(dead.get(1).error().contains("exceeds the limit"), dead.get(1).error());
+    }
+
+    @Test
     void aStageNeedsAnOutputAndNoLoop() {
         connect("memory");
         assertThrows(IllegalStateException.class, () -> mb.stage("x").map(v -> v).start());

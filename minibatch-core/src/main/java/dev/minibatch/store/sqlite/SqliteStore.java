@@ -12,6 +12,7 @@ import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.KeyedStore;
 import dev.minibatch.spi.TransactionalAppend;
 import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.spi.DeferredClaims;
 import dev.minibatch.spi.TableStore;
 import dev.minibatch.table.StateFunctionException;
 import dev.minibatch.table.TableEntry;
@@ -57,7 +58,7 @@ import org.sqlite.SQLiteConfig;
  * place when opened: the column and index are added, every message stays.
  */
 public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore,
-        BatchClaims {
+        BatchClaims, DeferredClaims {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
@@ -88,6 +89,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     private volatile boolean closed;
     /** Tables (see {@link SqliteTables}), sharing this store's connection, lock and statement cache. */
     private final SqliteTables tables = new SqliteTables(this::prepared);
+    private final SqliteDeferredClaims deferred;
 
     /**
      * Opens (creating if needed) the database file.
@@ -98,6 +100,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     public SqliteStore(String url, Path file, String synchronous, Duration busyTimeout) {
         this.url = url;
         this.file = file.toAbsolutePath();
+        this.deferred = new SqliteDeferredClaims(this::prepared, url);
         Path parent = this.file.getParent();
         try {
             if (parent != null) {
@@ -454,11 +457,44 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                 return List.of();
             }
             return inTransaction(() -> {
+                deferred.writeOutstanding(id); // or this claim would take their messages
                 recoverExpired(id, now);
                 return claimLocked(stream, id, where, params, selection, lease);
             });
         });
         return new Claim(lease, claimed);
+    }
+
+    /**
+     * Reads the claim's messages and remembers them ({@link SqliteDeferredClaims}): nothing is
+     * written, so a window committed in time costs one write per message, its commit. Claims the
+     * ordinary way while another deferred claim of the stream is outstanding, after a recent
+     * conflict, or when expired leases wait for recovery.
+     */
+    @Override
+    public Claim claimDeferred(String stream, Selection selection, Lease lease) {
+        List<Message> claimed = inLock(() -> {
+            Long id = lookupId(stream);
+            long now = lease.now().toEpochMilli();
+            if (id == null || !deferred.mayDefer(id, now) || hasExpiredLeases(id, now)) {
+                return null;
+            }
+            List<Object> params = new ArrayList<>();
+            StringBuilder where = claimWhere(id, now, selection, params);
+            PreparedStatement select = prepared("SELECT " + COLUMNS + where + " ORDER BY created, id LIMIT ?");
+            params.add(selection.limit() == 0 ? -1 : selection.limit());
+            bind(select, params);
+            List<Message> out;
+            try (ResultSet rs = select.executeQuery()) {
+                out = messages(rs, stream);
+            }
+            if (out.isEmpty() || out.size() < selection.minCount()) {
+                return List.of();
+            }
+            deferred.remember(id, out, lease);
+            return out;
+        });
+        return claimed == null ? claim(stream, selection, lease) : new Claim(lease, claimed);
     }
 
     /**
@@ -481,6 +517,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             }
             long now = leases.get(0).now().toEpochMilli();
             return inTransaction(() -> {
+                deferred.writeOutstanding(id);
                 recoverExpired(id, now);
                 List<List<Message>> out = new ArrayList<>(selections.size());
                 for (int i = 0; i < selections.size(); i++) {
@@ -678,13 +715,14 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                     int committed = endClaimLocked(id, c.token(), head, List.of());
                     if (c.effects() != null && committed != c.expected()) {
                         connection.rollback(before);
-                        committed = 0;
+                        committed = 0; // ended all the same: its lease was lost
                     } else if (c.effects() != null) {
                         applyEffectsLocked(c.effects());
                     }
                     out.add(new CommitOutcome(committed, null));
                 } catch (StateFunctionException e) {
                     connection.rollback(before);
+                    deferred.reopen(c.token()); // still held: the window fails and is released
                     out.add(new CommitOutcome(0, e));
                 }
             }
@@ -728,6 +766,10 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             Long id = lookupId(stream);
             if (id == null) {
                 return false;
+            }
+            if (deferred.holds(token)) {
+                // a window that runs this long is claimed in the file, so other processes leave it alone
+                return inTransaction(() -> deferred.write(token, expiresAt.toEpochMilli()));
             }
             {
                 PreparedStatement update = prepared(
@@ -776,6 +818,9 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     }
 
     private int endClaimLocked(long streamId, String token, String head, List<Object> params) throws SQLException {
+        if (deferred.holds(token)) {
+            return deferred.end(token, head, params);
+        }
         long leaseId;
         PreparedStatement forget = prepared("DELETE FROM mb_lease WHERE token = ? AND stream_id = ? RETURNING id");
         bind(forget, List.of(token, streamId));
@@ -995,7 +1040,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
         return statement;
     }
 
-    private static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
+    static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
         for (int i = 0; i < params.size(); i++) {
             Object p = params.get(i);
             if (p instanceof Long l) {
@@ -1034,8 +1079,10 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             try {
                 T result = work.run();
                 connection.commit();
+                deferred.committed();
                 return result;
             } catch (SQLException | RuntimeException e) {
+                deferred.rolledBack();
                 try {
                     connection.rollback();
                 } catch (SQLException suppressed) {

@@ -1,0 +1,155 @@
+package dev.minibatch.test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.minibatch.Message;
+import dev.minibatch.MessageState;
+import dev.minibatch.internal.Json;
+import dev.minibatch.spi.Claim;
+import dev.minibatch.spi.DeferredClaims;
+import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.NewMessage;
+import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.TransactionalAppend;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Contract of {@link DeferredClaims}: a deferred claim writes nothing until it is renewed or
+ * ended, ends only on messages nobody else took, and never lets two claims of one store overlap.
+ * "Another process" is a second store opened on the same data ({@link #otherStore}). Added to a
+ * store test like {@link TransactionalAppendContract}.
+ */
+public interface DeferredClaimsContract {
+
+    Instant T0 = StreamStoreContract.T0;
+
+    StreamStore contractStore();
+
+    /** A second, independent store on the same data (another process's view); closed by the test. */
+    StreamStore otherStore();
+
+    private DeferredClaims deferred() {
+        return assertInstanceOf(DeferredClaims.class, contractStore(), "the store implements DeferredClaims");
+    }
+
+    private static Lease lease(Instant now) {
+        return new Lease(UUID.randomUUID().toString(), "t", now, now.plusSeconds(30));
+    }
+
+    private static NewMessage value(int n) {
+        return NewMessage.ofTree(T0, Json.mapper().createObjectNode().put("n", n), 0, null);
+    }
+
+    private static List<Integer> numbers(List<Message> messages) {
+        List<Integer> out = new ArrayList<>();
+        messages.forEach(m -> out.add(m.data().get("n").asInt()));
+        return out;
+    }
+
+    private void appendOneTwoThree() {
+        contractStore().append("in", List.of(value(1), value(2), value(3)));
+    }
+
+    @Test
+    default void aDeferredClaimWritesNothingUntilItsCommit() throws Exception {
+        appendOneTwoThree();
+        Claim claim = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));
+        assertEquals(List.of(1, 2), numbers(claim.messages()));
+        try (StreamStore other = otherStore()) {
+            assertEquals(List.of(1, 2, 3), numbers(other.read("in", Selection.pending(), List.of(MessageState.PENDING))),
+                    "a deferred claim leaves its messages pending in the store");
+            int committed = ((TransactionalAppend) contractStore()).commitAndAppend("in", claim.token(), false, 2,
+                    Map.of("out", List.of(value(10), value(20))));
+            assertEquals(2, committed);
+            assertEquals(List.of(3), numbers(other.read("in", Selection.pending(), null)));
+            assertEquals(List.of(10, 20), numbers(other.read("out", Selection.pending(), null)));
+        }
+    }
+
+    @Test
+    default void aDeferredClaimWhoseMessagesAnotherClaimedCommitsNothing() throws Exception {
+        appendOneTwoThree();
+        Claim mine = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));
+        try (StreamStore other = otherStore()) {
+            Claim theirs = other.claim("in", Selection.pending(), lease(T0));
+            assertEquals(List.of(1, 2, 3), numbers(theirs.messages()), "unwritten, a deferred claim does not hold");
+            assertEquals(0, ((TransactionalAppend) contractStore()).commitAndAppend("in", mine.token(), false, 2,
+                    Map.of("out", List.of(value(10)))), "nothing is committed unless all its messages are still pending");
+            assertEquals(List.of(), numbers(other.read("out", Selection.pending(), null)), "and nothing appended");
+            assertEquals(3, other.commit("in", theirs.token(), false), "the other claim is untouched");
+        }
+        // after the conflict the store claims the ordinary way for a while: this one holds at once
+        contractStore().append("in", List.of(value(4)));
+        Claim next = deferred().claimDeferred("in", Selection.pending(), lease(T0.plusSeconds(1)));
+        assertEquals(List.of(4), numbers(next.messages()));
+        try (StreamStore other = otherStore()) {
+            assertTrue(other.claim("in", Selection.pending(), lease(T0.plusSeconds(1))).isEmpty());
+        }
+    }
+
+    @Test
+    default void renewingWritesTheClaim() throws Exception {
+        appendOneTwoThree();
+        Claim mine = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));
+        assertTrue(contractStore().renew("in", mine.token(), T0.plusSeconds(60)));
+        try (StreamStore other = otherStore()) {
+            assertEquals(List.of(3), numbers(other.claim("in", Selection.pending(), lease(T0)).messages()),
+                    "a renewed claim is written and held like an ordinary one");
+        }
+        assertEquals(2, contractStore().commit("in", mine.token(), false));
+    }
+
+    @Test
+    default void claimsOfOneStoreNeverOverlap() {
+        appendOneTwoThree();
+        Claim first = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));
+        Claim second = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));
+        Claim third = contractStore().claim("in", Selection.pending(), lease(T0));
+        assertEquals(List.of(1, 2), numbers(first.messages()));
+        assertEquals(List.of(3), numbers(second.messages()));
+        assertTrue(third.isEmpty());
+        assertEquals(2, contractStore().commit("in", first.token(), false));
+        assertEquals(1, contractStore().commit("in", second.token(), false));
+        assertEquals(List.of(), contractStore().read("in", Selection.pending(), null));
+    }
+
+    @Test
+    default void releaseAndDeadLetterActOnADeferredClaim() {
+        appendOneTwoThree();
+        Claim failed = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
+        assertEquals(1, contractStore().release("in", failed.token(), T0.plusSeconds(10), "boom"));
+        Message retried = contractStore().read("in", Selection.pending(), null).get(0);
+        assertEquals(1, retried.attempts());
+        assertEquals("boom", retried.error());
+        assertEquals(List.of(2, 3), numbers(deferred().claimDeferred("in", Selection.pending(), lease(T0.plusSeconds(1)))
+                .messages()), "a released message waits for its backoff");
+    }
+
+    @Test
+    default void deadLetteringADeferredClaimMovesItsMessages() {
+        appendOneTwoThree();
+        Claim poison = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
+        assertEquals(1, contractStore().deadLetter("in", poison.token(), "in.dead", "gave up"));
+        assertEquals(List.of(1), numbers(contractStore().read("in.dead", Selection.pending(), null)));
+        assertEquals(List.of(2, 3), numbers(contractStore().read("in", Selection.pending(), null)));
+    }
+
+    @Test
+    default void aCrashWithADeferredClaimLeavesItsMessagesPendingAtOnce() throws Exception {
+        appendOneTwoThree();
+        try (StreamStore crashed = otherStore()) {
+            Claim lost = ((DeferredClaims) crashed).claimDeferred("in", Selection.pending(), lease(T0));
+            assertEquals(3, lost.messages().size());
+        } // closed without ending the claim, as a killed process would leave it
+        Claim claim = contractStore().claim("in", Selection.pending(), lease(T0));
+        assertEquals(List.of(1, 2, 3), numbers(claim.messages()), "no lease to wait out");
+    }
+}

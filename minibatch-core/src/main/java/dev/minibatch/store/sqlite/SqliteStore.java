@@ -120,6 +120,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
         config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous));
         config.setBusyTimeout((int) busyTimeout.toMillis());
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         try {
             this.connection = config.createConnection("jdbc:sqlite:" + this.file);
             createSchema();
@@ -725,6 +726,8 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
                     deferred.reopen(c.token()); // still held: the window fails and is released
                     out.add(new CommitOutcome(0, e));
                 }
+                // SQLite keeps a savepoint (and copies every page it changes) until released: one at a time
+                connection.releaseSavepoint(before);
             }
             return out;
         });

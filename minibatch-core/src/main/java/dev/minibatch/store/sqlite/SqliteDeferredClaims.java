@@ -81,7 +81,7 @@ final class SqliteDeferredClaims {
             if (ids.length() > 1) {
                 ids.append(',');
             }
-            ids.append(Long.parseLong(m.id()));
+            ids.append(m.id()); // this store's ids: decimal row ids
         }
         held.put(lease.token(), new Held(streamId, ids.append(']').toString(), messages.size(), lease.owner(),
                 lease.now().toEpochMilli(), lease.expiresAt().toEpochMilli()));

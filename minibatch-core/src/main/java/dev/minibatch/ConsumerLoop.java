@@ -892,8 +892,13 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         if (committed < claimed) {
             leasesLost.incrementAndGet();
             observers.leaseLost(window.id());
-            LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
-                    + " and they may be delivered again", settings.stream(), window.id(), committed, claimed);
+            if (deferClaims && committed == 0) {
+                LOG.info("consumer of stream '{}': window {} changed nothing: another consumer took its {} messages"
+                        + " first (deferred claim); its work was dropped", settings.stream(), window.id(), claimed);
+            } else {
+                LOG.warn("consumer of stream '{}': window {} committed {} of {} messages; the lease of the rest lapsed"
+                        + " and they may be delivered again", settings.stream(), window.id(), committed, claimed);
+            }
         }
     }
 

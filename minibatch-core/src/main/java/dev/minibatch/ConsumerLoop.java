@@ -106,6 +106,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     /** Windows claimed together (keyed consumers on a BatchClaims store) are committed together. */
     private final BatchedCommits batchedCommits;
     private final boolean deferClaims;
+    /** With deferred claims: the next window, claimed while the one in flight is computed; dispatched when it is done. */
+    private Window ahead;
     /** Committed-window events of held commits, told once their batch is in the store. Loop thread only. */
     private final Map<String, WindowEvent> heldEvents = new HashMap<>();
     /** Held windows whose state function threw at a flush, failed at the next safe point. Loop thread only. */
@@ -246,10 +248,15 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
                 polled = true;
                 wakeQueued.set(false); // a notice from now on wakes the next round
                 try {
-                    Optional<Window> window = nextWindow();
+                    Optional<Window> window = ahead != null ? Optional.of(takeAhead()) : nextWindow();
                     if (window.isPresent()) {
                         dispatch(window.get());
                         emitted = true;
+                        if (deferClaims) {
+                            // read the next window while this one is computed: a deferred claim writes
+                            // nothing and is checked at its commit, which comes after this one's
+                            ahead = nextWindow().orElse(null);
+                        }
                     }
                     storeBackoff = Duration.ZERO;
                 } catch (StoreException e) {
@@ -364,6 +371,12 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
             return Optional.empty();
         }
         return window;
+    }
+
+    private Window takeAhead() {
+        Window next = ahead;
+        ahead = null;
+        return next;
     }
 
     private static String lastError(Window w) {

@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  * retried window appends nothing twice (MongoDB skips ids already stored; {@code IdempotentAppends}).
  * With one worker on SQLite the claim is deferred ({@code DeferredClaims}): nothing is written
  * until the commit (or a renewal, for a window that runs a third of its lease), so each input is
- * written once; a competing instance that takes the same inputs meanwhile makes this window's
+ * written once, and the next window is read while one is computed (it commits after it); a competing instance that takes the same inputs meanwhile makes this window's
  * commit change nothing, and its outputs are dropped — repeated work, never a repeated output.
  * An operator that throws on a message, or whose output cannot be stored (not JSON-serialisable,
  * over {@code maxMessageBytes}), sends that message alone to the input's dead-letter stream, with

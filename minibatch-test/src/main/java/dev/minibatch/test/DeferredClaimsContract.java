@@ -108,6 +108,24 @@ public interface DeferredClaimsContract {
     }
 
     @Test
+    default void aConsumerReadingAheadGetsTheNextMessagesAndAThirdClaimIsWritten() throws Exception {
+        contractStore().append("in", List.of(value(1), value(2), value(3), value(4)));
+        Claim inFlight = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
+        Claim ahead = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
+        Claim third = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
+        assertEquals(List.of(1), numbers(inFlight.messages()));
+        assertEquals(List.of(2), numbers(ahead.messages()), "the claim read ahead skips the one in flight");
+        assertEquals(List.of(3), numbers(third.messages()));
+        try (StreamStore other = otherStore()) {
+            assertEquals(List.of(4), numbers(other.claim("in", Selection.pending(), lease(T0)).messages()),
+                    "past two outstanding, claims are written, and the deferred ones with them");
+        }
+        assertEquals(1, contractStore().commit("in", inFlight.token(), false));
+        assertEquals(1, contractStore().commit("in", ahead.token(), false));
+        assertEquals(1, contractStore().commit("in", third.token(), false));
+    }
+
+    @Test
     default void claimsOfOneStoreNeverOverlap() {
         appendOneTwoThree();
         Claim first = deferred().claimDeferred("in", Selection.pending().limit(2), lease(T0));

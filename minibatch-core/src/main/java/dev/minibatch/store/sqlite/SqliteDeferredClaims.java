@@ -59,7 +59,10 @@ final class SqliteDeferredClaims {
         this.url = url;
     }
 
-    /** Whether a claim of the stream may be deferred now: none outstanding, no recent conflict. */
+    /** Most deferred claims outstanding per stream: a consumer's window in flight and the next one it reads ahead. */
+    static final int MAX_OUTSTANDING = 2;
+
+    /** Whether a claim of the stream may be deferred now: few outstanding, no recent conflict. */
     boolean mayDefer(long streamId, long now) {
         // a claim whose lease passed unrenewed is over (its consumer died or lost touch): forget it
         held.entrySet().removeIf(e -> e.getValue().until < now && !endedInTransaction.contains(e.getKey()));
@@ -67,12 +70,33 @@ final class SqliteDeferredClaims {
         if (until != null && until > now) {
             return false;
         }
+        int outstanding = 0;
         for (Held h : held.values()) {
             if (h.streamId == streamId) {
-                return false; // a second claim would see the first one's messages as pending
+                outstanding++;
             }
         }
-        return true;
+        return outstanding < MAX_OUTSTANDING;
+    }
+
+    /**
+     * The ids the outstanding deferred claims of the stream hold, as one JSON array, or null for
+     * none: a further claim must not take them, though they are pending in the file.
+     */
+    String outstandingIds(long streamId) {
+        StringBuilder ids = null;
+        for (Map.Entry<String, Held> e : held.entrySet()) {
+            Held h = e.getValue();
+            if (h.streamId != streamId || endedInTransaction.contains(e.getKey())) {
+                continue;
+            }
+            if (ids == null) {
+                ids = new StringBuilder(h.ids.length() * 2).append(h.ids, 0, h.ids.length() - 1);
+            } else {
+                ids.append(',').append(h.ids, 1, h.ids.length() - 1);
+            }
+        }
+        return ids == null ? null : ids.append(']').toString();
     }
 
     void remember(long streamId, List<Message> messages, Lease lease) {

@@ -468,9 +468,11 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
 
     /**
      * Reads the claim's messages and remembers them ({@link SqliteDeferredClaims}): nothing is
-     * written, so a window committed in time costs one write per message, its commit. Claims the
-     * ordinary way while another deferred claim of the stream is outstanding, after a recent
-     * conflict, or when expired leases wait for recovery.
+     * written, so a window committed in time costs one write per message, its commit. Skips the
+     * messages of the other deferred claims of the stream outstanding here (a consumer reads its
+     * next window while one is computed). Claims the ordinary way when {@link
+     * SqliteDeferredClaims#MAX_OUTSTANDING} are outstanding, after a recent conflict, or when
+     * expired leases wait for recovery.
      */
     @Override
     public Claim claimDeferred(String stream, Selection selection, Lease lease) {
@@ -482,6 +484,11 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             }
             List<Object> params = new ArrayList<>();
             StringBuilder where = claimWhere(id, now, selection, params);
+            String taken = deferred.outstandingIds(id);
+            if (taken != null) {
+                where.append(" AND id NOT IN (SELECT value FROM json_each(?))");
+                params.add(taken);
+            }
             PreparedStatement select = prepared("SELECT " + COLUMNS + where + " ORDER BY created, id LIMIT ?");
             params.add(selection.limit() == 0 ? -1 : selection.limit());
             bind(select, params);

@@ -111,7 +111,7 @@ final class LockTables implements TableProtocol {
         this.sizeChain = new RevisionChain(revisions, SIZE_REV);
     }
 
-    private static String entryPrefix(String table, String key) {
+    static String entryPrefix(String table, String key) {
         return "entry\n" + table.length() + ":" + table + key; // the length keeps table and key apart
     }
 
@@ -119,7 +119,7 @@ final class LockTables implements TableProtocol {
         return "size\n" + table;
     }
 
-    private static BsonString recordId(String token) {
+    static BsonString recordId(String token) {
         return new BsonString(RECORD + token);
     }
 

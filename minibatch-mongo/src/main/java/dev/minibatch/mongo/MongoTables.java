@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Documents.</b> {@code minibatch_table_entries}: one per key, {@code {_id: {table, key},
  * table, key, value, version, rev, updated, windows: [ids of the last 64 windows applied]}} ({@code
  * removed: true} and no value once removed, so the window ids outlive the value);
- * {@code minibatch_tables}: one per table, {@code {_id: name, updates, last_update}}. Python
+ * {@code minibatch_tables}: one per table, {@code {_id: name, size, updates, last_update}}. Python
  * minibatch never reads either.
  *
  * <p><b>A window's commit</b> ({@link #commit}), window id W = the claim's token:
@@ -76,8 +76,11 @@ import org.slf4j.LoggerFactory;
  * and dies between two of them is committed with the entries it reached (logged as an error;
  * built-in keyed operators write one entry per table per window); a commit that outlives its own
  * lease can race with recovery; the changelog is at least once on a crash (an entry may repeat,
- * or show a value that the retried window then corrects). FerretDB's lock claims are not supported
- * yet. Table sizes are counted (an indexed count), update counts are incremented after the writes.
+ * or show a value that the retried window then corrects); a consumer killed between its entries and
+ * the table's {@code $inc} leaves the size one off until the table is cleared. With lock claims
+ * (FerretDB) the store uses {@link LockTables} instead. A table's size ({@code size} in its
+ * {@code minibatch_tables} document) and update count are incremented after the writes, by the
+ * writers that created or removed entries, in one {@code $inc}.
  */
 final class MongoTables implements TableProtocol {
 

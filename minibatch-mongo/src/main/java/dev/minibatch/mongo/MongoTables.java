@@ -346,12 +346,17 @@ final class MongoTables implements TableProtocol {
         return BsonJson.toJson(doc.get("value"));
     }
 
-    /** The table document's update, upserted; a concurrent upsert's duplicate key (FerretDB) is retried as an update. */
+    /**
+     * The table document's update, upserted. Two first writers of a table can both insert on a
+     * server that does not re-check (FerretDB: the loser gets a duplicate key, or a reply without
+     * {@code n} the driver cannot parse); the loser's update is then applied to the winner's document.
+     */
     static void countUpdates(MongoCollection<BsonDocument> tables, String table, Bson update) {
         try {
             tables.updateOne(Filters.eq(ID, table), update, new UpdateOptions().upsert(true));
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+        } catch (MongoWriteException | org.bson.BsonInvalidOperationException e) {
+            boolean duplicate = e instanceof MongoWriteException w && w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
+            if (!duplicate && (e instanceof MongoWriteException || tables.find(Filters.eq(ID, table)).first() == null)) {
                 throw e;
             }
             tables.updateOne(Filters.eq(ID, table), update);

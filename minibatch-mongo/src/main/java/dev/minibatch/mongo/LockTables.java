@@ -44,10 +44,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Documents.</b> Entries and tables keep {@link MongoTables}' documents
  * ({@code minibatch_table_entries}, {@code minibatch_tables}), but there they are heads of
  * {@link RevisionChain}s: revision {@code r} of an entry is the marker {@code "entry\n" + len(table)
- * + ":" + table + key + "\n" + r} in {@code minibatch_table_revisions}, of a table's size (its live
- * entries) {@code "size\n" + table + "\n" + r}; a reader follows the markers past the head. A
- * window being committed has a record {@code {_id: "table_window\n" + W, stream, entries, outputs,
- * keep, decided, at}} in {@code minibatch_markers}, W = the claim's token.
+ * + ":" + table + key + "\n" + r} in {@code minibatch_table_revisions} (with {@code size_delta}, how
+ * it moved the table's size), of a table's counters ({@code size}, {@code updates},
+ * {@code last_update}, {@code windows}: the last 64 windows counted) {@code "table\n" + table + "\n"
+ * + r}; a reader follows the markers past the head. A window being committed has a record
+ * {@code {_id: "table_window\n" + W, stream, kind, table_entries, table_outputs, table_keep,
+ * table_updates, table_decided, at}} in {@code minibatch_markers}, W = the claim's token.
  *
  * <p><b>A window's commit:</b>
  * <ol>
@@ -60,34 +62,43 @@ import org.slf4j.LoggerFactory;
  *   <li>each entry gets its next revision by inserting that revision's marker, which adds W to the
  *       entry's {@code windows} (skipped when W is there; a lost insert re-reads and re-runs the
  *       function); the owner then writes the head;</li>
- *   <li>the table's update count is incremented, and its size moves by the entries this window
- *       created or removed, itself by a revision marker, so concurrent writers never lose one;</li>
+ *   <li>each table's counters get their next revision: the update count and the size moved by the
+ *       entries this window created or removed, W added to its windows (skipped when there), so
+ *       concurrent writers never lose a count and a recovery can complete them;</li>
  *   <li>the record is marked decided, the hidden outputs revealed, the messages committed through
  *       their locks (deleted, or DONE with {@code keep}) and the record deleted.</li>
  * </ol>
  * <b>Recovery.</b> A consumer killed mid-way leaves its locks; the store that wins their recovery
  * ({@link LockClaims}' recovery marker) asks {@link #decide}: without a record the messages are
- * simply pending again; with one, if every entry it names holds W (or, without entries, the outputs
+ * simply pending again; with one, the counters of the tables W reached are completed (the size moves
+ * from the revisions W won, the update counts from the record), then if every entry it names holds W (or, without entries, the outputs
  * were decided or all written) the window happened and its messages are committed (outputs
  * revealed), if none does they are pending again with {@code attempts + 1} (hidden outputs
  * deleted). So a crash never counts a message twice or loses it.
  *
  * <p><b>Limits, stated.</b> As {@link MongoTables}: a window that updates several entries and dies
  * between two of them is committed with those it reached (logged as an error); a commit that
- * outlives its own lease can race with its recovery; the changelog is at least once. Here also:
- * the update count ({@code $inc}, a read and a write on FerretDB) can miss concurrent increments;
- * a consumer killed between an entry's creation and the size's marker leaves the size one short
- * until the table is cleared; a key written once by a consumer killed before its head was inserted
- * is readable by key but missing from {@code entries} until its next write. About twice the
- * commands of {@link MongoTables} per window: see the module README.
+ * outlives its own lease can race with its recovery; the changelog is at least once. A window
+ * record whose consumer died after committing its messages stays until pruned (a day). About
+ * three times the commands of {@link MongoTables} per commit: see the module README.
  *
- * <p>Thread-safe; holds no state.
+ * <p>Thread-safe; holds no state but prune times.
  */
 final class LockTables implements TableProtocol {
 
     private static final Logger LOG = LoggerFactory.getLogger(LockTables.class);
     private static final String RECORD = "table_window\n";
-    private static final String SIZE_REV = "size_rev";
+    private static final String RECORD_KIND = "table_window";
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+    private static final Duration RECORD_AGE = Duration.ofDays(1);
+    /** When this store last pruned a stream's records. */
+    private final Map<String, Instant> lastPrune = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The revision of a table document (its size, update count and last update, as one chain). */
+    static final String META_REV = "meta_rev";
+    /** On an entry's revision: how the table's size moved with it (1 created, -1 removed, 0). */
+    static final String SIZE_DELTA = "size_delta";
+    /** On the window record: table → updates the window applies to it. */
+    static final String TABLE_UPDATES = "table_updates";
     private static final int MAX_CAS_TRIES = 1000;
 
     private final MongoStore store;
@@ -97,7 +108,7 @@ final class LockTables implements TableProtocol {
     private final MongoCollection<BsonDocument> tables;
     private final MongoCollection<BsonDocument> markers;
     private final RevisionChain entryChain;
-    private final RevisionChain sizeChain;
+    private final RevisionChain metaChain;
 
     LockTables(MongoStore store, MongoDatabase database, MongoCollection<BsonDocument> buffer, LockClaims lockClaims) {
         this.store = store;
@@ -108,15 +119,15 @@ final class LockTables implements TableProtocol {
         this.markers = database.getCollection(LockClaims.MARKERS, BsonDocument.class);
         MongoCollection<BsonDocument> revisions = database.getCollection(RevisionChain.REVISIONS, BsonDocument.class);
         this.entryChain = new RevisionChain(revisions, "rev");
-        this.sizeChain = new RevisionChain(revisions, SIZE_REV);
+        this.metaChain = new RevisionChain(revisions, META_REV);
     }
 
     static String entryPrefix(String table, String key) {
         return "entry\n" + table.length() + ":" + table + key; // the length keeps table and key apart
     }
 
-    private static String sizePrefix(String table) {
-        return "size\n" + table;
+    private static String metaPrefix(String table) {
+        return "table\n" + table;
     }
 
     static BsonString recordId(String token) {
@@ -129,12 +140,12 @@ final class LockTables implements TableProtocol {
         return entryChain.read(entryPrefix(table, key), entries.find(Filters.eq(ID, MongoTables.entryId(table, key))).first());
     }
 
-    private RevisionChain.Head sizeHead(String table, BsonDocument meta) {
-        return sizeChain.read(sizePrefix(table), meta);
+    private RevisionChain.Head metaHead(String table, BsonDocument meta) {
+        return metaChain.read(metaPrefix(table), meta);
     }
 
-    private static long size(RevisionChain.Head head) {
-        return head.doc() != null && head.doc().isNumber(MongoTables.SIZE) ? head.doc().getNumber(MongoTables.SIZE).longValue() : 0;
+    private static long number(BsonDocument doc, String field) {
+        return doc != null && doc.isNumber(field) ? doc.getNumber(field).longValue() : 0;
     }
 
     @Override
@@ -173,7 +184,8 @@ final class LockTables implements TableProtocol {
 
     private TableInfo info(BsonDocument meta) {
         String name = meta.getString(ID).getValue();
-        return new TableInfo(name, size(sizeHead(name, meta)), MongoTables.updates(meta), instant(meta.get("last_update")));
+        BsonDocument doc = metaHead(name, meta).doc();
+        return new TableInfo(name, number(doc, MongoTables.SIZE), number(doc, "updates"), doc == null ? null : instant(doc.get("last_update")));
     }
 
     @Override
@@ -191,7 +203,7 @@ final class LockTables implements TableProtocol {
         long n = entries.deleteMany(Filters.eq("table", table)).getDeletedCount();
         entryChain.deleteTable(table, "entry");
         if (tables.find(Filters.eq(ID, table)).first() != null) {
-            moveSize(table, current -> 0, Instant.now());
+            moveCounters(table, null, 0, 0, true, null);
         }
         return n;
     }
@@ -200,7 +212,7 @@ final class LockTables implements TableProtocol {
     public boolean drop(String table) {
         entries.deleteMany(Filters.eq("table", table));
         entryChain.deleteTable(table, "entry");
-        sizeChain.deleteTable(table, "size");
+        metaChain.deleteTable(table, "table");
         return tables.deleteOne(Filters.eq(ID, table)).getDeletedCount() > 0;
     }
 
@@ -228,6 +240,11 @@ final class LockTables implements TableProtocol {
             }
         }
         // 3. the record, hidden outputs, changelog
+        BsonDocument updateCounts = new BsonDocument();
+        for (MongoTables.Slot s : slots.values()) {
+            long before = updateCounts.containsKey(s.table) ? updateCounts.getInt64(s.table).getValue() : 0;
+            updateCounts.put(s.table, new BsonInt64(before + s.functions.size()));
+        }
         BsonArray touched = new BsonArray();
         slots.values().forEach(s -> touched.add(MongoTables.entryId(s.table, s.key)));
         BsonDocument outputs = new BsonDocument();
@@ -238,7 +255,10 @@ final class LockTables implements TableProtocol {
         });
         insertRecord(new BsonDocument(ID, recordId(token)).append(STREAM, new BsonString(stream))
                 .append(MongoTables.TABLE_ENTRIES, touched).append(MongoTables.TABLE_OUTPUTS, outputs)
-                .append(MongoTables.TABLE_KEEP, BsonBoolean.valueOf(keep)).append("at", date(Instant.now())));
+                .append(MongoTables.TABLE_KEEP, BsonBoolean.valueOf(keep)).append(TABLE_UPDATES, updateCounts)
+                .append("kind", new BsonString(RECORD_KIND))
+                .append("at", date(Instant.now())));
+        pruneRecords(stream, Instant.now());
         writeHiddenOutputs(token, effects);
         Map<String, List<NewMessage>> changelog = new LinkedHashMap<>();
         for (MongoTables.Slot s : slots.values()) {
@@ -269,20 +289,28 @@ final class LockTables implements TableProtocol {
             written++;
             counts.merge(s.table, (long) s.functions.size(), Long::sum);
         }
-        // 5. counts and sizes
+        // 5. each table's counters, once per window
         for (Map.Entry<String, Long> c : counts.entrySet()) {
-            MongoTables.countUpdates(tables, c.getKey(), Updates.combine(Updates.inc("updates", c.getValue()),
-                    Updates.set("last_update", date(effects.now()))));
-            long delta = sizes.getOrDefault(c.getKey(), 0L);
-            if (delta != 0) {
-                moveSize(c.getKey(), current -> current + delta, effects.now());
-            }
+            moveCounters(c.getKey(), token, sizes.getOrDefault(c.getKey(), 0L), c.getValue(), false, effects.now());
         }
         // 6. reveal, commit, forget
         reveal(token, outputs);
         int committed = store.commit(stream, token, keep);
         markers.deleteOne(Filters.eq(ID, recordId(token)));
         return committed;
+    }
+
+    /**
+     * At most hourly per stream: deletes window records older than a day, left by consumers killed
+     * after their messages were committed (their locks gone, nothing recovers them).
+     */
+    private void pruneRecords(String stream, Instant now) {
+        Instant pruned = lastPrune.get(stream);
+        if (pruned == null || now.isBefore(pruned) || !now.isBefore(pruned.plus(PRUNE_EVERY))) {
+            lastPrune.put(stream, now);
+            markers.deleteMany(Filters.and(Filters.eq(STREAM, stream), Filters.eq("kind", RECORD_KIND),
+                    Filters.lt("at", date(now.minus(RECORD_AGE)))));
+        }
     }
 
     private void insertRecord(BsonDocument record) {
@@ -330,8 +358,10 @@ final class LockTables implements TableProtocol {
             } else {
                 next.append("value", BsonJson.toBson(s.value));
             }
+            int sizeDelta = MongoTables.sizeDelta(wasLive, s.value != null);
+            next.append(SIZE_DELTA, new org.bson.BsonInt32(sizeDelta)); // for a recovery that completes the counters
             if (entryChain.write(prefix, s.table, "entry", head, next, effects.now(), this::writeEntryHead)) {
-                return MongoTables.sizeDelta(wasLive, s.value != null);
+                return sizeDelta;
             }
             head = entryHead(s.table, s.key);
         }
@@ -348,19 +378,55 @@ final class LockTables implements TableProtocol {
         }
     }
 
-    /** Moves a table's size by compare-and-set on its revisions; the table document exists. */
-    private void moveSize(String table, java.util.function.LongUnaryOperator change, Instant now) {
+    /**
+     * Moves a table's counters (size, update count, last update) by its next revision, once per
+     * window: skipped when {@code window} is among the table's last windows. The table document is
+     * created by the first revision.
+     *
+     * @param window the window applying it, or null (clear)
+     * @param clear  set the size to 0 instead of moving it
+     * @param now    the last update's time, or null to keep it
+     */
+    private void moveCounters(String table, String window, long sizeDelta, long updates, boolean clear, Instant now) {
         for (int attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
-            RevisionChain.Head head = sizeHead(table, tables.find(Filters.eq(ID, table)).first());
-            BsonDocument next = new BsonDocument(MongoTables.SIZE, new BsonInt64(change.applyAsLong(size(head))));
-            if (sizeChain.write(sizePrefix(table), table, "size", head, next, now, (base, doc) -> tables.updateOne(
-                    Filters.and(Filters.eq(ID, table), base.headRev() == 0 ? Filters.not(Filters.gt(SIZE_REV, 0))
-                            : Filters.eq(SIZE_REV, RevisionChain.rev(base.headRev()))),
-                    Updates.combine(Updates.set(MongoTables.SIZE, doc.get(MongoTables.SIZE)), Updates.set(SIZE_REV, doc.get(SIZE_REV)))))) {
+            RevisionChain.Head head = metaHead(table, tables.find(Filters.eq(ID, table)).first());
+            BsonDocument current = head.doc();
+            if (window != null && MongoTables.applied(current, window)) {
+                if (head.rev() > head.headRev()) {
+                    writeMetaHead(table, head, current.clone()); // its writer died before writing the head
+                }
+                return;
+            }
+            BsonArray windows = new BsonArray();
+            if (current != null && current.isArray("windows")) {
+                List<BsonValue> old = current.getArray("windows");
+                windows.addAll(old.subList(Math.max(0, old.size() - (MongoTables.REMEMBERED_WINDOWS - 1)), old.size()));
+            }
+            if (window != null) {
+                windows.add(new BsonString(window));
+            }
+            BsonDocument next = new BsonDocument(ID, new BsonString(table))
+                    .append(MongoTables.SIZE, new BsonInt64(clear ? 0 : number(current, MongoTables.SIZE) + sizeDelta))
+                    .append("updates", new BsonInt64(number(current, "updates") + updates)).append("windows", windows);
+            BsonValue last = now != null ? date(now) : current == null ? null : current.get("last_update");
+            if (last != null) {
+                next.append("last_update", last);
+            }
+            if (metaChain.write(metaPrefix(table), table, "table", head, next, now == null ? Instant.now() : now,
+                    (base, doc) -> writeMetaHead(table, base, doc))) {
                 return;
             }
         }
-        throw new IllegalStateException("size of table '" + table + "': " + MAX_CAS_TRIES + " conflicting writers in a row");
+        throw new IllegalStateException("counters of table '" + table + "': " + MAX_CAS_TRIES + " conflicting writers in a row");
+    }
+
+    private void writeMetaHead(String table, RevisionChain.Head base, BsonDocument doc) {
+        if (base.head() == null) {
+            RevisionChain.insertHead(tables, doc);
+        } else {
+            tables.replaceOne(Filters.and(Filters.eq(ID, table), base.headRev() == 0 ? Filters.not(Filters.gt(META_REV, 0))
+                    : Filters.eq(META_REV, RevisionChain.rev(base.headRev()))), doc);
+        }
     }
 
     private void writeHiddenOutputs(String token, CommitEffects effects) {
@@ -442,6 +508,9 @@ final class LockTables implements TableProtocol {
             applied = -1; // a window without state whose outputs were not all written: undo it
         }
         boolean keep = record.getBoolean(MongoTables.TABLE_KEEP, BsonBoolean.FALSE).getValue();
+        if (applied > 0) {
+            completeCounters(record, token);
+        }
         if (applied == total) {
             reveal(token, outputs);
             LOG.info("stream '{}': window {} was applied to its tables by a consumer that died before committing it;"
@@ -457,6 +526,38 @@ final class LockTables implements TableProtocol {
         LOG.error("stream '{}': window {} died after updating {} of its {} table entries; committed with those",
                 stream, token, applied, total);
         return keep ? Decision.COMMIT_KEEP : Decision.COMMIT;
+    }
+
+    /**
+     * The counters of the tables a dead window reached, if it died before moving them: its update
+     * counts from the record, its size moves from the entry revisions it won.
+     */
+    private void completeCounters(BsonDocument record, String token) {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (BsonValue id : record.getArray(MongoTables.TABLE_ENTRIES)) {
+            String table = id.asDocument().getString("table").getValue();
+            String key = id.asDocument().getString("key").getValue();
+            BsonDocument won = revisionOf(table, key, token);
+            sizes.merge(table, won == null ? 0L : number(won, SIZE_DELTA), Long::sum);
+        }
+        BsonDocument updates = record.isDocument(TABLE_UPDATES) ? record.getDocument(TABLE_UPDATES) : new BsonDocument();
+        for (Map.Entry<String, Long> t : sizes.entrySet()) {
+            moveCounters(t.getKey(), token, t.getValue(), number(updates, t.getKey()), false, null);
+        }
+    }
+
+    /** The revision of an entry that {@code window} wrote (the oldest still naming it), or null. */
+    private BsonDocument revisionOf(String table, String key, String window) {
+        RevisionChain.Head head = entryHead(table, key);
+        BsonDocument found = null;
+        BsonDocument doc = head.doc();
+        long rev = head.rev();
+        while (doc != null && MongoTables.applied(doc, window)) {
+            found = doc;
+            rev--;
+            doc = rev < 1 ? null : entryChain.revision(entryPrefix(table, key), rev);
+        }
+        return found;
     }
 
     private boolean outputsDecidedOrComplete(BsonDocument record, String token, BsonDocument outputs) {

@@ -85,6 +85,12 @@ final class RevisionChain {
         }
     }
 
+    /** The state at one revision, from its marker, or null when it is not (or no longer) kept. */
+    BsonDocument revision(String prefix, long rev) {
+        BsonDocument marker = revisions.find(Filters.eq(MongoStore.ID, new BsonString(markerId(prefix, rev)))).first();
+        return marker == null || !marker.isDocument("doc") ? null : marker.getDocument("doc");
+    }
+
     /**
      * Tries to make {@code next} revision {@code base.rev() + 1} (its {@code rev} field is set here).
      *

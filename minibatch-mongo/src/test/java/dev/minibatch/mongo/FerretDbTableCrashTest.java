@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Tag;
  * <p>Scale: 1,000 words (50 lines) and 500 numbers instead of the issue's 200,000 and 20,000.
  * FerretDB's SQLite backend writes every marked or deleted message in a transaction of its own and
  * answers no filter but {@code _id} from an index (module README): a keyed reduce over 40 keys
- * consumed about 60 words a second here in one JVM (1,000 in 17 s, of which the table protocol's
- * own commands took about 2 s and the buffer's claims and deletes the rest), and 4,000 words with the
+ * consumed about 50 words a second here in one JVM (1,000 in 21 s at load 6, of which the table
+ * protocol's own commands took about 2.7 s and the buffer's claims and deletes the rest), and 4,000 words with the
  * stage, six consumer starts and five lease lapses took 277 s. So the issue's size would take hours;
  * this one took 69 s (word count) and 42 s (competing JVMs) at load 4 and still lands every kill
  * mid-run. The lease is 8 s, long

@@ -399,8 +399,20 @@ final class LockClaims {
      */
     int recover(String token, Function<BsonValue, WriteModel<BsonDocument>> reset) {
         int n = finish(token, null, reset);
-        markers.deleteOne(Filters.eq(MongoStore.ID, new BsonString("recover\n" + token)));
+        recovered(token);
         return n;
+    }
+
+    /** Drops the recovery marker of a token whose messages this store wrote otherwise (committed them). */
+    void recovered(String token) {
+        markers.deleteOne(Filters.eq(MongoStore.ID, new BsonString("recover\n" + token)));
+    }
+
+    /** How many messages the token still holds by its locks (one {@code find}). */
+    int heldCount(String token, List<BsonValue> ids) {
+        int[] n = {0};
+        locks.find(held(token, ids)).projection(Projections.include(MongoStore.ID)).forEach(d -> n[0]++);
+        return n[0];
     }
 
     /**

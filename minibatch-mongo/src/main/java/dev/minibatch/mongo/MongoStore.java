@@ -180,8 +180,12 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     /** Logged once: the server refused a window document's data (e.g. FerretDB's nested arrays). */
     private volatile boolean windowDataRefusalLogged;
     private volatile boolean closed;
-    /** Tables: state documents guarded by window ids ({@link MongoTables}). */
+    /** Tables: state documents guarded by window ids ({@link MongoTables}); its recovery runs with guarded updates only. */
     private final MongoTables tables;
+    /** Tables with lock claims ({@link LockTables}); null with guarded updates. */
+    private final LockTables lockTables;
+    /** Whichever of the two keeps this store's tables. */
+    private final TableProtocol tableProtocol;
 
     /**
      * A store on a client you manage (the store never closes it), for example one with a driver
@@ -228,6 +232,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 ? call("identify the server", () -> ServerKind.claimModeFor(database)) : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
         this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
+        this.lockTables = lockClaims == null ? null : new LockTables(this, database, buffer, lockClaims);
+        this.tableProtocol = lockTables != null ? lockTables : tables;
         createIndexes();
         if (options.changeStreams() == MongoSource.ChangeStreams.ON) {
             watcher.requireSupport();
@@ -660,7 +666,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     }
 
     /** Messages of the stream may have become pending through this store (lock claims cache candidates). */
-    private void pendingChanged(String stream) {
+    void pendingChanged(String stream) {
         if (lockClaims != null) {
             lockClaims.changed(stream);
         }
@@ -820,6 +826,13 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         BsonDateTime now = date(lease.now());
         int recovered = 0;
         for (Map.Entry<String, String> e : scan.won().entrySet()) {
+            LockTables.Decision decision = lockTables == null ? LockTables.Decision.NONE : lockTables.decide(stream, e.getKey());
+            if (decision == LockTables.Decision.COMMIT || decision == LockTables.Decision.COMMIT_KEEP) {
+                commit(stream, e.getKey(), decision == LockTables.Decision.COMMIT_KEEP); // applied by a consumer that died
+                lockClaims.recovered(e.getKey());
+                lockTables.settled(e.getKey());
+                continue;
+            }
             Bson reset = Updates.combine(Updates.set(PROCESSED, false), Updates.set(AVAILABLE_AT, now),
                     Updates.set(ERROR, e.getValue()), Updates.inc(ATTEMPTS, 1),
                     Updates.unset(LEASE_TOKEN), Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL));
@@ -829,6 +842,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
             pendingChanged(stream);
             recovered += lockClaims.recover(e.getKey(), id -> new UpdateOneModel<>(Filters.eq(ID, id), reset));
             claimedIds.remove(e.getKey());
+            if (decision == LockTables.Decision.RETRY) {
+                lockTables.settled(e.getKey());
+            }
             LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
         }
         return recovered;
@@ -934,12 +950,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     @Override
     public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
-        if (lockClaims != null) {
-            throw new StoreException("MongoDB store " + url + ": tables need the guarded-update claims (claims=update);"
-                    + " this server runs lock claims (FerretDB), which tables do not support yet");
-        }
         return call("commit with table state in stream '" + stream + "'",
-                () -> tables.commit(stream, token, keep, expected, effects, claimedIds.remove(token)));
+                () -> tableProtocol.commit(stream, token, keep, expected, effects, claimedIds.remove(token)));
     }
 
     /** Stage outputs with the inputs' commit, exactly once by the same window-id protocol as tables ({@link MongoTables}). */
@@ -954,37 +966,40 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     @Override
     public void recoverTables(String stream, Instant now) {
+        if (lockClaims != null) {
+            return; // with locks, half-done table commits are settled by the recovery of their leases
+        }
         call("recover table windows of stream '" + stream + "'", () -> tables.recover(stream, now));
     }
 
     @Override
     public Optional<TableEntry> tableEntry(String table, String key) {
-        return call("read table '" + table + "'", () -> tables.entry(table, key));
+        return call("read table '" + table + "'", () -> tableProtocol.entry(table, key));
     }
 
     @Override
     public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
-        return call("read table '" + table + "'", () -> tables.entries(table, afterKey, limit));
+        return call("read table '" + table + "'", () -> tableProtocol.entries(table, afterKey, limit));
     }
 
     @Override
     public Optional<TableInfo> tableInfo(String table) {
-        return call("read table '" + table + "'", () -> tables.info(table));
+        return call("read table '" + table + "'", () -> tableProtocol.info(table));
     }
 
     @Override
     public List<TableInfo> listTables() {
-        return call("list tables", tables::list);
+        return call("list tables", tableProtocol::list);
     }
 
     @Override
     public long clearTable(String table) {
-        return call("clear table '" + table + "'", () -> tables.clear(table));
+        return call("clear table '" + table + "'", () -> tableProtocol.clear(table));
     }
 
     @Override
     public boolean dropTable(String table) {
-        return call("drop table '" + table + "'", () -> tables.drop(table));
+        return call("drop table '" + table + "'", () -> tableProtocol.drop(table));
     }
 
     // ---- housekeeping -------------------------------------------------------------------------

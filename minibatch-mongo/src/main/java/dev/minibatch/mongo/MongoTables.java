@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Documents.</b> {@code minibatch_table_entries}: one per key, {@code {_id: {table, key},
  * table, key, value, version, rev, updated, windows: [ids of the last 64 windows applied]}} ({@code
  * removed: true} and no value once removed, so the window ids outlive the value);
- * {@code minibatch_tables}: one per table, {@code {_id: name, updates, last_update}}. Python
+ * {@code minibatch_tables}: one per table, {@code {_id: name, size, updates, last_update}}. Python
  * minibatch never reads either.
  *
  * <p><b>A window's commit</b> ({@link #commit}), window id W = the claim's token:
@@ -76,15 +76,20 @@ import org.slf4j.LoggerFactory;
  * and dies between two of them is committed with the entries it reached (logged as an error;
  * built-in keyed operators write one entry per table per window); a commit that outlives its own
  * lease can race with recovery; the changelog is at least once on a crash (an entry may repeat,
- * or show a value that the retried window then corrects). FerretDB's lock claims are not supported
- * yet. Table sizes are counted (an indexed count), update counts are incremented after the writes.
+ * or show a value that the retried window then corrects); a consumer killed between its entries and
+ * the table's {@code $inc} leaves the size one off until the table is cleared. With lock claims
+ * (FerretDB) the store uses {@link LockTables} instead. A table's size ({@code size} in its
+ * {@code minibatch_tables} document) and update count are incremented after the writes, by the
+ * writers that created or removed entries, in one {@code $inc}.
  */
-final class MongoTables {
+final class MongoTables implements TableProtocol {
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoTables.class);
 
     static final String ENTRIES = "minibatch_table_entries";
     static final String TABLES = "minibatch_tables";
+    /** The live entries of a table, in its {@code minibatch_tables} document. */
+    static final String SIZE = "size";
     /** Where moved messages wait (control characters are never in stream names). */
     static final String COMMITTING = "\u0001committing";
     /** Where a window's stage outputs wait until it is decided. */
@@ -134,18 +139,19 @@ final class MongoTables {
         return stream + COMMITTING;
     }
 
-    private static BsonDocument entryId(String table, String key) {
+    static BsonDocument entryId(String table, String key) {
         return new BsonDocument("table", new BsonString(table)).append("key", new BsonString(key));
     }
 
     // ---- queries ------------------------------------------------------------------------------
 
-    Optional<TableEntry> entry(String table, String key) {
+    @Override
+    public Optional<TableEntry> entry(String table, String key) {
         BsonDocument doc = entries.find(Filters.eq(ID, entryId(table, key))).first();
         return doc == null || doc.getBoolean("removed", BsonBoolean.FALSE).getValue() ? Optional.empty() : Optional.of(entry(doc));
     }
 
-    private static TableEntry entry(BsonDocument doc) {
+    static TableEntry entry(BsonDocument doc) {
         Instant updated = instant(doc.get("updated"));
         return new TableEntry(doc.getString("key").getValue(), BsonJson.toJson(doc.get("value")),
                 doc.getNumber("version").longValue(), updated == null ? Instant.EPOCH : updated);
@@ -155,7 +161,8 @@ final class MongoTables {
         return Filters.and(Filters.eq("table", table), Filters.ne("removed", true));
     }
 
-    List<TableEntry> entries(String table, String afterKey, int limit) {
+    @Override
+    public List<TableEntry> entries(String table, String afterKey, int limit) {
         ensureIndexes();
         Bson filter = afterKey == null ? live(table) : Filters.and(live(table), Filters.gt("key", afterKey));
         List<TableEntry> out = new ArrayList<>();
@@ -165,18 +172,25 @@ final class MongoTables {
         return out;
     }
 
-    Optional<TableInfo> info(String table) {
+    @Override
+    public Optional<TableInfo> info(String table) {
         BsonDocument meta = tables.find(Filters.eq(ID, table)).first();
         return meta == null ? Optional.empty() : Optional.of(info(meta));
     }
 
     private TableInfo info(BsonDocument meta) {
         String name = meta.getString(ID).getValue();
-        return new TableInfo(name, entries.countDocuments(live(name)),
-                meta.containsKey("updates") ? meta.getNumber("updates").longValue() : 0, instant(meta.get("last_update")));
+        // tables written before the counter existed have no size: counted then
+        long size = meta.isNumber(SIZE) ? meta.getNumber(SIZE).longValue() : entries.countDocuments(live(name));
+        return new TableInfo(name, size, updates(meta), instant(meta.get("last_update")));
     }
 
-    List<TableInfo> list() {
+    static long updates(BsonDocument meta) {
+        return meta.isNumber("updates") ? meta.getNumber("updates").longValue() : 0;
+    }
+
+    @Override
+    public List<TableInfo> list() {
         List<TableInfo> out = new ArrayList<>();
         for (BsonDocument meta : tables.find().sort(Sorts.ascending(ID))) {
             out.add(info(meta));
@@ -184,11 +198,15 @@ final class MongoTables {
         return out;
     }
 
-    long clear(String table) {
-        return entries.deleteMany(Filters.eq("table", table)).getDeletedCount();
+    @Override
+    public long clear(String table) {
+        long n = entries.deleteMany(Filters.eq("table", table)).getDeletedCount();
+        tables.updateOne(Filters.eq(ID, table), Updates.set(SIZE, new BsonInt64(0)));
+        return n;
     }
 
-    boolean drop(String table) {
+    @Override
+    public boolean drop(String table) {
         entries.deleteMany(Filters.eq("table", table));
         return tables.deleteOne(Filters.eq(ID, table)).getDeletedCount() > 0;
     }
@@ -196,7 +214,7 @@ final class MongoTables {
     // ---- commit -------------------------------------------------------------------------------
 
     /** One entry's chain of update functions within a window. */
-    private static final class Slot {
+    static final class Slot {
         final String table;
         final String key;
         final List<StateUpdate.Function> functions = new ArrayList<>();
@@ -222,7 +240,8 @@ final class MongoTables {
      *
      * @param ids the ids the claim took, when this store made it (else the token alone finds them)
      */
-    int commit(String stream, String token, boolean keep, int expected, CommitEffects effects, List<BsonValue> ids) {
+    @Override
+    public int commit(String stream, String token, boolean keep, int expected, CommitEffects effects, List<BsonValue> ids) {
         ensureIndexes();
         inUse.add(stream);
         Map<List<String>, Slot> slots = new LinkedHashMap<>();
@@ -275,11 +294,13 @@ final class MongoTables {
         changelog.forEach(store::append);
         // 3. compare-and-set each entry, recording the window
         Map<String, Long> counts = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
         int written = 0;
         for (Map.Entry<List<String>, Slot> e : slots.entrySet()) {
             Slot s = e.getValue();
             try {
-                write(s, read.get(e.getKey()), token, effects, changelog.isEmpty() ? null : effects.changelogs().get(s.table));
+                sizes.merge(s.table, (long) write(s, read.get(e.getKey()), token, effects,
+                        changelog.isEmpty() ? null : effects.changelogs().get(s.table)), Long::sum);
             } catch (RuntimeException failure) {
                 if (written == 0) {
                     putBack(stream, token, outputs.keySet());
@@ -293,15 +314,20 @@ final class MongoTables {
             counts.merge(s.table, (long) s.functions.size(), Long::sum);
         }
         for (Map.Entry<String, Long> c : counts.entrySet()) {
-            tables.updateOne(Filters.eq(ID, c.getKey()), Updates.combine(Updates.inc("updates", c.getValue()),
-                    Updates.set("last_update", date(effects.now()))), new UpdateOptions().upsert(true));
+            // the size moves by the entries this window created or removed (each by the one writer that won it)
+            countUpdates(tables, c.getKey(), Updates.combine(Updates.inc("updates", c.getValue()),
+                    Updates.inc(SIZE, sizes.getOrDefault(c.getKey(), 0L)), Updates.set("last_update", date(effects.now()))));
         }
         // 4. commit the moved messages
         finish(stream, token, keep, outputs);
         return (int) moved;
     }
 
-    private static boolean applied(BsonDocument doc, String window) {
+    static int sizeDelta(boolean wasLive, boolean isLive) {
+        return wasLive == isLive ? 0 : isLive ? 1 : -1;
+    }
+
+    static boolean applied(BsonDocument doc, String window) {
         if (doc == null || !doc.isArray("windows")) {
             return false;
         }
@@ -313,19 +339,40 @@ final class MongoTables {
         return false;
     }
 
-    private static JsonNode currentValue(BsonDocument doc) {
+    static JsonNode currentValue(BsonDocument doc) {
         if (doc == null || doc.getBoolean("removed", BsonBoolean.FALSE).getValue() || !doc.containsKey("value")) {
             return null;
         }
         return BsonJson.toJson(doc.get("value"));
     }
 
-    /** Writes one entry by compare-and-set; on a conflict re-reads and re-runs its functions. */
-    private void write(Slot s, BsonDocument doc, String window, CommitEffects effects, String changelogStream) {
+    /**
+     * The table document's update, upserted. Two first writers of a table can both insert on a
+     * server that does not re-check (FerretDB: the loser gets a duplicate key, or a reply without
+     * {@code n} the driver cannot parse); the loser's update is then applied to the winner's document.
+     */
+    static void countUpdates(MongoCollection<BsonDocument> tables, String table, Bson update) {
+        try {
+            tables.updateOne(Filters.eq(ID, table), update, new UpdateOptions().upsert(true));
+        } catch (MongoWriteException | org.bson.BsonInvalidOperationException e) {
+            boolean duplicate = e instanceof MongoWriteException w && w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
+            if (!duplicate && (e instanceof MongoWriteException || tables.find(Filters.eq(ID, table)).first() == null)) {
+                throw e;
+            }
+            tables.updateOne(Filters.eq(ID, table), update);
+        }
+    }
+
+    /**
+     * Writes one entry by compare-and-set; on a conflict re-reads and re-runs its functions.
+     *
+     * @return how the table's size moved: 1 when the entry was created, -1 when removed, else 0
+     */
+    private int write(Slot s, BsonDocument doc, String window, CommitEffects effects, String changelogStream) {
         BsonDocument current = doc;
         for (int attempt = 0; attempt < MAX_CAS_TRIES; attempt++) {
             if (applied(current, window)) {
-                return;
+                return 0;
             }
             if (attempt > 0) {
                 s.value = s.run(currentValue(current)); // a competing consumer wrote first
@@ -350,10 +397,11 @@ final class MongoTables {
             } else {
                 next.append("value", BsonJson.toBson(s.value));
             }
+            int sizeDelta = sizeDelta(wasLive, s.value != null);
             if (current == null) {
                 try {
                     entries.insertOne(next);
-                    return;
+                    return sizeDelta;
                 } catch (MongoWriteException e) {
                     if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
                         throw e;
@@ -361,7 +409,7 @@ final class MongoTables {
                 }
             } else if (entries.replaceOne(Filters.and(Filters.eq(ID, entryId(s.table, s.key)),
                     Filters.eq("rev", current.getNumber("rev"))), next).getMatchedCount() == 1) {
-                return;
+                return sizeDelta;
             }
             current = entries.find(Filters.eq(ID, entryId(s.table, s.key))).first();
         }

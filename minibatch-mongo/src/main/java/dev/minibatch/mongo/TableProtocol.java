@@ -1,0 +1,36 @@
+package dev.minibatch.mongo;
+
+import dev.minibatch.spi.CommitEffects;
+import dev.minibatch.table.TableEntry;
+import dev.minibatch.table.TableInfo;
+import java.util.List;
+import java.util.Optional;
+import org.bson.BsonValue;
+
+/**
+ * How the MongoDB store keeps tables without transactions: {@link MongoTables} with guarded-update
+ * claims, {@link LockTables} with lock claims (FerretDB). Both share the documents of
+ * {@code minibatch_table_entries} and {@code minibatch_tables}, so the queries read either.
+ * Implementations are thread-safe and hold no resources of their own (the store's client).
+ */
+interface TableProtocol {
+
+    /**
+     * A window's commit with its table state ({@link dev.minibatch.spi.TableStore#commitWithState}).
+     *
+     * @param ids the ids the claim took, when this store made it (else null: found by the token)
+     */
+    int commit(String stream, String token, boolean keep, int expected, CommitEffects effects, List<BsonValue> ids);
+
+    Optional<TableEntry> entry(String table, String key);
+
+    List<TableEntry> entries(String table, String afterKey, int limit);
+
+    Optional<TableInfo> info(String table);
+
+    List<TableInfo> list();
+
+    long clear(String table);
+
+    boolean drop(String table);
+}

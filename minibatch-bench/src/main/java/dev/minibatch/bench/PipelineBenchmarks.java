@@ -174,6 +174,9 @@ final class PipelineBenchmarks {
         double medianBase = median(baseline);
         double[] sorted = ratios.clone();
         Arrays.sort(sorted);
+        // every pair, in run order, so runs can be pooled and load spikes seen
+        System.out.println("    pairs (" + store + ", " + name + "): " + Arrays.stream(ratios)
+                .mapToObj(r -> String.format(Locale.ROOT, "%.3f", r)).collect(java.util.stream.Collectors.joining(" ")));
         record.accept(new Result("pipeline", name, store, medianOurs, "msg/s", medianBase, baselineName, target));
         record.accept(new Result("pipeline", name + ": ratio, median of " + ours.length + " interleaved pairs (range "
                 + String.format(Locale.ROOT, "%.2f–%.2f", sorted[0], sorted[sorted.length - 1]) + ")", store,

@@ -139,6 +139,9 @@ final class TableBenchmarks {
         }
         double[] sorted = ratios.clone();
         Arrays.sort(sorted);
+        // every pair, in run order, so runs can be pooled and load spikes seen
+        System.out.println("    pairs (" + store + "): " + Arrays.stream(ratios)
+                .mapToObj(r -> String.format(Locale.ROOT, "%.3f", r)).collect(java.util.stream.Collectors.joining(" ")));
         String name = "keyed CountWindow(" + WINDOW + "), " + KEYS + " keys, aggregate into a table, " + String.format(Locale.ROOT, "%,d", count) + " msgs";
         record.accept(new Result("tables", name, store, median(stateful), "msg/s", median(stateless),
                 "same keyed windows and fold, no state", ">= 70% (state adds <= 30% per window)"));

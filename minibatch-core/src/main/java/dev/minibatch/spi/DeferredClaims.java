@@ -4,7 +4,9 @@ package dev.minibatch.spi;
  * Optional store capability: a claim the store does not write until it has to. The store only
  * remembers, in this process, which messages the claim holds; they stay pending in the store. The
  * claim is written like an ordinary one when it is renewed (a window that runs long) or when this
- * store is asked for another claim of the same stream while it is outstanding. Ending it (commit,
+ * store is asked for an ordinary claim of the same stream while it is outstanding; a further
+ * deferred claim of the stream skips its messages (a store may bound how many it keeps, and
+ * claim the ordinary way beyond that). Ending it (commit,
  * {@link TransactionalAppend#commitAndAppend}, a commit with table effects, release, dead letter)
  * acts only on those of its messages that are still pending and unclaimed, in one transaction; a
  * commit with an expected count changes nothing unless all of them are.

@@ -336,9 +336,11 @@ public final class Stage {
         NewMessage encode(Instant created) {
             String json = tree != null ? Json.toText(tree) : Json.encode(minibatch.mapper(), raw, output);
             int limit = minibatch.maxMessageBytes();
-            if ((long) json.length() * 3 > limit && Json.utf8Length(json) > limit) {
-                throw new IllegalArgumentException("output of " + Json.utf8Length(json) + " bytes exceeds the limit of "
-                        + limit + " bytes");
+            if ((long) json.length() * 3 > limit) { // a char is at most 3 UTF-8 bytes: count only when it could matter
+                long bytes = Json.utf8Length(json);
+                if (bytes > limit) {
+                    throw new IllegalArgumentException("output of " + bytes + " bytes exceeds the limit of " + limit + " bytes");
+                }
             }
             return new NewMessage(created, tree, json, 0, null, key);
         }

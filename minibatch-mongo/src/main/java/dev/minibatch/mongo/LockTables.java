@@ -177,24 +177,15 @@ final class LockTables implements TableProtocol {
     }
 
     @Override
-    public Optional<TableInfo> info(String table) {
-        BsonDocument meta = tables.find(Filters.eq(ID, table)).first();
-        return meta == null ? Optional.empty() : Optional.of(info(meta));
-    }
-
-    private TableInfo info(BsonDocument meta) {
-        String name = meta.getString(ID).getValue();
-        BsonDocument doc = metaHead(name, meta).doc();
-        return new TableInfo(name, number(doc, MongoTables.SIZE), number(doc, "updates"), doc == null ? null : instant(doc.get("last_update")));
+    public MongoCollection<BsonDocument> tables() {
+        return tables;
     }
 
     @Override
-    public List<TableInfo> list() {
-        List<TableInfo> out = new ArrayList<>();
-        for (BsonDocument meta : tables.find().sort(Sorts.ascending(ID))) {
-            out.add(info(meta));
-        }
-        return out;
+    public TableInfo info(BsonDocument meta) {
+        String name = meta.getString(ID).getValue();
+        BsonDocument doc = metaHead(name, meta).doc();
+        return new TableInfo(name, number(doc, MongoTables.SIZE), number(doc, "updates"), doc == null ? null : instant(doc.get("last_update")));
     }
 
     /** Not atomic with writers running meanwhile (as on every store without transactions). */

@@ -173,12 +173,12 @@ final class MongoTables implements TableProtocol {
     }
 
     @Override
-    public Optional<TableInfo> info(String table) {
-        BsonDocument meta = tables.find(Filters.eq(ID, table)).first();
-        return meta == null ? Optional.empty() : Optional.of(info(meta));
+    public MongoCollection<BsonDocument> tables() {
+        return tables;
     }
 
-    private TableInfo info(BsonDocument meta) {
+    @Override
+    public TableInfo info(BsonDocument meta) {
         String name = meta.getString(ID).getValue();
         // tables written before the counter existed have no size: counted then
         long size = meta.isNumber(SIZE) ? meta.getNumber(SIZE).longValue() : entries.countDocuments(live(name));
@@ -187,15 +187,6 @@ final class MongoTables implements TableProtocol {
 
     static long updates(BsonDocument meta) {
         return meta.isNumber("updates") ? meta.getNumber("updates").longValue() : 0;
-    }
-
-    @Override
-    public List<TableInfo> list() {
-        List<TableInfo> out = new ArrayList<>();
-        for (BsonDocument meta : tables.find().sort(Sorts.ascending(ID))) {
-            out.add(info(meta));
-        }
-        return out;
     }
 
     @Override

@@ -1,10 +1,17 @@
 package dev.minibatch.mongo;
 
+import static dev.minibatch.mongo.MongoStore.ID;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
 import dev.minibatch.spi.CommitEffects;
 import dev.minibatch.table.TableEntry;
 import dev.minibatch.table.TableInfo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
 /**
@@ -26,9 +33,24 @@ interface TableProtocol {
 
     List<TableEntry> entries(String table, String afterKey, int limit);
 
-    Optional<TableInfo> info(String table);
+    /** The {@code minibatch_tables} collection: one document per table. */
+    MongoCollection<BsonDocument> tables();
 
-    List<TableInfo> list();
+    /** A table's figures from its {@code minibatch_tables} document, as this protocol keeps them. */
+    TableInfo info(BsonDocument meta);
+
+    default Optional<TableInfo> info(String table) {
+        BsonDocument meta = tables().find(Filters.eq(ID, table)).first();
+        return meta == null ? Optional.empty() : Optional.of(info(meta));
+    }
+
+    default List<TableInfo> list() {
+        List<TableInfo> out = new ArrayList<>();
+        for (BsonDocument meta : tables().find().sort(Sorts.ascending(ID))) {
+            out.add(info(meta));
+        }
+        return out;
+    }
 
     long clear(String table);
 

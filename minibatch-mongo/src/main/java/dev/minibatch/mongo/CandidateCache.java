@@ -1,5 +1,6 @@
 package dev.minibatch.mongo;
 
+import dev.minibatch.spi.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,22 +10,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
 /**
- * Pending candidates of {@link LockClaims}, read by one scan and handed to successive claims of the
- * stream, with a growing pause between scans that come up short.
+ * Pending candidates of a stream, read by one scan and handed to successive claims of the stream;
+ * with lock claims also a growing pause between scans that come up short.
  *
- * <p>Why: FerretDB 1.24's SQLite backend answers only a filter of exactly {@code {_id: value}} from
- * an index; every other filter, and every sort, reads and decodes the whole collection (its
- * {@code find} pushes nothing else down). A candidate read therefore costs the same whether it
- * returns 10 documents or 5,000, so one read serves many windows here, and an idle consumer (whose
- * poll is such a read) reads at most every {@link #MAX_IDLE_PAUSE} instead of at every poll.
+ * <p>Why: neither test server answers a candidate read from an index. FerretDB 1.24's SQLite
+ * backend answers only a filter of exactly {@code {_id: value}} from one; every other filter, and
+ * every sort, reads and decodes the whole collection (its {@code find} pushes nothing else down).
+ * The wire emulator has no secondary indexes: it matches every document and sorts all matches
+ * before applying the limit. A candidate read therefore costs about the same whether it returns 10
+ * documents or 5,000, so one read serves many windows; on a server with indexes a read of
+ * {@code readLimit} candidates costs little more than one of a window. With lock claims (FerretDB)
+ * an idle consumer (whose poll is such a read) also reads at most every {@link #MAX_IDLE_PAUSE}
+ * instead of at every poll; guarded-update stores do not pause (their servers have change streams,
+ * or they poll as before).
  *
- * <p>A cached candidate is only a hint: {@link LockClaims} locks it (unique insert) and reads it
- * again by {@code _id} before taking it, so a candidate that went stale (taken, committed, released
- * or moved by another process) is skipped, never delivered. Staleness only costs order and latency:
+ * <p>A cached candidate is only a hint: the claim re-checks it on the server (a lock and a read by
+ * {@code _id}, or the guarded update's filter), so a candidate that went stale (taken, committed,
+ * released or moved by another process) is skipped, never delivered. Staleness only costs order and latency:
  * <ul>
  *   <li>messages appended by other processes are seen at the next scan: when the cache holds fewer
  *       than a claim wants (after at most the idle pause), or after {@link #MAX_AGE};</li>
@@ -38,7 +45,7 @@ import org.bson.BsonValue;
  */
 final class CandidateCache {
 
-    /** Candidates one scan reads at most; the server reads the whole collection whatever the limit. */
+    /** Candidates one scan of lock claims reads at least; the server reads the whole collection whatever the limit. */
     static final int SCAN_LIMIT = 5_000;
     /** An entry older than this is scanned again (released or recovered older messages, other producers). */
     static final Duration MAX_AGE = Duration.ofSeconds(2);
@@ -83,28 +90,64 @@ final class CandidateCache {
     }
 
     private final Map<Scope, Entry> entries = new HashMap<>();
+    private final boolean idlePauses;
+    private final IntUnaryOperator readLimit;
+
+    /**
+     * @param idlePauses whether a scan that came up short holds off the next one for a growing pause
+     * @param readLimit  how many candidates one scan reads for a claim that wants the given number (over 0)
+     */
+    CandidateCache(boolean idlePauses, IntUnaryOperator readLimit) {
+        this.idlePauses = idlePauses;
+        this.readLimit = readLimit;
+    }
     /** The last idle pause per scope, kept across entries so consecutive short scans back off further. */
     private final Map<Scope, Long> lastIdlePause = new HashMap<>();
 
     /**
+     * Candidates for a claim that wants {@code want} (0: all), oldest first: from the cache when it
+     * can serve them, else from {@code scan} (a {@code find} with the given limit, 0 for none), which
+     * refills it. Claims of everything and claims bounded by time or ids (bounds that move from claim
+     * to claim) always scan.
+     */
+    List<BsonDocument> forClaim(String stream, Selection selection, int want, Instant leaseNow,
+                                IntFunction<List<BsonDocument>> scan) {
+        if (want == 0) {
+            changed(stream); // a claim of everything: what the cache held is taken or stale now
+            return scan.apply(0);
+        }
+        int limit = readLimit.applyAsInt(want);
+        // lock claims take up to want of what they are handed, racing claimers the next ones; a guarded
+        // update takes all it names
+        int handOut = idlePauses ? limit : want;
+        if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
+            return scan.apply(handOut);
+        }
+        int scanLimit = idlePauses ? Math.max(limit, SCAN_LIMIT) : limit;
+        return candidates(new Scope(stream, selection.byKey(), selection.key()), want, handOut, scanLimit, leaseNow, scan);
+    }
+
+    /**
      * Up to {@code handOut} candidates of the scope, oldest first, for a claim that wants {@code want} (over 0).
-     * Scans ({@code scan.apply(limit)}) when the entry cannot serve {@code want} and no idle pause
+     * Scans ({@code scan.apply(scanLimit)}) when the entry cannot serve {@code want} and no idle pause
      * holds, or when it does not apply at this lease time.
      */
-    List<BsonDocument> candidates(Scope scope, int want, int handOut, Instant leaseNow, IntFunction<List<BsonDocument>> scan) {
+    List<BsonDocument> candidates(Scope scope, int want, int handOut, int scanLimit, Instant leaseNow,
+                                  IntFunction<List<BsonDocument>> scan) {
         long nowNanos = System.nanoTime();
         synchronized (this) {
             Entry e = entries.get(scope);
             if (e != null && e.appliesAt(leaseNow, nowNanos)
-                    && (e.docs.size() >= want || (e.complete && nowNanos - e.scannedAtNanos < e.idlePauseNanos))) {
+                    && (e.docs.size() >= want
+                        || (idlePauses && e.complete && nowNanos - e.scannedAtNanos < e.idlePauseNanos))) {
                 return head(e, handOut);
             }
         }
-        int limit = Math.max(handOut, SCAN_LIMIT);
+        int limit = Math.max(handOut, scanLimit);
         List<BsonDocument> scanned = scan.apply(limit);
         synchronized (this) {
             long pause = 0;
-            if (scanned.size() < want) {
+            if (scanned.size() < want && idlePauses) {
                 Long last = lastIdlePause.get(scope);
                 pause = last == null ? MIN_IDLE_PAUSE.toNanos() : Math.min(last * 2, MAX_IDLE_PAUSE.toNanos());
                 lastIdlePause.put(scope, pause);

@@ -85,7 +85,7 @@ final class LockClaims {
     private final MongoCollection<BsonDocument> markers;
     private final MongoCollection<BsonDocument> buffer;
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
-    private final CandidateCache cache = new CandidateCache();
+    private final CandidateCache cache = new CandidateCache(true, LockClaims::readLimit);
     private final ServerCosts costs = new ServerCosts();
 
     LockClaims(MongoDatabase database, MongoCollection<BsonDocument> buffer) {
@@ -176,20 +176,12 @@ final class LockClaims {
      */
     List<BsonDocument> candidates(String stream, Selection selection, int want, Instant leaseNow,
                                   IntFunction<List<BsonDocument>> scan) {
-        if (want == 0) {
-            cache.changed(stream); // a claim of everything: what the cache held is taken or stale now
-            return scan.apply(0);
-        }
-        if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
-            return scan.apply(readLimit(want)); // bounds that move from claim to claim: nothing to share
-        }
-        return cache.candidates(new CandidateCache.Scope(stream, selection.byKey(), selection.key()), want, readLimit(want),
-                leaseNow, limit -> {
-                    long started = System.nanoTime();
-                    List<BsonDocument> read = scan.apply(limit);
-                    costs.scanned(System.nanoTime() - started);
-                    return read;
-                });
+        return cache.forClaim(stream, selection, want, leaseNow, limit -> {
+            long started = System.nanoTime();
+            List<BsonDocument> read = scan.apply(limit);
+            costs.scanned(System.nanoTime() - started);
+            return read;
+        });
     }
 
     /** Messages of the stream may have become pending through this store (append, release, recovery…). */

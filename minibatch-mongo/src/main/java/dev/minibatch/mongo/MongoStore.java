@@ -177,6 +177,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     private final AppendWatcher watcher;
     /** The unique-insert claims of {@link MongoStoreOptions.ClaimMode#LOCKS}; null with guarded updates. */
     private final LockClaims lockClaims;
+    /** Candidates read ahead for guarded-update claims ({@link CandidateCache}); null with locks. */
+    private final CandidateCache guardedCandidates;
     /** Logged once: the server refused a window document's data (e.g. FerretDB's nested arrays). */
     private volatile boolean windowDataRefusalLogged;
     private volatile boolean closed;
@@ -231,6 +233,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
                 ? call("identify the server", () -> ServerKind.claimModeFor(database)) : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
+        this.guardedCandidates = lockClaims == null ? new CandidateCache(false, MongoStore::guardedReadLimit) : null;
         this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
         this.lockTables = lockClaims == null ? null : new LockTables(this, database, buffer, lockClaims);
         this.tableProtocol = lockTables != null ? lockTables : tables;
@@ -522,8 +525,10 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     // ---- claims -------------------------------------------------------------------------------
 
     /**
-     * Steady state, two commands: a candidate {@code find} (oldest first, only the fields a message
-     * needs) and one guarded {@code updateMany} by {@code _id}. Expired leases are looked for off
+     * Steady state, one or two commands: one guarded {@code updateMany} by {@code _id}, and a
+     * candidate {@code find} (oldest first, only the fields a message needs) when the candidates read
+     * ahead by an earlier one ran out ({@link CandidateCache}; guarded updates read twenty windows'
+     * worth). Expired leases are looked for off
      * this path: at most once per lease/4 per consumer, and at once when a claim comes up short
      * while a lease may have expired (see {@link LeaseRecovery}).
      */
@@ -590,6 +595,10 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                     guard.add(Filters.in(ID, ids));
                     UpdateResult result = buffer.updateMany(Filters.and(guard), take);
                     got = result.getModifiedCount();
+                    guardedCandidates.attempted(stream, ids);
+                    if (got < candidates.size()) {
+                        guardedCandidates.changed(stream); // read ahead of a competitor: read afresh
+                    }
                     if (got == candidates.size()) {
                         taken.addAll(candidates);
                     } else if (got > 0) {
@@ -659,16 +668,27 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         return min == null ? List.of() : List.of(Filters.gte(ID, min), Filters.lte(ID, max));
     }
 
-    /** A claim's candidates: one {@code find}, or with locks usually none (see {@link CandidateCache}). */
+    /** A claim's candidates: usually none, one {@code find} in many claims (see {@link CandidateCache}). */
     private List<BsonDocument> claimCandidates(String stream, Selection selection, Bson filter, int want, Instant now) {
-        return lockClaims == null ? candidates(filter, want)
+        return lockClaims == null ? guardedCandidates.forClaim(stream, selection, want, now, limit -> candidates(filter, limit))
                 : lockClaims.candidates(stream, selection, want, now, limit -> candidates(filter, limit));
     }
 
-    /** Messages of the stream may have become pending through this store (lock claims cache candidates). */
+    /**
+     * Candidates one guarded-update scan reads for a claim of {@code want}: twenty windows' worth,
+     * at most 5,000 (at least one window). More is read than taken, never claimed: the rest waits
+     * in the cache for the next claims.
+     */
+    static int guardedReadLimit(int want) {
+        return (int) Math.max(want, Math.min(want * 20L, CandidateCache.SCAN_LIMIT));
+    }
+
+    /** Messages of the stream may have become pending through this store (claims cache candidates). */
     void pendingChanged(String stream) {
         if (lockClaims != null) {
             lockClaims.changed(stream);
+        } else {
+            guardedCandidates.changed(stream);
         }
     }
 
@@ -811,6 +831,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, e.getKey()));
             }
             LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
+        }
+        if (recovered > 0) {
+            pendingChanged(stream); // older than what the cache holds: read them first
         }
         return recovered;
     }

@@ -5,19 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.client.MongoClient;
 import dev.minibatch.ConsumerHandle;
+import dev.minibatch.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.internal.Json;
 import dev.minibatch.spi.Claim;
 import dev.minibatch.spi.Lease;
+
 import dev.minibatch.spi.NewMessage;
 import dev.minibatch.spi.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.bson.BsonDocument;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +41,7 @@ class MongoRoundTripsTest {
     private final CommandCounter counter = new CommandCounter();
     private MongoClient client;
     private MongoStore store;
+    private String database;
 
     @BeforeAll
     static void startServer() {
@@ -49,7 +55,7 @@ class MongoRoundTripsTest {
 
     @BeforeEach
     void open() {
-        String database = TestMongo.freshDatabase("trips");
+        database = TestMongo.freshDatabase("trips");
         mongo.url(database); // dropped at the end on a real server
         client = counter.client(mongo.url("admin"));
         store = new MongoStore(client, database, MongoStoreOptions.defaults());
@@ -105,9 +111,53 @@ class MongoRoundTripsTest {
             long onBuffer = counter.count(CommandCounter.on(MongoStore.BUFFER));
             handle.stop();
             assertThat(seen.get()).isEqualTo(2_000);
-            // 20 × (find, update, delete), one periodic lease scan, and the first idle poll (plus its scan)
-            assertThat(onBuffer).as("buffer commands for 20 windows: %s", counter.sent()).isLessThanOrEqualTo(3 * 20 + 3);
+            // 20 × (update, delete), a candidate read per twenty windows (or per 2 s on a slow machine), one
+            // periodic lease scan, and the first idle poll (plus its scan)
+            assertThat(onBuffer).as("buffer commands for 20 windows: %s", counter.sent()).isLessThanOrEqualTo(2 * 20 + 6);
         }
+    }
+
+    @Test
+    void oneCandidateReadServesTwentyWindows() {
+        store.append("s", messages(T0, 2_000));
+        Selection countWindow = Selection.pending().limit(100).minCount(100);
+        counter.reset();
+        for (int w = 0; w < 20; w++) {
+            Claim claim = store.claim("s", countWindow, lease("consumer", T0.plusMillis(1_000 + w), Duration.ofSeconds(30)));
+            assertThat(claim.messages()).hasSize(100);
+            assertThat(store.commit("s", claim.token(), false)).isEqualTo(100);
+        }
+        List<String> names = counter.sent().stream().map(CommandCounter.Sent::name).toList();
+        long candidateReads = counter.sent().stream()
+                .filter(c -> c.name().equals("find")
+                        && !c.command().getDocument("sort", new BsonDocument()).containsKey(MongoStore.LEASE_UNTIL)) // not the lease scan
+                .count();
+        assertThat(candidateReads).as("candidate reads: %s", counter.sent().stream().filter(c -> c.name().equals("find")).toList()).isEqualTo(1);
+        assertThat(names.stream().filter("update"::equals).count()).as("claims: %s", names).isEqualTo(20);
+        assertThat(store.stats("s").pending()).isZero();
+    }
+
+    @Test
+    void candidatesReadAheadThatACompetitorTookAreNeverDelivered() {
+        store.append("s", messages(T0, 1_000));
+        Selection countWindow = Selection.pending().limit(100).minCount(100);
+        try (MongoClient otherClient = mongo.client();
+             MongoStore other = new MongoStore(otherClient, database, MongoStoreOptions.defaults())) {
+            Set<String> delivered = new HashSet<>();
+            for (int w = 0; w < 10; w++) {
+                // both stores read ahead the same candidates; each claim must still get 100 not yet taken
+                MongoStore claimer = w % 2 == 0 ? store : other;
+                Claim claim = claimer.claim("s", countWindow, lease("consumer-" + (w % 2), T0.plusMillis(1_000 + w),
+                        Duration.ofSeconds(30)));
+                assertThat(claim.messages()).as("window %d", w).hasSize(100);
+                for (Message m : claim.messages()) {
+                    assertThat(delivered.add(m.id())).as("message %s delivered twice", m.id()).isTrue();
+                }
+                assertThat(claimer.commit("s", claim.token(), false)).isEqualTo(100);
+            }
+            assertThat(delivered).hasSize(1_000);
+        }
+        assertThat(store.stats("s").pending()).isZero();
     }
 
     @Test

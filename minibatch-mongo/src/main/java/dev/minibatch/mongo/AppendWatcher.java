@@ -38,8 +38,17 @@ final class AppendWatcher implements AutoCloseable {
     /** How long one read waits on the server; also the bound for noticing close or new streams. */
     static final long AWAIT_MS = 250;
     private static final long MAX_REOPEN_DELAY_MS = 30_000;
-    /** An empty answer faster than this did not await data; wait this long before asking again. */
+    /** An empty answer faster than this did not await data (the emulator answers at once). */
     private static final long QUICK_EMPTY_MS = 10;
+    /**
+     * How long to wait before asking such a server again: briefly while appends flow (an event in the
+     * last {@link #BRISK_MS}), so a wake-up is at most a few milliseconds late; longer when quiet, so
+     * an idle store asks about a hundred times a second. A server that awaits data (a replica set)
+     * never gets here.
+     */
+    private static final long BRISK_PAUSE_MS = 2;
+    private static final long QUIET_PAUSE_MS = 10;
+    private static final long BRISK_MS = 1_000;
 
     private final MongoCollection<BsonDocument> buffer;
     private final String what;
@@ -153,6 +162,7 @@ final class AppendWatcher implements AutoCloseable {
 
     /** Reads until closed, or until a stream that is not in the filter gets a subscriber. */
     private void readEvents(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor, Set<String> streams) {
+        long lastEvent = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(BRISK_MS);
         while (!closed) {
             if (!streams.containsAll(subscribers.keySet())) {
                 return; // reopen with the new stream in the filter
@@ -160,11 +170,14 @@ final class AppendWatcher implements AutoCloseable {
             long started = System.nanoTime();
             ChangeStreamDocument<BsonDocument> event = cursor.tryNext();
             if (event == null) {
-                if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < QUICK_EMPTY_MS) {
-                    pause(QUICK_EMPTY_MS); // a server that answers at once instead of awaiting data (the emulator)
+                long now = System.nanoTime();
+                if (TimeUnit.NANOSECONDS.toMillis(now - started) < QUICK_EMPTY_MS) {
+                    // a server that answers at once instead of awaiting data (the emulator)
+                    pause(TimeUnit.NANOSECONDS.toMillis(now - lastEvent) < BRISK_MS ? BRISK_PAUSE_MS : QUIET_PAUSE_MS);
                 }
                 continue;
             }
+            lastEvent = System.nanoTime();
             BsonDocument doc = event.getFullDocument();
             String stream = doc != null && doc.isString(MongoStore.STREAM) ? doc.getString(MongoStore.STREAM).getValue() : null;
             if (stream == null) {

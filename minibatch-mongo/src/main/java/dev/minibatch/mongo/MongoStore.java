@@ -230,14 +230,15 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         this.writeWindows = options.windows();
         this.recovery = options.recovery();
         this.watcher = new AppendWatcher(buffer, "MongoDB store " + url);
+        ServerKind server = call("identify the server", () -> ServerKind.of(database, BUFFER));
         MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
-                ? call("identify the server", () -> ServerKind.claimModeFor(database)) : options.claims();
+                ? server.claimMode() : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
         this.guardedCandidates = lockClaims == null ? new CandidateCache(false, MongoStore::guardedReadLimit) : null;
         this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
         this.lockTables = lockClaims == null ? null : new LockTables(this, database, buffer, lockClaims);
         this.tableProtocol = lockTables != null ? lockTables : tables;
-        createIndexes();
+        createIndexes(server.secondaryIndexesUsed());
         if (options.changeStreams() == MongoSource.ChangeStreams.ON) {
             watcher.requireSupport();
         }
@@ -246,13 +247,21 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     /**
      * Python's indexes with identical keys and options (PYTHON-INTEROP.md §2), plus Java's with
      * distinct key patterns: claims (pending, oldest first), token lookups, lease expiry scans.
-     * Driver-default names, so creating them again — from Java or Python — is a no-op.
+     * Driver-default names, so creating them again — from Java or Python — is a no-op. On a server
+     * that uses no secondary index ({@link ServerKind#secondaryIndexesUsed()}: FerretDB 1.24 with
+     * SQLite) only the unique one is made: the others would cost every append their upkeep and serve
+     * no read (Python creates its own when it first opens the database).
      */
-    private void createIndexes() {
+    private void createIndexes(boolean secondaryIndexesUsed) {
         call("create indexes", () -> {
+            StoreIndexes.Index uniqueName = new StoreIndexes.Index(new BsonDocument(NAME, new BsonInt32(1)),
+                    new IndexOptions().unique(true));
+            if (!secondaryIndexesUsed) {
+                StoreIndexes.ensure(streams, List.of(uniqueName));
+                return null;
+            }
             StoreIndexes.ensure(streams, List.of(
-                    new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))),
-                    new StoreIndexes.Index(new BsonDocument(NAME, new BsonInt32(1)), new IndexOptions().unique(true))));
+                    new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))), uniqueName));
             StoreIndexes.ensure(buffer, List.of(
                     new StoreIndexes.Index(new BsonDocument(CREATED, new BsonInt32(1))),
                     new StoreIndexes.Index(new BsonDocument(STREAM, new BsonInt32(1))),

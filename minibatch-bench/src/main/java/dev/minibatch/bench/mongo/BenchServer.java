@@ -23,8 +23,8 @@ abstract class BenchServer implements AutoCloseable {
     public abstract void close();
 
     /**
-     * mongo-java-server 1.47, memory backend, in a JVM of its own ({@link EmulatorMain}): no secondary
-     * indexes, every query scans. Not in the bench's JVM, where it would share heap, GC and JIT with
+     * mongo-java-server 1.47, memory backend with its oplog (change streams, answered at once rather
+     * than awaited), in a JVM of its own ({@link EmulatorMain}): no secondary indexes, every query scans. Not in the bench's JVM, where it would share heap, GC and JIT with
      * the Java side only and so weigh on one side of a comparison.
      */
     static BenchServer emulator() throws IOException, InterruptedException {
@@ -32,7 +32,7 @@ abstract class BenchServer implements AutoCloseable {
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return start("emulator", new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                EmulatorMain.class.getName(), String.valueOf(port)), dir, port);
+                EmulatorMain.class.getName(), String.valueOf(port), "--oplog"), dir, port);
     }
 
     /**

@@ -39,7 +39,8 @@ import org.bson.Document;
  * </pre>
  *
  * Needs tools/test-env/setup (the Python venv, FerretDB). Ratios are Java ÷ Python from pairs run
- * back to back (median and range); long scenarios run one pair. {@code --markdown} replaces the
+ * back to back, the order flipped every pair (median and range); long scenarios run one pair. Each
+ * scenario gets a fresh server process. {@code --markdown} replaces the
  * side-by-side section of that file (between its markers) and leaves the rest alone.
  */
 public final class MongoSideBySide {
@@ -77,7 +78,8 @@ public final class MongoSideBySide {
             + " is marked for Python: FerretDB's SQLite backend is not index-backed beyond `_id`.";
 
     private final boolean quick;
-    private final int pairs;
+    /** Pairs per append scenario; appends are short, so many, for a steadier median on a noisy machine. */
+    private final int appendPairs;
     private final int oneByOne;
     private final int batched;
     private final int backlog;
@@ -92,7 +94,7 @@ public final class MongoSideBySide {
 
     MongoSideBySide(boolean quick) {
         this.quick = quick;
-        pairs = quick ? 2 : 3;
+        appendPairs = quick ? 2 : 7;
         oneByOne = quick ? 300 : 2_000;
         batched = quick ? 2_000 : 20_000;
         backlog = quick ? 2_000 : 20_000;
@@ -121,14 +123,18 @@ public final class MongoSideBySide {
         MongoSideBySide bench = new MongoSideBySide(quick);
         long start = System.nanoTime();
         for (String name : servers) {
-            try (BenchServer s = switch (name) {
-                case "emulator" -> BenchServer.emulator();
-                case "ferretdb" -> BenchServer.ferretDb();
-                default -> throw new IllegalArgumentException("unknown server " + name + " (emulator, ferretdb)");
-            }) {
-                System.out.println("== " + name + " (" + s.base() + ")");
-                bench.server = s;
-                bench.runAll();
+            if (!name.equals("emulator") && !name.equals("ferretdb")) {
+                throw new IllegalArgumentException("unknown server " + name + " (emulator, ferretdb)");
+            }
+            for (Map.Entry<String, Scenario> scenario : bench.scenarios().entrySet()) {
+                // a fresh server per scenario: what one scenario left (data, the emulator's oplog, which it
+                // scans on every change-stream read and never trims) weighs on no later one
+                try (BenchServer s = name.equals("emulator") ? BenchServer.emulator() : BenchServer.ferretDb()) {
+                    System.out.println("== " + name + " (" + s.base() + ")");
+                    bench.server = s;
+                    bench.warmUp();
+                    bench.attempt(scenario.getKey(), scenario.getValue());
+                }
             }
         }
         double minutes = (System.nanoTime() - start) / 60e9;
@@ -143,12 +149,14 @@ public final class MongoSideBySide {
         }
     }
 
-    void runAll() throws Exception {
-        warmUp();
-        attempt("append one by one", this::appendOneByOne);
-        attempt("append in batches of 100", this::appendBatched);
-        attempt("consume CountWindow(100) backlog", this::consumeBacklog);
-        attempt("size-1 windows at offered rates", this::sizeOneAtRates);
+    /** The scenarios in the order they run, by name. */
+    Map<String, Scenario> scenarios() {
+        Map<String, Scenario> out = new LinkedHashMap<>();
+        out.put("append one by one", this::appendOneByOne);
+        out.put("append in batches of 100", this::appendBatched);
+        out.put("consume CountWindow(100) backlog", this::consumeBacklog);
+        out.put("size-1 windows at offered rates", this::sizeOneAtRates);
+        return out;
     }
 
     private interface Scenario {
@@ -257,27 +265,37 @@ public final class MongoSideBySide {
         return out;
     }
 
+    /** Runs the steps of a pair in order, or in reverse order for odd pairs (so neither side always goes first). */
+    private static void inTurn(int pair, Scenario... steps) throws Exception {
+        for (int i = 0; i < steps.length; i++) {
+            steps[pair % 2 == 0 ? i : steps.length - 1 - i].run();
+        }
+    }
+
     private void appendOneByOne() throws Exception {
         List<Double> java = new ArrayList<>();
         List<Double> python = new ArrayList<>();
         List<Double> javaCommands = new ArrayList<>();
         List<Double> pythonCommands = new ArrayList<>();
-        for (int pair = 0; pair < pairs; pair++) {
-            try (JavaSide side = new JavaSide(server.base(), freshDatabase("one_java"))) {
-                Stream s = side.minibatch.stream("one");
-                List<Map<String, Object>> values = readings(0, oneByOne);
-                side.commands.reset();
-                long start = System.nanoTime();
-                for (Map<String, Object> v : values) {
-                    s.append(v);
+        for (int pair = 0; pair < appendPairs; pair++) {
+            inTurn(pair, () -> {
+                try (JavaSide side = new JavaSide(server.base(), freshDatabase("one_java"))) {
+                    Stream s = side.minibatch.stream("one");
+                    List<Map<String, Object>> values = readings(0, oneByOne);
+                    side.commands.reset();
+                    long start = System.nanoTime();
+                    for (Map<String, Object> v : values) {
+                        s.append(v);
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    java.add(oneByOne / seconds);
+                    javaCommands.add((double) side.commands.total() / oneByOne);
                 }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                java.add(oneByOne / seconds);
-                javaCommands.add((double) side.commands.total() / oneByOne);
-            }
-            JsonNode r = python("append", freshDatabase("one_python"), "one", "--count", String.valueOf(oneByOne));
-            python.add(r.get("messages").asDouble() / r.get("seconds").asDouble());
-            pythonCommands.add(r.get("commands").asDouble() / oneByOne);
+            }, () -> {
+                JsonNode r = python("append", freshDatabase("one_python"), "one", "--count", String.valueOf(oneByOne));
+                python.add(r.get("messages").asDouble() / r.get("seconds").asDouble());
+                pythonCommands.add(r.get("commands").asDouble() / oneByOne);
+            });
         }
         double ratio = median(ratios(java, python));
         add("append one by one", "msg/s", java, "Python 0.6", python, ">= 1x Python", ratio >= 1.0, null);
@@ -291,26 +309,28 @@ public final class MongoSideBySide {
         List<Double> raw = new ArrayList<>();
         List<Double> javaCommands = new ArrayList<>();
         List<Double> pythonCommands = new ArrayList<>();
-        for (int pair = 0; pair < pairs; pair++) {
-            try (JavaSide side = new JavaSide(server.base(), freshDatabase("batch_java"))) {
-                Stream s = side.minibatch.stream("batch");
-                List<List<Map<String, Object>>> batches = new ArrayList<>();
-                for (int i = 0; i < batched; i += 100) {
-                    batches.add(readings(i, 100));
+        for (int pair = 0; pair < appendPairs; pair++) {
+            inTurn(pair, () -> {
+                try (JavaSide side = new JavaSide(server.base(), freshDatabase("batch_java"))) {
+                    Stream s = side.minibatch.stream("batch");
+                    List<List<Map<String, Object>>> batches = new ArrayList<>();
+                    for (int i = 0; i < batched; i += 100) {
+                        batches.add(readings(i, 100));
+                    }
+                    side.commands.reset();
+                    long start = System.nanoTime();
+                    for (List<Map<String, Object>> b : batches) {
+                        s.appendAll(b);
+                    }
+                    java.add(batched / ((System.nanoTime() - start) / 1e9));
+                    javaCommands.add(side.commands.total() / (batched / 100.0));
                 }
-                side.commands.reset();
-                long start = System.nanoTime();
-                for (List<Map<String, Object>> b : batches) {
-                    s.appendAll(b);
-                }
-                java.add(batched / ((System.nanoTime() - start) / 1e9));
-                javaCommands.add(side.commands.total() / (batched / 100.0));
-            }
-            JsonNode r = python("append", freshDatabase("batch_python"), "batch", "--count", String.valueOf(batched),
-                    "--batch", "100");
-            python.add(r.get("messages").asDouble() / r.get("seconds").asDouble());
-            pythonCommands.add(r.get("commands").asDouble() / (batched / 100.0));
-            raw.add(rawInsertMany(freshDatabase("batch_raw")));
+            }, () -> {
+                JsonNode r = python("append", freshDatabase("batch_python"), "batch", "--count", String.valueOf(batched),
+                        "--batch", "100");
+                python.add(r.get("messages").asDouble() / r.get("seconds").asDouble());
+                pythonCommands.add(r.get("commands").asDouble() / (batched / 100.0));
+            }, () -> raw.add(rawInsertMany(freshDatabase("batch_raw"))));
         }
         add("append in batches of 100", "msg/s", java, "Python 0.6 (batchsize=100)", python, null, null, null);
         double ofRaw = median(ratios(java, raw));
@@ -588,8 +608,9 @@ public final class MongoSideBySide {
                 .append("Run ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(", ")
                 .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" minutes")
                 .append(quick ? ", QUICK sizes (a check, not a figure)" : "")
-                .append(". One server at a time: `emulator` = mongo-java-server 1.47 (memory backend, in a JVM of its own,")
-                .append(" no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (it creates the")
+                .append(". One server at a time, a fresh server process per scenario (Java and Python share it): `emulator` =")
+                .append(" mongo-java-server 1.47 (memory backend with its oplog, so change streams, which it answers at once")
+                .append(" instead of awaiting data; in a JVM of its own, no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (it creates the")
                 .append(" indexes, but answers only an exact `{_id: v}` filter from one: every other read scans the collection,")
                 .append(" and every modified document is a SQLite transaction of its own).")
                 .append(" Python = minibatch 0.6.0 from PyPI (pymongo 4.13.2, mongoengine 0.29.3) through")
@@ -599,7 +620,8 @@ public final class MongoSideBySide {
                 .append(", changeStream=").append(JavaSide.OPTIONS.changeStreams())
                 .append("). ~100-byte messages. Commands are counted with a driver `CommandListener` (Java) and")
                 .append(" `pymongo.monitoring.CommandListener` (Python); server monitoring is not counted on either side.")
-                .append(" Values with a range are median (min–max) of pairs run back to back; ratios are Java ÷ other, per pair.")
+                .append(" Values with a range are median (min–max) of pairs run back to back, the order flipped every pair;")
+                .append(" ratios are Java ÷ other, per pair.")
                 .append(" For command counts lower is better. Size-1 runs: one producer (raw driver, Python-shaped documents)")
                 .append(" at the offered rate for ").append(rateSeconds).append(" s (").append(latencySeconds)
                 .append(" s at 20 msg/s). The backlog is ").append(backlog).append(" messages on the emulator and ")

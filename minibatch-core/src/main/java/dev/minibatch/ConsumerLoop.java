@@ -57,6 +57,8 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
     private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(1);
     /** Longest an idle consumer with pushed append notices goes without polling (lease expiries, retries). */
     private static final Duration MAX_POLL_HOLD = Duration.ofSeconds(60);
+    /** The idle poll interval while prompt append notices are pushed (see {@link #pollInterval()}). */
+    static final Duration PUSHED_POLL_INTERVAL = Duration.ofSeconds(1);
     private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
 
     record Settings(String stream, WindowEmitter emitter, WindowFunction<?> function, Sink sink, boolean ownsSink,
@@ -651,9 +653,16 @@ final class ConsumerLoop implements EmitterContext, ConsumerHandle {
         return settings.emitEmpty();
     }
 
+    /**
+     * The configured interval, or while the store pushes prompt append notices the longer of it and
+     * {@link #PUSHED_POLL_INTERVAL}: an append then wakes the consumer at once, so an idle poll only
+     * looks for what no notice announces (messages released or recovered by other consumers).
+     */
     @Override
     public Duration pollInterval() {
-        return settings.pollInterval();
+        Duration configured = settings.pollInterval();
+        return appendWakeups != null && appendWakeups.prompt() && configured.compareTo(PUSHED_POLL_INTERVAL) < 0
+                ? PUSHED_POLL_INTERVAL : configured;
     }
 
     @Override

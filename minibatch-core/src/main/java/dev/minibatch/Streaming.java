@@ -238,7 +238,11 @@ public final class Streaming {
         return this;
     }
 
-    /** How often an idle count consumer polls the store (default 10 ms, as Python). */
+    /**
+     * How often an idle count consumer polls the store (default 10 ms, as Python). Where the store
+     * pushes prompt append notices (MongoDB change streams on a replica set) an append wakes the
+     * consumer at once, and an idle consumer polls at most once a second, for what no notice announces.
+     */
     public Streaming pollInterval(Duration every) {
         if (every == null || every.isNegative() || every.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, was " + every);

@@ -6,8 +6,9 @@ package dev.minibatch.spi;
  * example). Stores that cannot push simply do not implement it; consumers then poll as always.
  *
  * <p>Wake-ups are hints, never data: a consumer always reads the store after one, and keeps polling
- * at its own interval, so a missed or late notice only delays a window until the next poll; a
- * spurious one costs one poll.
+ * — at its own interval, or at most once a second while notices are {@linkplain Subscription#prompt()
+ * prompt} — so a missed or late notice only delays a window until the next poll; a spurious one
+ * costs one poll.
  *
  * <p><b>Threading and lifecycle.</b> Thread-safe. {@code onAppend} runs on a store thread: it must
  * return quickly and must not call the store. A subscription lives until it is closed or the store
@@ -29,6 +30,16 @@ public interface AppendWakeups {
          * where the server has none (the consumer then relies on polling alone).
          */
         boolean active();
+
+        /**
+         * True while notices arrive as soon as the server has them (it awaits data for the store, as a
+         * replica set's change stream does); a consumer then polls at most once a second. False where
+         * the store has to ask again and again (a server that answers at once): the consumer keeps
+         * its own poll interval. Default: {@link #active()}.
+         */
+        default boolean prompt() {
+            return active();
+        }
 
         /** Stops the notices. Idempotent, quick. */
         @Override

@@ -43,8 +43,10 @@ final class AppendWatcher implements AutoCloseable {
     /**
      * How long to wait before asking such a server again: briefly while appends flow (an event in the
      * last {@link #BRISK_MS}), so a wake-up is at most a few milliseconds late; longer when quiet, so
-     * an idle store asks about a hundred times a second. A server that awaits data (a replica set)
-     * never gets here.
+     * an idle store asks about a hundred times a second; and never sooner than twice the last ask
+     * took, so the asking takes at most a third of such a server's time however many events flow
+     * (the emulator scans its whole oplog on every ask). A server that awaits data (a replica set) is
+     * asked again at once.
      */
     private static final long BRISK_PAUSE_MS = 2;
     private static final long QUIET_PAUSE_MS = 10;
@@ -58,6 +60,8 @@ final class AppendWatcher implements AutoCloseable {
     private volatile boolean closed;
     /** Set once the server refused change streams: never tried again. */
     private volatile boolean unsupported;
+    /** Set once an empty answer came at once: the server does not await data (the emulator). */
+    private volatile boolean answersAtOnce;
     /** The streams the open change stream filters on, or null while none is open. */
     private volatile Set<String> watching;
 
@@ -163,18 +167,33 @@ final class AppendWatcher implements AutoCloseable {
     /** Reads until closed, or until a stream that is not in the filter gets a subscriber. */
     private void readEvents(MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor, Set<String> streams) {
         long lastEvent = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(BRISK_MS);
+        long lastAskEnded = 0;
+        long lastAskNanos = 0;
         while (!closed) {
             if (!streams.containsAll(subscribers.keySet())) {
                 return; // reopen with the new stream in the filter
             }
+            boolean asks = cursor.available() == 0; // nothing buffered: this read goes to the server
+            if (asks && answersAtOnce) {
+                long quiet = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastEvent) < BRISK_MS
+                        ? BRISK_PAUSE_MS : QUIET_PAUSE_MS;
+                long gapNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(quiet), 2 * lastAskNanos);
+                long waitNanos = lastAskEnded + gapNanos - System.nanoTime();
+                if (waitNanos > 0) {
+                    pause(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+                    continue; // look again: closed, or new streams, meanwhile
+                }
+            }
             long started = System.nanoTime();
             ChangeStreamDocument<BsonDocument> event = cursor.tryNext();
-            if (event == null) {
-                long now = System.nanoTime();
-                if (TimeUnit.NANOSECONDS.toMillis(now - started) < QUICK_EMPTY_MS) {
-                    // a server that answers at once instead of awaiting data (the emulator)
-                    pause(TimeUnit.NANOSECONDS.toMillis(now - lastEvent) < BRISK_MS ? BRISK_PAUSE_MS : QUIET_PAUSE_MS);
+            if (asks) {
+                lastAskEnded = System.nanoTime();
+                lastAskNanos = lastAskEnded - started;
+                if (event == null && TimeUnit.NANOSECONDS.toMillis(lastAskNanos) < QUICK_EMPTY_MS) {
+                    answersAtOnce = true; // empty at once: the server does not await data (the emulator)
                 }
+            }
+            if (event == null) {
                 continue;
             }
             lastEvent = System.nanoTime();
@@ -260,6 +279,11 @@ final class AppendWatcher implements AutoCloseable {
         public boolean active() {
             Set<String> open = watching;
             return !cancelled && !closed && open != null && open.contains(stream);
+        }
+
+        @Override
+        public boolean prompt() {
+            return active() && !answersAtOnce;
         }
 
         @Override

@@ -97,6 +97,39 @@ class MongoWakeupTest {
     }
 
     @Test
+    void theEmulatorAnswersAtOnceSoItsNoticesAreNotPromptAndConsumersKeepTheirInterval() throws Exception {
+        CommandCounter counter = new CommandCounter();
+        String database = TestMongo.freshDatabase("wake");
+        withOplog.url(database);
+        try (MongoClient client = counter.client(withOplog.url("admin"));
+             Minibatch mb = Minibatch.builder().store(new MongoStore(client, database)).shutdownHook(false).build()) {
+            CountDownLatch got = new CountDownLatch(1);
+            ConsumerHandle c = mb.streaming("d").size(1).start(window -> got.countDown()); // default 10 ms interval
+            MongoStore store = (MongoStore) mb.store();
+            AppendWakeups.Subscription probe = store.subscribeAppends("d", () -> { });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!probe.active() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(probe.active()).as("the wire server with its oplog has change streams").isTrue();
+            Thread.sleep(500); // the watcher has had empty answers by now
+            assertThat(probe.prompt()).as("the emulator answers a getMore at once instead of awaiting data").isFalse();
+            long idleFrom = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
+            Thread.sleep(1_000);
+            long polls = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL)) - idleFrom;
+            assertThat(polls).as("idle polls in 1 s at the 10 ms interval").isGreaterThan(20);
+            long asks = counter.count(s -> s.name().equals("getMore"));
+            Thread.sleep(1_000);
+            // quiet: at most one ask per 10 ms
+            assertThat(counter.count(s -> s.name().equals("getMore")) - asks).as("getMores in 1 s idle").isLessThanOrEqualTo(110);
+            mb.stream("d").append(Map.of("n", 1));
+            assertThat(got.await(10, TimeUnit.SECONDS)).as("delivered").isTrue();
+            probe.close();
+            c.stop();
+        }
+    }
+
+    @Test
     void aRetryIsNotHeldBackByTheLongPollDelay() throws Exception {
         String database = TestMongo.freshDatabase("retry");
         try (Minibatch mb = Minibatch.connect(withOplog.url(database))) {

@@ -7,7 +7,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A MongoDB-protocol server the bench starts on 127.0.0.1 and a free port, and stops. */
@@ -23,16 +25,21 @@ abstract class BenchServer implements AutoCloseable {
     public abstract void close();
 
     /**
-     * mongo-java-server 1.47, memory backend with its oplog (change streams, answered at once rather
-     * than awaited), in a JVM of its own ({@link EmulatorMain}): no secondary indexes, every query scans. Not in the bench's JVM, where it would share heap, GC and JIT with
+     * mongo-java-server 1.47, memory backend, in a JVM of its own ({@link EmulatorMain}): no secondary
+     * indexes, every query scans. With {@code oplog} it has change streams, which it answers at once
+     * rather than awaiting data, scanning its whole oplog (never trimmed) on every {@code getMore}. Not in the bench's JVM, where it would share heap, GC and JIT with
      * the Java side only and so weigh on one side of a comparison.
      */
-    static BenchServer emulator() throws IOException, InterruptedException {
+    static BenchServer emulator(boolean oplog) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("minibatch-bench-emulator");
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return start("emulator", new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                EmulatorMain.class.getName(), String.valueOf(port), "--oplog"), dir, port);
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                EmulatorMain.class.getName(), String.valueOf(port)));
+        if (oplog) {
+            command.add("--oplog");
+        }
+        return start("emulator", new ProcessBuilder(command), dir, port);
     }
 
     /**

@@ -36,6 +36,7 @@ import org.bson.Document;
  * ./mvnw -q -B -o -pl minibatch-bench -am package -DskipTests
  * java -cp "minibatch-bench/target/classes:$(cat minibatch-bench/target/classpath.txt)" \
  *      dev.minibatch.bench.mongo.MongoSideBySide --markdown BENCHMARKS.md [--quick] [--servers emulator,ferretdb]
+ *      [--only NAME] [--emulator-oplog]
  * </pre>
  *
  * Needs tools/test-env/setup (the Python venv, FerretDB). Ratios are Java ÷ Python from pairs run
@@ -78,6 +79,8 @@ public final class MongoSideBySide {
             + " is marked for Python: FerretDB's SQLite backend is not index-backed beyond `_id`.";
 
     private final boolean quick;
+    /** Whether the emulator runs with its oplog (change streams); see {@link BenchServer#emulator}. */
+    private final boolean emulatorOplog;
     /** Pairs per append scenario; appends are short, so many, for a steadier median on a noisy machine. */
     private final int appendPairs;
     private final int oneByOne;
@@ -92,8 +95,9 @@ public final class MongoSideBySide {
     private final AtomicInteger databases = new AtomicInteger();
     private BenchServer server;
 
-    MongoSideBySide(boolean quick) {
+    MongoSideBySide(boolean quick, boolean emulatorOplog) {
         this.quick = quick;
+        this.emulatorOplog = emulatorOplog;
         appendPairs = quick ? 2 : 7;
         oneByOne = quick ? 300 : 2_000;
         batched = quick ? 2_000 : 20_000;
@@ -109,27 +113,35 @@ public final class MongoSideBySide {
         Path markdown = null;
         Path json = Path.of("minibatch-bench", "target", "mongo-side-by-side.json");
         List<String> servers = List.of("emulator", "ferretdb");
+        String only = null;
+        boolean oplog = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--markdown" -> markdown = Path.of(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 case "--servers" -> servers = List.of(args[++i].split(","));
+                case "--only" -> only = args[++i];
+                case "--emulator-oplog" -> oplog = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: MongoSideBySide [--quick] [--markdown FILE] [--json FILE] [--servers emulator,ferretdb]");
+                        + "; usage: MongoSideBySide [--quick] [--markdown FILE] [--json FILE] [--servers emulator,ferretdb]"
+                        + " [--only SCENARIO-NAME-PART] [--emulator-oplog]");
             }
         }
         PythonBench.python(); // fail at once, naming the setup, when the peer is missing
-        MongoSideBySide bench = new MongoSideBySide(quick);
+        MongoSideBySide bench = new MongoSideBySide(quick, oplog);
         long start = System.nanoTime();
         for (String name : servers) {
             if (!name.equals("emulator") && !name.equals("ferretdb")) {
                 throw new IllegalArgumentException("unknown server " + name + " (emulator, ferretdb)");
             }
             for (Map.Entry<String, Scenario> scenario : bench.scenarios().entrySet()) {
+                if (only != null && !scenario.getKey().contains(only)) {
+                    continue;
+                }
                 // a fresh server per scenario: what one scenario left (data, the emulator's oplog, which it
                 // scans on every change-stream read and never trims) weighs on no later one
-                try (BenchServer s = name.equals("emulator") ? BenchServer.emulator() : BenchServer.ferretDb()) {
+                try (BenchServer s = name.equals("emulator") ? BenchServer.emulator(oplog) : BenchServer.ferretDb()) {
                     System.out.println("== " + name + " (" + s.base() + ")");
                     bench.server = s;
                     bench.warmUp();
@@ -609,8 +621,10 @@ public final class MongoSideBySide {
                 .append(String.format(Locale.ROOT, "%.1f", minutes)).append(" minutes")
                 .append(quick ? ", QUICK sizes (a check, not a figure)" : "")
                 .append(". One server at a time, a fresh server process per scenario (Java and Python share it): `emulator` =")
-                .append(" mongo-java-server 1.47 (memory backend with its oplog, so change streams, which it answers at once")
-                .append(" instead of awaiting data; in a JVM of its own, no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (it creates the")
+                .append(" mongo-java-server 1.47 (memory backend, ")
+                .append(emulatorOplog ? "with its oplog, so change streams, which it answers at once instead of awaiting data"
+                        : "no oplog, so no change streams: consumers poll")
+                .append("; in a JVM of its own, no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (it creates the")
                 .append(" indexes, but answers only an exact `{_id: v}` filter from one: every other read scans the collection,")
                 .append(" and every modified document is a SQLite transaction of its own).")
                 .append(" Python = minibatch 0.6.0 from PyPI (pymongo 4.13.2, mongoengine 0.29.3) through")

@@ -624,9 +624,10 @@ public final class MongoSideBySide {
                 .append(" mongo-java-server 1.47 (memory backend, ")
                 .append(emulatorOplog ? "with its oplog, so change streams, which it answers at once instead of awaiting data"
                         : "no oplog, so no change streams: consumers poll")
-                .append("; in a JVM of its own, no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate process (it creates the")
-                .append(" indexes, but answers only an exact `{_id: v}` filter from one: every other read scans the collection,")
-                .append(" and every modified document is a SQLite transaction of its own).")
+                .append("; in a JVM of its own, no secondary indexes); `ferretdb` = FerretDB v1.24.2, SQLite backend, a separate")
+                .append(" process (it answers only an exact `{_id: v}` filter from an index: every other read scans the collection,")
+                .append(" so this store makes no secondary index there, and every modified document is a SQLite transaction of its")
+                .append(" own).")
                 .append(" Python = minibatch 0.6.0 from PyPI (pymongo 4.13.2, mongoengine 0.29.3) through")
                 .append(" `minibatch-bench/src/main/python/minibatch_py_bench.py`, CountWindow with minibatch's LocalExecutor;")
                 .append(" Java = this project's public API on a `MongoStore` over a counted `MongoClient` (windows=")

@@ -47,6 +47,8 @@ final class CandidateCache {
 
     /** Candidates one scan of lock claims reads at least; the server reads the whole collection whatever the limit. */
     static final int SCAN_LIMIT = 5_000;
+    /** Candidates held for all scopes together, at most (see {@link #evictOverCap}). */
+    static final int MAX_CACHED = 20_000;
     /** An entry older than this is scanned again (released or recovered older messages, other producers). */
     static final Duration MAX_AGE = Duration.ofSeconds(2);
     static final Duration MIN_IDLE_PAUSE = Duration.ofMillis(10);
@@ -157,6 +159,7 @@ final class CandidateCache {
             Entry e = new Entry(scanned, nowNanos, leaseNow, scanned.size() < limit, pause);
             entries.put(scope, e);
             evictStale(nowNanos); // keys come and go: entries nobody reads again must not pile up
+            evictOverCap(e);
             return head(e, handOut);
         }
     }
@@ -171,6 +174,27 @@ final class CandidateCache {
         });
     }
 
+    /**
+     * Keeps at most {@link #MAX_CACHED} candidates in all: a keyed consumer's sweep over thousands of
+     * keys would otherwise hold a read-ahead per key. The oldest entries go first, never {@code keep}.
+     */
+    private void evictOverCap(Entry keep) {
+        long total = held();
+        while (total > MAX_CACHED) {
+            Map.Entry<Scope, Entry> oldest = null;
+            for (Map.Entry<Scope, Entry> e : entries.entrySet()) {
+                if (e.getValue() != keep && (oldest == null || e.getValue().scannedAtNanos < oldest.getValue().scannedAtNanos)) {
+                    oldest = e;
+                }
+            }
+            if (oldest == null) {
+                return;
+            }
+            total -= oldest.getValue().docs.size();
+            entries.remove(oldest.getKey());
+        }
+    }
+
     private static List<BsonDocument> head(Entry e, int n) {
         List<BsonDocument> out = new ArrayList<>(Math.min(n, e.docs.size()));
         for (BsonDocument d : e.docs.values()) {
@@ -180,6 +204,15 @@ final class CandidateCache {
             out.add(d);
         }
         return out;
+    }
+
+    /** How many candidates are held now, all scopes together. */
+    synchronized int held() {
+        int total = 0;
+        for (Entry e : entries.values()) {
+            total += e.docs.size();
+        }
+        return total;
     }
 
     /** Candidates a claim tried (taken, held by others or stale): no later claim gets them from here. */

@@ -36,7 +36,8 @@ import org.bson.BsonValue;
  *   <li>messages appended by other processes are seen at the next scan: when the cache holds fewer
  *       than a claim wants (after at most the idle pause), or after {@link #MAX_AGE};</li>
  *   <li>writes through this store that make messages pending (append, release, give-back, recovery,
- *       dead letter) drop the stream's entry ({@link #changed}), so the next claim scans;</li>
+ *       dead letter) drop the stream's entry ({@link #changed}), so the next claim scans; a release
+ *       with a retry delay also makes the first claim after the delay scan;</li>
  *   <li>an entry is used only while the claimer's lease clock stands where the scan's stood, or has
  *       moved no further than the wall clock since (a test clock jumping ahead scans again, since
  *       messages may have become available in between).</li>
@@ -92,6 +93,10 @@ final class CandidateCache {
     }
 
     private final Map<Scope, Entry> entries = new HashMap<>();
+    /** The last idle pause per scope, kept across entries so consecutive short scans back off further. */
+    private final Map<Scope, Long> lastIdlePause = new HashMap<>();
+    /** Per stream, the earliest time a message released by this store becomes available again. */
+    private final Map<String, Instant> rescanAt = new HashMap<>();
     private final boolean idlePauses;
     private final IntUnaryOperator readLimit;
 
@@ -103,8 +108,6 @@ final class CandidateCache {
         this.idlePauses = idlePauses;
         this.readLimit = readLimit;
     }
-    /** The last idle pause per scope, kept across entries so consecutive short scans back off further. */
-    private final Map<Scope, Long> lastIdlePause = new HashMap<>();
 
     /**
      * Candidates for a claim that wants {@code want} (0: all), oldest first: from the cache when it
@@ -138,6 +141,7 @@ final class CandidateCache {
                                   IntFunction<List<BsonDocument>> scan) {
         long nowNanos = System.nanoTime();
         synchronized (this) {
+            retryDue(scope.stream(), leaseNow);
             Entry e = entries.get(scope);
             if (e != null && e.appliesAt(leaseNow, nowNanos)
                     && (e.docs.size() >= want
@@ -230,5 +234,24 @@ final class CandidateCache {
     synchronized void changed(String stream) {
         entries.keySet().removeIf(scope -> scope.stream().equals(stream));
         lastIdlePause.keySet().removeIf(scope -> scope.stream().equals(stream));
+    }
+
+    /**
+     * {@link #changed}, for messages that become available only at {@code availableAt} (a release
+     * with a retry delay): the first claim at or after it scans again too, so the retry is taken in
+     * its place in the order, not after what was read ahead meanwhile.
+     */
+    synchronized void changed(String stream, Instant availableAt) {
+        changed(stream);
+        rescanAt.merge(stream, availableAt, (a, b) -> a.isBefore(b) ? a : b);
+    }
+
+    /** Drops the stream's entries once a pending retry is due at {@code leaseNow}. */
+    private void retryDue(String stream, Instant leaseNow) {
+        Instant due = rescanAt.get(stream);
+        if (due != null && !leaseNow.isBefore(due)) {
+            rescanAt.remove(stream);
+            entries.keySet().removeIf(scope -> scope.stream().equals(stream));
+        }
     }
 }

@@ -189,6 +189,11 @@ final class LockClaims {
         cache.changed(stream);
     }
 
+    /** {@link #changed}, for messages that become available at {@code availableAt}. */
+    void changed(String stream, Instant availableAt) {
+        cache.changed(stream, availableAt);
+    }
+
     /** How many candidates a locking claim reads per one it wants: {@code want * READ_AHEAD + 8}. */
     static final int READ_AHEAD = 3;
 

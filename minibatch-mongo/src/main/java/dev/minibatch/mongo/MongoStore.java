@@ -701,6 +701,15 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         }
     }
 
+    /** {@link #pendingChanged}, for messages that become available only at {@code availableAt}. */
+    private void pendingChanged(String stream, Instant availableAt) {
+        if (lockClaims != null) {
+            lockClaims.changed(stream, availableAt);
+        } else {
+            guardedCandidates.changed(stream, availableAt);
+        }
+    }
+
     /** Pending candidates, oldest first, with only the fields a message (and a window copy) needs. */
     private List<BsonDocument> candidates(Bson filter, int limit) {
         return buffer.find(filter).sort(ORDER).limit(limit).projection(CANDIDATE_FIELDS).into(new ArrayList<>());
@@ -939,7 +948,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 updates.add(Updates.inc(ATTEMPTS, 1));
                 updates.add(Updates.set(ERROR, error));
             }
-            pendingChanged(stream);
+            pendingChanged(stream, availableAt);
             long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(updates));
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));

@@ -3,6 +3,7 @@ package dev.minibatch.mongo;
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoDatabase;
 import org.bson.BsonDocument;
+import org.bson.BsonInvalidOperationException;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
 
@@ -34,7 +35,7 @@ record ServerKind(boolean ferretDb, boolean secondaryIndexesUsed) {
                     BsonDocument.class);
             boolean pushed = !explained.containsKey("filterPushdown") || explained.getBoolean("filterPushdown").getValue();
             return new ServerKind(true, pushed);
-        } catch (MongoException | ClassCastException e) {
+        } catch (MongoException | BsonInvalidOperationException e) {
             return new ServerKind(true, true); // cannot tell: keep the indexes
         }
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.bson.BsonDocument;
 import org.bson.BsonObjectId;
 import org.bson.types.ObjectId;
@@ -48,6 +49,25 @@ class CandidateCacheTest {
             reads.incrementAndGet();
             return pending.subList(200, 300);
         });
+        assertThat(reads).hasValue(2);
+    }
+
+    @Test
+    void aReleaseWithARetryDelayMakesTheFirstClaimAfterTheDelayReadAgain() {
+        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit);
+        AtomicInteger reads = new AtomicInteger();
+        Selection window = Selection.pending().limit(10).minCount(10);
+        IntFunction<List<BsonDocument>> scan = limit -> {
+            reads.incrementAndGet();
+            return docs(limit);
+        };
+        cache.changed("s", NOW.plusMillis(500)); // released, available again in half a second
+        cache.forClaim("s", window, 10, NOW, scan);
+        cache.forClaim("s", window, 10, NOW.plusMillis(100), scan);
+        assertThat(reads).as("before the retry is due: served from the read").hasValue(1);
+        cache.forClaim("s", window, 10, NOW.plusMillis(500), scan);
+        assertThat(reads).as("the retry is due: read again, so it comes in its place in the order").hasValue(2);
+        cache.forClaim("s", window, 10, NOW.plusMillis(600), scan);
         assertThat(reads).hasValue(2);
     }
 

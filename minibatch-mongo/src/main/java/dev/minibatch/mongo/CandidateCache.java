@@ -6,9 +6,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 import org.bson.BsonDocument;
@@ -92,7 +94,8 @@ final class CandidateCache {
     record Scope(String stream, boolean byKey, String key) {
     }
 
-    private final Map<Scope, Entry> entries = new HashMap<>();
+    /** Per stream, its scopes' entries: what a write to the stream drops is found without a search. */
+    private final Map<String, Map<Scope, Entry>> entries = new HashMap<>();
     /** The last idle pause per scope, kept across entries so consecutive short scans back off further. */
     private final Map<Scope, Long> lastIdlePause = new HashMap<>();
     /** Per stream, the earliest time a message released by this store becomes available again. */
@@ -142,7 +145,8 @@ final class CandidateCache {
         long nowNanos = System.nanoTime();
         synchronized (this) {
             retryDue(scope.stream(), leaseNow);
-            Entry e = entries.get(scope);
+            Map<Scope, Entry> ofStream = entries.get(scope.stream());
+            Entry e = ofStream == null ? null : ofStream.get(scope);
             if (e != null && e.appliesAt(leaseNow, nowNanos)
                     && (e.docs.size() >= want
                         || (idlePauses && e.complete && nowNanos - e.scannedAtNanos < e.idlePauseNanos))) {
@@ -161,7 +165,7 @@ final class CandidateCache {
                 lastIdlePause.remove(scope);
             }
             Entry e = new Entry(scanned, nowNanos, leaseNow, scanned.size() < limit, pause);
-            entries.put(scope, e);
+            entries.computeIfAbsent(scope.stream(), k -> new HashMap<>()).put(scope, e);
             evictStale(nowNanos); // keys come and go: entries nobody reads again must not pile up
             evictOverCap(e);
             return head(e, handOut);
@@ -169,13 +173,16 @@ final class CandidateCache {
     }
 
     private void evictStale(long nowNanos) {
-        entries.entrySet().removeIf(e -> {
-            boolean stale = nowNanos - e.getValue().scannedAtNanos >= MAX_AGE.toNanos();
-            if (stale) {
-                lastIdlePause.remove(e.getKey());
-            }
-            return stale;
-        });
+        for (Map<Scope, Entry> ofStream : entries.values()) {
+            ofStream.entrySet().removeIf(e -> {
+                boolean stale = nowNanos - e.getValue().scannedAtNanos >= MAX_AGE.toNanos();
+                if (stale) {
+                    lastIdlePause.remove(e.getKey());
+                }
+                return stale;
+            });
+        }
+        entries.values().removeIf(Map::isEmpty);
     }
 
     /**
@@ -186,16 +193,19 @@ final class CandidateCache {
         long total = held();
         while (total > MAX_CACHED) {
             Map.Entry<Scope, Entry> oldest = null;
-            for (Map.Entry<Scope, Entry> e : entries.entrySet()) {
-                if (e.getValue() != keep && (oldest == null || e.getValue().scannedAtNanos < oldest.getValue().scannedAtNanos)) {
-                    oldest = e;
+            for (Map<Scope, Entry> ofStream : entries.values()) {
+                for (Map.Entry<Scope, Entry> e : ofStream.entrySet()) {
+                    if (e.getValue() != keep
+                            && (oldest == null || e.getValue().scannedAtNanos < oldest.getValue().scannedAtNanos)) {
+                        oldest = e;
+                    }
                 }
             }
             if (oldest == null) {
                 return;
             }
             total -= oldest.getValue().docs.size();
-            entries.remove(oldest.getKey());
+            entries.get(oldest.getKey().stream()).remove(oldest.getKey());
         }
     }
 
@@ -213,27 +223,41 @@ final class CandidateCache {
     /** How many candidates are held now, all scopes together. */
     synchronized int held() {
         int total = 0;
-        for (Entry e : entries.values()) {
-            total += e.docs.size();
+        for (Map<Scope, Entry> ofStream : entries.values()) {
+            for (Entry e : ofStream.values()) {
+                total += e.docs.size();
+            }
         }
         return total;
     }
 
-    /** Candidates a claim tried (taken, held by others or stale): no later claim gets them from here. */
+    /**
+     * Candidates a claim tried (taken, held by others or stale): no later claim gets them from here.
+     * Each entry walks the smaller of its candidates and the ids, so a claim costs at most what the
+     * cache holds (a keyed stream has an entry per key).
+     */
     synchronized void attempted(String stream, Collection<BsonValue> ids) {
-        for (Map.Entry<Scope, Entry> e : entries.entrySet()) {
-            if (e.getKey().stream().equals(stream)) {
-                for (BsonValue id : ids) {
-                    e.getValue().docs.remove(id);
-                }
+        Map<Scope, Entry> ofStream = entries.get(stream);
+        if (ofStream == null) {
+            return;
+        }
+        Set<BsonValue> tried = null;
+        for (Entry e : ofStream.values()) {
+            if (e.docs.size() >= ids.size()) {
+                ids.forEach(e.docs::remove);
+            } else {
+                tried = tried == null ? new HashSet<>(ids) : tried;
+                e.docs.keySet().removeIf(tried::contains);
             }
         }
     }
 
     /** Messages of the stream may have become pending through this store: the next claim scans at once. */
     synchronized void changed(String stream) {
-        entries.keySet().removeIf(scope -> scope.stream().equals(stream));
-        lastIdlePause.keySet().removeIf(scope -> scope.stream().equals(stream));
+        entries.remove(stream);
+        if (!lastIdlePause.isEmpty()) { // only lock claims pause; an append must not search an empty map
+            lastIdlePause.keySet().removeIf(scope -> scope.stream().equals(stream));
+        }
     }
 
     /**
@@ -251,7 +275,7 @@ final class CandidateCache {
         Instant due = rescanAt.get(stream);
         if (due != null && !leaseNow.isBefore(due)) {
             rescanAt.remove(stream);
-            entries.keySet().removeIf(scope -> scope.stream().equals(stream));
+            entries.remove(stream);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
+import java.util.function.LongConsumer;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
@@ -102,14 +103,19 @@ final class CandidateCache {
     private final Map<String, Instant> rescanAt = new HashMap<>();
     private final boolean idlePauses;
     private final IntUnaryOperator readLimit;
+    /** Hears how long each scan that fills the cache took (lock claims weigh their server's costs). */
+    private final LongConsumer scanNanos;
 
     /**
      * @param idlePauses whether a scan that came up short holds off the next one for a growing pause
      * @param readLimit  how many candidates one scan reads for a claim that wants the given number (over 0)
+     * @param scanNanos  hears the duration of each scan that fills the cache (not of claims of
+     *                   everything or bounded ones, which always scan)
      */
-    CandidateCache(boolean idlePauses, IntUnaryOperator readLimit) {
+    CandidateCache(boolean idlePauses, IntUnaryOperator readLimit, LongConsumer scanNanos) {
         this.idlePauses = idlePauses;
         this.readLimit = readLimit;
+        this.scanNanos = scanNanos;
     }
 
     /**
@@ -154,7 +160,9 @@ final class CandidateCache {
             }
         }
         int limit = Math.max(handOut, scanLimit);
+        long started = System.nanoTime();
         List<BsonDocument> scanned = scan.apply(limit);
+        scanNanos.accept(System.nanoTime() - started);
         synchronized (this) {
             long pause = 0;
             if (scanned.size() < want && idlePauses) {

@@ -85,8 +85,8 @@ final class LockClaims {
     private final MongoCollection<BsonDocument> markers;
     private final MongoCollection<BsonDocument> buffer;
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
-    private final CandidateCache cache = new CandidateCache(true, LockClaims::readLimit);
     private final ServerCosts costs = new ServerCosts();
+    private final CandidateCache cache = new CandidateCache(true, LockClaims::readLimit, costs::scanned);
 
     LockClaims(MongoDatabase database, MongoCollection<BsonDocument> buffer) {
         this.buffer = buffer;
@@ -176,12 +176,7 @@ final class LockClaims {
      */
     List<BsonDocument> candidates(String stream, Selection selection, int want, Instant leaseNow,
                                   IntFunction<List<BsonDocument>> scan) {
-        return cache.forClaim(stream, selection, want, leaseNow, limit -> {
-            long started = System.nanoTime();
-            List<BsonDocument> read = scan.apply(limit);
-            costs.scanned(System.nanoTime() - started);
-            return read;
-        });
+        return cache.forClaim(stream, selection, want, leaseNow, scan);
     }
 
     /** Messages of the stream may have become pending through this store (append, release, recovery…). */

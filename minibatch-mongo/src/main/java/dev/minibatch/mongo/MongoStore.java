@@ -234,7 +234,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
                 ? server.claimMode() : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
-        this.guardedCandidates = lockClaims == null ? new CandidateCache(false, MongoStore::guardedReadLimit) : null;
+        this.guardedCandidates = lockClaims == null ? new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { }) : null;
         this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
         this.lockTables = lockClaims == null ? null : new LockTables(this, database, buffer, lockClaims);
         this.tableProtocol = lockTables != null ? lockTables : tables;

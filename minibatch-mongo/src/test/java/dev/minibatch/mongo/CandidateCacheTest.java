@@ -28,7 +28,7 @@ class CandidateCacheTest {
 
     @Test
     void aReadServesTheFollowingClaimsAndAttemptedCandidatesAreNotHandedOutAgain() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit);
+        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
         AtomicInteger reads = new AtomicInteger();
         Selection window = Selection.pending().limit(100).minCount(100);
         List<BsonDocument> pending = docs(1_000);
@@ -54,7 +54,7 @@ class CandidateCacheTest {
 
     @Test
     void aReleaseWithARetryDelayMakesTheFirstClaimAfterTheDelayReadAgain() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit);
+        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
         AtomicInteger reads = new AtomicInteger();
         Selection window = Selection.pending().limit(10).minCount(10);
         IntFunction<List<BsonDocument>> scan = limit -> {
@@ -73,7 +73,7 @@ class CandidateCacheTest {
 
     @Test
     void aSweepOverManyKeysHoldsAtMostTheCap() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit);
+        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
         for (int k = 0; k < 60; k++) {
             Selection window = Selection.pending().limit(100).minCount(100).key("key-" + k);
             List<BsonDocument> got = cache.forClaim("s", window, 100, NOW, limit -> docs(limit));

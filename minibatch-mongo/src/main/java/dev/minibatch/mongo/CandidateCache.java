@@ -146,7 +146,7 @@ final class CandidateCache {
      * Scans ({@code scan.apply(scanLimit)}) when the entry cannot serve {@code want} and no idle pause
      * holds, or when it does not apply at this lease time.
      */
-    List<BsonDocument> candidates(Scope scope, int want, int handOut, int scanLimit, Instant leaseNow,
+    private List<BsonDocument> candidates(Scope scope, int want, int handOut, int scanLimit, Instant leaseNow,
                                   IntFunction<List<BsonDocument>> scan) {
         long nowNanos = System.nanoTime();
         synchronized (this) {

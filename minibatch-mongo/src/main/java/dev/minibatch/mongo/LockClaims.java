@@ -16,7 +16,6 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.IntFunction;
 import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -170,23 +168,11 @@ final class LockClaims {
     }
 
     /**
-     * Candidates for a claim that wants {@code want} (0: all), oldest first: from the stream's
-     * {@link CandidateCache} when it can serve them, else from {@code scan} (a {@code find} with
-     * the given limit, 0 for none), which refills the cache.
+     * The candidates of this store's claims: one read serves many of them, and a read that came up
+     * short holds off the next (see {@link CandidateCache}); the store drops entries on its writes.
      */
-    List<BsonDocument> candidates(String stream, Selection selection, int want, Instant leaseNow,
-                                  IntFunction<List<BsonDocument>> scan) {
-        return cache.forClaim(stream, selection, want, leaseNow, scan);
-    }
-
-    /** Messages of the stream may have become pending through this store (append, release, recovery…). */
-    void changed(String stream) {
-        cache.changed(stream);
-    }
-
-    /** {@link #changed}, for messages that become available at {@code availableAt}. */
-    void changed(String stream, Instant availableAt) {
-        cache.changed(stream, availableAt);
+    CandidateCache cache() {
+        return cache;
     }
 
     /** How many candidates a locking claim reads per one it wants: {@code want * READ_AHEAD + 8}. */

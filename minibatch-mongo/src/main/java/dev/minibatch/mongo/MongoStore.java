@@ -177,8 +177,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     private final AppendWatcher watcher;
     /** The unique-insert claims of {@link MongoStoreOptions.ClaimMode#LOCKS}; null with guarded updates. */
     private final LockClaims lockClaims;
-    /** Candidates read ahead for guarded-update claims ({@link CandidateCache}); null with locks. */
-    private final CandidateCache guardedCandidates;
+    /** Candidates read ahead for claims ({@link CandidateCache}): the lock claims' own, or one for guarded updates. */
+    private final CandidateCache candidateCache;
     /** Logged once: the server refused a window document's data (e.g. FerretDB's nested arrays). */
     private volatile boolean windowDataRefusalLogged;
     private volatile boolean closed;
@@ -234,7 +234,8 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
         MongoStoreOptions.ClaimMode mode = options.claims() == MongoStoreOptions.ClaimMode.AUTO
                 ? server.claimMode() : options.claims();
         this.lockClaims = mode == MongoStoreOptions.ClaimMode.LOCKS ? new LockClaims(database, buffer) : null;
-        this.guardedCandidates = lockClaims == null ? new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { }) : null;
+        this.candidateCache = lockClaims != null ? lockClaims.cache()
+                : new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
         this.tables = new MongoTables(this, database, buffer, writeWindows ? windows : null);
         this.lockTables = lockClaims == null ? null : new LockTables(this, database, buffer, lockClaims);
         this.tableProtocol = lockTables != null ? lockTables : tables;
@@ -604,9 +605,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                     guard.add(Filters.in(ID, ids));
                     UpdateResult result = buffer.updateMany(Filters.and(guard), take);
                     got = result.getModifiedCount();
-                    guardedCandidates.attempted(stream, ids);
+                    candidateCache.attempted(stream, ids);
                     if (got < candidates.size()) {
-                        guardedCandidates.changed(stream); // read ahead of a competitor: read afresh
+                        candidateCache.changed(stream); // read ahead of a competitor: read afresh
                     }
                     if (got == candidates.size()) {
                         taken.addAll(candidates);
@@ -679,8 +680,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     /** A claim's candidates: usually none, one {@code find} in many claims (see {@link CandidateCache}). */
     private List<BsonDocument> claimCandidates(String stream, Selection selection, Bson filter, int want, Instant now) {
-        return lockClaims == null ? guardedCandidates.forClaim(stream, selection, want, now, limit -> candidates(filter, limit))
-                : lockClaims.candidates(stream, selection, want, now, limit -> candidates(filter, limit));
+        return candidateCache.forClaim(stream, selection, want, now, limit -> candidates(filter, limit));
     }
 
     /**
@@ -694,20 +694,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     /** Messages of the stream may have become pending through this store (claims cache candidates). */
     void pendingChanged(String stream) {
-        if (lockClaims != null) {
-            lockClaims.changed(stream);
-        } else {
-            guardedCandidates.changed(stream);
-        }
-    }
-
-    /** {@link #pendingChanged}, for messages that become available only at {@code availableAt}. */
-    private void pendingChanged(String stream, Instant availableAt) {
-        if (lockClaims != null) {
-            lockClaims.changed(stream, availableAt);
-        } else {
-            guardedCandidates.changed(stream, availableAt);
-        }
+        candidateCache.changed(stream);
     }
 
     /** Pending candidates, oldest first, with only the fields a message (and a window copy) needs. */
@@ -948,7 +935,7 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
                 updates.add(Updates.inc(ATTEMPTS, 1));
                 updates.add(Updates.set(ERROR, error));
             }
-            pendingChanged(stream, availableAt);
+            candidateCache.changed(stream, availableAt); // and read again when the retry is due
             long n = endHold(stream, token, claimedIds.remove(token), Updates.combine(updates));
             if (writeWindows) {
                 windows.deleteMany(Filters.eq(LEASE_TOKEN, token));

@@ -46,6 +46,16 @@ class MongoWakeupTest {
         withoutOplog.close();
     }
 
+    /** A subscription to the stream's notices, once it is active or after 20 s; the caller closes it. */
+    private static AppendWakeups.Subscription awaitActive(MongoStore store, String stream) throws InterruptedException {
+        AppendWakeups.Subscription probe = store.subscribeAppends(stream, () -> { });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!probe.active() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return probe;
+    }
+
     @Test
     void anIdleConsumerWithALongPollDelayIsWokenByAnAppend() throws Exception {
         CommandCounter counter = new CommandCounter();
@@ -60,12 +70,9 @@ class MongoWakeupTest {
             ConsumerHandle b = mb.streaming("b").size(1).pollInterval(LONG_POLL)
                     .start(window -> { arrived.put("b", System.nanoTime()); both.countDown(); });
             MongoStore store = (MongoStore) mb.store();
-            AppendWakeups.Subscription probe = store.subscribeAppends("a", () -> { });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!(probe.active() && store.subscribeAppends("b", () -> { }).active()) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            if (!probe.active()) {
+            AppendWakeups.Subscription probe = awaitActive(store, "a");
+            AppendWakeups.Subscription probeB = awaitActive(store, "b");
+            if (!probe.active() || !probeB.active()) {
                 // only a real server without change streams (standalone mongod, FerretDB) may end up here
                 assertThat(withOplog.isReal()).as("the wire server with its oplog has change streams").isTrue();
                 assertThatThrownBy(() -> new MongoStore(client, database,
@@ -91,6 +98,7 @@ class MongoWakeupTest {
             long pollsAfter = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
             assertThat(pollsAfter - polls).as("one claim per wake-up, no polling in between").isLessThanOrEqualTo(8);
             probe.close();
+            probeB.close();
             a.stop();
             b.stop();
         }
@@ -105,12 +113,7 @@ class MongoWakeupTest {
              Minibatch mb = Minibatch.builder().store(new MongoStore(client, database)).shutdownHook(false).build()) {
             CountDownLatch got = new CountDownLatch(1);
             ConsumerHandle c = mb.streaming("d").size(1).start(window -> got.countDown()); // default 10 ms interval
-            MongoStore store = (MongoStore) mb.store();
-            AppendWakeups.Subscription probe = store.subscribeAppends("d", () -> { });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!probe.active() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            AppendWakeups.Subscription probe = awaitActive((MongoStore) mb.store(), "d");
             assertThat(probe.active()).as("the wire server with its oplog has change streams").isTrue();
             Thread.sleep(500); // the watcher has had empty answers by now
             assertThat(probe.prompt()).as("the emulator answers a getMore at once instead of awaiting data").isFalse();
@@ -134,11 +137,7 @@ class MongoWakeupTest {
         String database = TestMongo.freshDatabase("retry");
         try (Minibatch mb = Minibatch.connect(withOplog.url(database))) {
             MongoStore store = (MongoStore) mb.store();
-            AppendWakeups.Subscription probe = store.subscribeAppends("r", () -> { });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!probe.active() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            AppendWakeups.Subscription probe = awaitActive(store, "r");
             AtomicInteger attempts = new AtomicInteger();
             CountDownLatch done = new CountDownLatch(1);
             ConsumerHandle handle = mb.streaming("r").size(1).pollInterval(LONG_POLL)

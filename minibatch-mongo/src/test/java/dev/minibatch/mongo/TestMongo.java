@@ -165,8 +165,13 @@ final class TestMongo implements AutoCloseable {
             backend.enableOplog();
         }
         MongoServer server = new MongoServer(backend);
-        String connection = server.bindAndGetConnectionString(); // mongodb://127.0.0.1:port
-        return new TestMongo(server, connection.substring("mongodb://".length()), null);
+        // One worker thread, so commands run one at a time as on a real server's document level:
+        // with several, mongo-java-server 1.47 checks a unique index and adds to it in two steps
+        // (AbstractMongoCollection.addDocument), so two connections inserting one _id at once could
+        // both succeed, and the lock claims' one-winner inserts would not hold on it.
+        server.bind(new InetSocketAddress("127.0.0.1", 0), 1, 1);
+        InetSocketAddress bound = server.getLocalAddress();
+        return new TestMongo(server, "127.0.0.1:" + bound.getPort(), null);
     }
 
     static TestMongo start() {

@@ -1,6 +1,6 @@
 package dev.minibatch;
 
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;

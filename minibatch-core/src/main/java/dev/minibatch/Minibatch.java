@@ -1,12 +1,18 @@
 package dev.minibatch;
 
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.runtime.ConsumerRegistry;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamOptions;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.internal.Json;
 import dev.minibatch.internal.Names;
 import dev.minibatch.internal.Urls;
 import dev.minibatch.observe.ConsumerListener;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.StreamStore;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -63,12 +69,10 @@ public final class Minibatch implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final ConcurrentHashMap<String, Stream> defaultStreams = new ConcurrentHashMap<>();
     private final Set<Stream> handles = ConcurrentHashMap.newKeySet();
-    private final Set<ConsumerHandle> consumers = ConcurrentHashMap.newKeySet();
+    private final ConsumerRegistry consumers;
     private final ConcurrentHashMap<String, LongAdder> appended = new ConcurrentHashMap<>();
     private final boolean installShutdownHook;
     private final List<ConsumerListener> listeners = new CopyOnWriteArrayList<>();
-    private Thread shutdownHook;
-    private volatile boolean closed;
 
     private Minibatch(Builder b) {
         this.clock = b.clock;
@@ -88,6 +92,7 @@ public final class Minibatch implements AutoCloseable {
         this.ownerId = hostName() + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
         this.scheduler = new ScheduledThreadPoolExecutor(1, new DaemonThreads("minibatch-scheduler"));
         this.scheduler.setRemoveOnCancelPolicy(true);
+        this.consumers = new ConsumerRegistry(store.url(), scheduler, installShutdownHook, this::flushAll);
     }
 
     /** Connects to the store named by the environment, else the embedded default. */
@@ -147,11 +152,11 @@ public final class Minibatch implements AutoCloseable {
     /**
      * A pipeline stage reading {@code inputs} (merged) and appending to an output stream through
      * per-message operators: {@code mb.stage("lines").flatMap(…).keyBy(…).to("words").start()}.
-     * See {@link dev.minibatch.pipeline.Stage} for its delivery and ordering contract.
+     * See {@link dev.minibatch.Stage} for its delivery and ordering contract.
      */
-    public dev.minibatch.pipeline.Stage stage(String... inputs) {
+    public dev.minibatch.Stage stage(String... inputs) {
         checkOpen();
-        return new dev.minibatch.pipeline.Stage(this, inputs);
+        return new dev.minibatch.Stage(this, inputs);
     }
 
     /** A consumer builder for stream {@code name} (Python's {@code streaming(name)}). */
@@ -181,7 +186,7 @@ public final class Minibatch implements AutoCloseable {
         return maxMessageBytes;
     }
 
-    /** The largest encoded table value accepted (default 1 MiB); see {@link dev.minibatch.table.TableValueException}. */
+    /** The largest encoded table value accepted (default 1 MiB); see {@link dev.minibatch.model.TableValueException}. */
     public int maxStateBytes() {
         return maxStateBytes;
     }
@@ -200,14 +205,14 @@ public final class Minibatch implements AutoCloseable {
     }
 
     /** Every table of the store, by name, with its size and update count. */
-    public List<dev.minibatch.table.TableInfo> tables() {
+    public List<dev.minibatch.model.TableInfo> tables() {
         checkOpen();
         return tableStore().listTables();
     }
 
-    /** The store as a {@link dev.minibatch.spi.TableStore}, or a clear error naming the store. */
-    public dev.minibatch.spi.TableStore tableStore() {
-        if (store instanceof dev.minibatch.spi.TableStore tables) {
+    /** The store as a {@link dev.minibatch.spi.store.TableStore}, or a clear error naming the store. */
+    public dev.minibatch.spi.store.TableStore tableStore() {
+        if (store instanceof dev.minibatch.spi.store.TableStore tables) {
             return tables;
         }
         throw new ConfigurationException("the store " + url() + " (" + store.getClass().getName()
@@ -232,7 +237,7 @@ public final class Minibatch implements AutoCloseable {
 
     /** Consumers started through this client and still running. */
     public List<ConsumerHandle> consumers() {
-        return new ArrayList<>(consumers);
+        return consumers.consumers();
     }
 
     /**
@@ -257,6 +262,11 @@ public final class Minibatch implements AutoCloseable {
         return scheduler;
     }
 
+    /** The consumers of this client, for the runtime that starts them. */
+    ConsumerRegistry consumerRegistry() {
+        return consumers;
+    }
+
     void countAppended(String stream, int n) {
         appended.computeIfAbsent(stream, k -> new LongAdder()).add(n);
     }
@@ -264,34 +274,6 @@ public final class Minibatch implements AutoCloseable {
     void forget(Stream stream) {
         handles.remove(stream);
         defaultStreams.remove(stream.name(), stream);
-    }
-
-    synchronized void register(ConsumerHandle consumer) {
-        checkOpen();
-        consumers.add(consumer);
-        if (installShutdownHook && shutdownHook == null) {
-            shutdownHook = new Thread(this::stopForShutdown, "minibatch-shutdown");
-            try {
-                Runtime.getRuntime().addShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                shutdownHook = null;
-            }
-        }
-    }
-
-    void unregister(ConsumerHandle consumer) {
-        consumers.remove(consumer);
-    }
-
-    private void stopForShutdown() {
-        LOG.info("JVM shutting down: stopping {} minibatch consumer(s)", consumers.size());
-        for (ConsumerHandle c : consumers) {
-            c.requestStop();
-        }
-        for (ConsumerHandle c : consumers) {
-            c.stop();
-        }
-        flushAll();
     }
 
     private void flushAll() {
@@ -308,24 +290,8 @@ public final class Minibatch implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (shutdownHook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or will run; nothing to remove
-                }
-            }
-        }
-        for (ConsumerHandle c : consumers) {
-            c.requestStop();
-        }
-        for (ConsumerHandle c : consumers) {
-            c.stop();
+        if (!consumers.close()) {
+            return;
         }
         try {
             flushAll();
@@ -338,11 +304,11 @@ public final class Minibatch implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return closed;
+        return consumers.isClosed();
     }
 
     private void checkOpen() {
-        if (closed) {
+        if (consumers.isClosed()) {
             throw new IllegalStateException("this Minibatch (" + url() + ") is closed");
         }
     }

@@ -1,14 +1,22 @@
 package dev.minibatch;
 
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.model.StoreException;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamOptions;
+import dev.minibatch.model.StreamStats;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.internal.Json;
 import dev.minibatch.internal.Names;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.Source;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.connector.Source;
+import dev.minibatch.spi.connector.StreamWriter;
+import dev.minibatch.spi.store.StreamStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * appended before it. Without batching ({@link StreamOptions#batchSize()} = 1), {@code append}
  * returns once the message is durable in the store.
  */
-public final class Stream implements AutoCloseable {
+public final class Stream implements AutoCloseable, StreamWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(Stream.class);
 

@@ -1,5 +1,16 @@
 package dev.minibatch;
 
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.runtime.ConsumerLoop;
+import dev.minibatch.spi.store.StoreCapabilities;
+import dev.minibatch.runtime.ConsumerSettings;
+import dev.minibatch.model.ConsumerStats;
+import dev.minibatch.runtime.Observers;
+import dev.minibatch.model.StreamOptions;
+import dev.minibatch.model.Window;
+import dev.minibatch.model.WindowFunction;
+import dev.minibatch.model.WindowHandler;
 import dev.minibatch.emitter.CountWindow;
 import dev.minibatch.emitter.FixedTimeWindow;
 import dev.minibatch.emitter.RelaxedTimeWindow;
@@ -7,8 +18,8 @@ import dev.minibatch.internal.Names;
 import dev.minibatch.keyed.KeySelector;
 import dev.minibatch.keyed.KeyedEmitter;
 import dev.minibatch.observe.ConsumerListener;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import dev.minibatch.table.TableOperators;
 import dev.minibatch.table.TableUpdates;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -433,6 +444,7 @@ public final class Streaming {
     }
 
     private ConsumerLoop build() {
+        StoreCapabilities capabilities = StoreCapabilities.of(minibatch.store()); // resolved once per consumer
         WindowEmitter chosen = chooseEmitter();
         String tag = emitterTag(chosen);
         String dead = deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream);
@@ -441,7 +453,7 @@ public final class Streaming {
                 throw new ConfigurationException("streaming(\"" + stream + "\").keyBy(…) runs one emitter per key:"
                         + " pass emitterFactory(() -> new …) instead of an emitter instance");
             }
-            chosen = new KeyedEmitter(minibatch.store(), stream, dead, this::chooseEmitter, keySelector, keyScanLimit);
+            chosen = new KeyedEmitter(capabilities, stream, this::chooseEmitter, keySelector, keyScanLimit);
         }
         Sink target = sink;
         boolean ownsSink = false;
@@ -456,10 +468,10 @@ public final class Streaming {
             fn = bound.function(function);
             chosen = bound.emitter(chosen);
         }
-        ConsumerLoop.Settings settings = new ConsumerLoop.Settings(stream, chosen, fn, target, ownsSink, keep,
+        ConsumerSettings settings = new ConsumerSettings(stream, chosen, fn, target, ownsSink, keep,
                 workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
                 clock != null ? clock : minibatch.clock(), dead);
         Observers observers = new Observers(listeners, minibatch.listeners(), stream, tag);
-        return new ConsumerLoop(minibatch, settings, observers);
+        return new ConsumerLoop(capabilities, minibatch.consumerRegistry(), minibatch.ownerId(), settings, observers);
     }
 }

@@ -1,5 +1,9 @@
 package dev.minibatch;
 
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.StoreException;
+import dev.minibatch.model.StreamOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,9 +1,10 @@
 package dev.minibatch;
 
+import dev.minibatch.model.ConsumerHandle;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.spi.AppendWakeups;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.AppendWakeups;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.store.memory.MemoryStore;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

@@ -1,11 +1,17 @@
 package dev.minibatch;
 
+import dev.minibatch.spi.connector.StreamWriter;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.emitter.CountWindow;
 import dev.minibatch.emitter.FixedTimeWindow;
 import dev.minibatch.emitter.RelaxedTimeWindow;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -107,7 +113,7 @@ class StreamTest {
                 private volatile boolean cancelled;
 
                 @Override
-                public void stream(Stream stream) throws InterruptedException {
+                public void stream(StreamWriter stream) throws InterruptedException {
                     while (!cancelled) {
                         stream.append(Map.of("i", emitted.getAndIncrement()));
                         Thread.sleep(5);

@@ -1,9 +1,9 @@
 package dev.minibatch.bench;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamOptions;
+import dev.minibatch.model.StreamOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,7 +189,7 @@ final class PipelineBenchmarks {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void awaitAll(ConsumerHandle handle, java.util.function.Supplier<dev.minibatch.ConsumerStats> stats,
+    private static void awaitAll(ConsumerHandle handle, java.util.function.Supplier<dev.minibatch.model.ConsumerStats> stats,
                                  long count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         LongSupplier done = () -> stats.get().messages();

@@ -1,9 +1,9 @@
 package dev.minibatch.bench;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamOptions;
+import dev.minibatch.model.StreamOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +92,7 @@ final class TableBenchmarks {
             long start = System.nanoTime();
             var streaming = mb.streaming("bench").size(WINDOW).keyBy();
             ConsumerHandle consumer = withState
-                    ? streaming.aggregate("sums", 0.0, (Double sum, dev.minibatch.Window w) -> sum + total(w)).start()
+                    ? streaming.aggregate("sums", 0.0, (Double sum, dev.minibatch.model.Window w) -> sum + total(w)).start()
                     : streaming.start(w -> sink[0] += (long) total(w)); // the same fold, result dropped
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (consumer.stats().messages() < count) {
@@ -110,7 +110,7 @@ final class TableBenchmarks {
         }
     }
 
-    private static double total(dev.minibatch.Window w) {
+    private static double total(dev.minibatch.model.Window w) {
         double sum = 0;
         for (var v : w.data()) {
             sum += v.get("value").asDouble();

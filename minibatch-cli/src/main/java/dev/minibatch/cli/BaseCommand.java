@@ -1,7 +1,7 @@
 package dev.minibatch.cli;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamInfo;
+import dev.minibatch.model.StreamInfo;
 import dev.minibatch.cli.plugins.PluginFolders;
 import java.io.PrintWriter;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.minibatch.cli;
 
-import dev.minibatch.Message;
-import dev.minibatch.MessageState;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamStats;
-import dev.minibatch.spi.Selection;
+import dev.minibatch.model.StreamStats;
+import dev.minibatch.spi.store.Selection;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

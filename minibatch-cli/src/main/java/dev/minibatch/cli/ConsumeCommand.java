@@ -1,15 +1,15 @@
 package dev.minibatch.cli;
 
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.ConsumerStats;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.ConsumerStats;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Streaming;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.cli.sink.NdjsonSink;
 import dev.minibatch.cli.sink.NdjsonSinkProviders;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import dev.minibatch.emitter.CountWindow;
 import dev.minibatch.emitter.FixedTimeWindow;
 import dev.minibatch.emitter.RelaxedTimeWindow;

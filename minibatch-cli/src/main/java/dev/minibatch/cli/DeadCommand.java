@@ -1,8 +1,8 @@
 package dev.minibatch.cli;
 
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
-import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.store.Selection;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.Message;
-import dev.minibatch.Window;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 

@@ -1,9 +1,9 @@
 package dev.minibatch.cli;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StoreException;
+import dev.minibatch.model.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -134,7 +134,7 @@ public final class MinibatchCommand implements Callable<Integer> {
     }
 
     static String describe(Throwable ex) {
-        if (ex instanceof CliException || ex instanceof dev.minibatch.MinibatchException
+        if (ex instanceof CliException || ex instanceof dev.minibatch.model.MinibatchException
                 || ex instanceof IllegalArgumentException) {
             return String.valueOf(ex.getMessage());
         }

@@ -2,10 +2,10 @@ package dev.minibatch.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.cli.plugins.PluginFolders;
 import dev.minibatch.spi.OptionSpec;
-import dev.minibatch.spi.StoreProvider;
+import dev.minibatch.spi.store.StoreProvider;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;

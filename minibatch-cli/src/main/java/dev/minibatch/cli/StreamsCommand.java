@@ -2,9 +2,9 @@ package dev.minibatch.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamInfo;
-import dev.minibatch.StreamStats;
-import dev.minibatch.spi.StreamActivity;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamStats;
+import dev.minibatch.spi.store.StreamActivity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

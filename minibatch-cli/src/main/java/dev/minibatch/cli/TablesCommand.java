@@ -2,7 +2,7 @@ package dev.minibatch.cli;
 
 import dev.minibatch.Minibatch;
 import dev.minibatch.cli.table.TableJson;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.model.TableInfo;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;

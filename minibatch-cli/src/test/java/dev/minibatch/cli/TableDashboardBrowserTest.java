@@ -2,7 +2,7 @@ package dev.minibatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -1,7 +1,7 @@
 package dev.minibatch.cli;
 
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.Message;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.table.TableUpdates;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package dev.minibatch.emitter;
 
-import dev.minibatch.Message;
-import dev.minibatch.spi.EmitterContext;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.WindowEmitter;
-import dev.minibatch.spi.WindowQuery;
+import dev.minibatch.model.Message;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.emitter.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

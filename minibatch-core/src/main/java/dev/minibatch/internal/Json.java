@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.StoreException;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.StoreException;
 import java.io.IOException;
 
 /** The one shared Jackson mapper (thread-safe once configured) and the encode/decode helpers. */

@@ -1,7 +1,7 @@
 package dev.minibatch.keyed;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -21,7 +21,7 @@ public abstract class KeySelector {
      */
     public abstract String keyOf(Message message);
 
-    /** Whether the key is the stored one (so a {@link dev.minibatch.spi.KeyedStore} can claim by it). */
+    /** Whether the key is the stored one (so a {@link dev.minibatch.spi.store.KeyedStore} can claim by it). */
     public boolean isStored() {
         return false;
     }

@@ -1,18 +1,16 @@
 package dev.minibatch.keyed;
 
-import dev.minibatch.Message;
-import dev.minibatch.Window;
-import dev.minibatch.spi.BatchClaims;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.EmitterContext;
-import dev.minibatch.spi.KeyedStore;
-import dev.minibatch.spi.KeyedStore.KeyCount;
-import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.StreamStore;
-import dev.minibatch.spi.WindowEmitter;
-import dev.minibatch.spi.WindowQuery;
-import java.time.Clock;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.emitter.ForwardingEmitterContext;
+import dev.minibatch.spi.store.KeyedStore.KeyCount;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StoreCapabilities;
+import dev.minibatch.spi.emitter.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -34,9 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Windows per key for any emitter: one emitter instance per key (from a factory), each driven
  * through an {@link EmitterContext} scoped to its key. A <em>sweep</em> finds the keys with pending
- * messages — one grouped count on a {@link KeyedStore} with stored keys, else one read of up to
+ * messages — one grouped count on a {@link dev.minibatch.spi.store.KeyedStore} with stored keys, else one read of up to
  * {@code scanLimit} pending messages whose keys are computed here — and then visits those keys one
- * round each, oldest key first. On a {@link BatchClaims} store (SQLite) a count-style claim of one
+ * round each, oldest key first. On a {@link dev.minibatch.spi.store.BatchClaims} store (SQLite) a count-style claim of one
  * key (no time bounds) also claims the same selection for the next keys of the sweep known to have
  * enough — as many windows as this consumer went through in the last {@code AHEAD_HORIZON} (200 ms),
  * at most {@value #CLAIM_AHEAD} — in one store step, and hands those windows out as their keys
@@ -63,16 +61,15 @@ public final class KeyedEmitter implements WindowEmitter {
     /** Default most pending messages read per sweep when keys are computed from the data. */
     public static final int DEFAULT_SCAN_LIMIT = 10_000;
 
-    /** Most keys' windows claimed in one store step on a {@link BatchClaims} store. */
+    /** Most keys' windows claimed in one store step on a {@link dev.minibatch.spi.store.BatchClaims} store. */
     static final int CLAIM_AHEAD = 64;
     /** Windows claimed ahead are about this much work at the recent pace, so slow windows are not hoarded. */
     static final Duration AHEAD_HORIZON = Duration.ofMillis(200);
     /** How many windows are claimed ahead before the pace is known. */
     static final int FIRST_AHEAD = 8;
 
-    private final StreamStore store;
+    private final StoreCapabilities capabilities;
     private final String stream;
-    private final String deadLetterStream;
     private final Supplier<? extends WindowEmitter> factory;
     private final KeySelector selector;
     private final int scanLimit;
@@ -89,26 +86,24 @@ public final class KeyedEmitter implements WindowEmitter {
     private Instant lastClaimAt;
 
     /**
-     * @param store            the consumer's store
+     * @param capabilities     what the consumer's store can do (claims by stored key, batch claims)
      * @param stream           the consumed stream
-     * @param deadLetterStream where messages without a computable key go
      * @param factory          a new emitter per call; called once per key (and once here, to check it)
      * @param selector         how keys are found
      * @param scanLimit        most pending messages read per sweep when keys are computed here
      */
-    public KeyedEmitter(StreamStore store, String stream, String deadLetterStream, Supplier<? extends WindowEmitter> factory,
+    public KeyedEmitter(StoreCapabilities capabilities, String stream, Supplier<? extends WindowEmitter> factory,
                         KeySelector selector, int scanLimit) {
-        this.store = Objects.requireNonNull(store, "store");
+        this.capabilities = Objects.requireNonNull(capabilities, "capabilities");
         this.stream = Objects.requireNonNull(stream, "stream");
-        this.deadLetterStream = Objects.requireNonNull(deadLetterStream, "deadLetterStream");
         this.factory = Objects.requireNonNull(factory, "factory");
         this.selector = Objects.requireNonNull(selector, "selector");
         if (scanLimit < 1) {
             throw new IllegalArgumentException("scanLimit must be >= 1, was " + scanLimit);
         }
         this.scanLimit = scanLimit;
-        this.claimsByStoredKey = selector.isStored() && store instanceof KeyedStore;
-        this.claimsAhead = claimsByStoredKey && store instanceof BatchClaims;
+        this.claimsByStoredKey = selector.isStored() && capabilities.keys() != null;
+        this.claimsAhead = claimsByStoredKey && capabilities.batchClaims() != null;
         WindowEmitter sample = newEmitter();
         WindowEmitter second = newEmitter();
         if (sample == second) {
@@ -164,7 +159,7 @@ public final class KeyedEmitter implements WindowEmitter {
         }
         Set<String> seen = new HashSet<>();
         if (claimsByStoredKey) {
-            for (KeyCount count : ((KeyedStore) store).pendingByKey(stream, Selection.pending(), now)) {
+            for (KeyCount count : capabilities.keys().pendingByKey(stream, Selection.pending(), now)) {
                 Lane lane = lane(count.key());
                 lane.known = count.count();
                 lane.snapshot = null;
@@ -173,12 +168,12 @@ public final class KeyedEmitter implements WindowEmitter {
             }
         } else {
             LinkedHashMap<String, List<Message>> groups = new LinkedHashMap<>();
-            for (Message m : store.read(stream, Selection.pending().limit(scanLimit), null)) {
+            for (Message m : capabilities.store().read(stream, Selection.pending().limit(scanLimit), null)) {
                 String key;
                 try {
                     key = selector.keyOf(m);
                 } catch (KeySelector.KeyException e) {
-                    deadLetterAlone(m, e.getMessage(), now);
+                    context.deadLetter(m, e.getMessage()); // counted and told like any dead letter
                     continue;
                 }
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
@@ -200,23 +195,13 @@ public final class KeyedEmitter implements WindowEmitter {
         }
     }
 
-    private void deadLetterAlone(Message message, String reason, Instant now) {
-        Lease lease = new Lease(UUID.randomUUID().toString(), "keyed:" + stream, now, now.plusSeconds(60));
-        Claim claim = store.claim(stream, Selection.ids(List.of(message.id())), lease);
-        if (!claim.isEmpty()) {
-            store.deadLetter(stream, lease.token(), deadLetterStream, reason);
-            LOG.warn("keyed consumer of '{}': message {} moved to '{}': {}", stream, message.id(), deadLetterStream, reason);
-        }
-    }
-
     /** Gives back a window claimed ahead for a lane that did not take it. */
     private void releaseClaimedAhead(Lane lane, EmitterContext context) {
         if (lane.ahead != null) {
             Claim ahead = lane.ahead;
             lane.ahead = null;
             lane.aheadFor = null;
-            store.release(stream, ahead.token(), context.now(), null);
-            context.claimReleased(ahead.token());
+            context.release(ahead);
         }
     }
 
@@ -300,11 +285,12 @@ public final class KeyedEmitter implements WindowEmitter {
     }
 
     /** The buffer as one key's emitter sees it. */
-    private final class KeyContext implements EmitterContext {
+    private final class KeyContext extends ForwardingEmitterContext {
         final Lane lane;
         final EmitterContext parent;
 
         KeyContext(Lane lane, EmitterContext parent) {
+            super(parent);
             this.lane = lane;
             this.parent = parent;
         }
@@ -317,31 +303,6 @@ public final class KeyedEmitter implements WindowEmitter {
         @Override
         public boolean keyed() {
             return true;
-        }
-
-        @Override
-        public String stream() {
-            return parent.stream();
-        }
-
-        @Override
-        public Clock clock() {
-            return parent.clock();
-        }
-
-        @Override
-        public Instant now() {
-            return parent.now();
-        }
-
-        @Override
-        public boolean emitEmpty() {
-            return parent.emitEmpty();
-        }
-
-        @Override
-        public Duration pollInterval() {
-            return parent.pollInterval();
         }
 
         @Override
@@ -433,8 +394,7 @@ public final class KeyedEmitter implements WindowEmitter {
                 if (same) {
                     return fresh(ahead);
                 }
-                store.release(stream, ahead.token(), parent.now(), null);
-                parent.claimReleased(ahead.token());
+                parent.release(ahead);
             }
             if (selection.createdFrom() != null || selection.createdBefore() != null || selection.ids() != null) {
                 return parent.claim(mine);
@@ -494,8 +454,7 @@ public final class KeyedEmitter implements WindowEmitter {
             Lease lease = ahead.lease();
             Instant now = parent.now();
             Duration length = Duration.between(lease.now(), lease.expiresAt());
-            if (now.isAfter(lease.now().plus(length.dividedBy(3)))
-                    && !store.renew(stream, lease.token(), now.plus(length))) {
+            if (now.isAfter(lease.now().plus(length.dividedBy(3))) && !parent.renew(ahead)) {
                 return new Claim(lease, List.of());
             }
             return ahead;
@@ -506,14 +465,5 @@ public final class KeyedEmitter implements WindowEmitter {
             return parent.window(query, claim, messages).withKey(lane.key);
         }
 
-        @Override
-        public void commit(Window window) {
-            parent.commit(window);
-        }
-
-        @Override
-        public void undo(Window window, Throwable error) {
-            parent.undo(window, error);
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.minibatch.observe;
 
-import dev.minibatch.Message;
-import dev.minibatch.Window;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -4,5 +4,7 @@
  * Register one per consumer with {@code Streaming.listener(…)} or for every consumer of a client
  * with {@code Minibatch.Builder.listener(…)} / {@code Minibatch.addListener(…)}. The
  * {@code minibatch-micrometer} module turns these events into Micrometer meters.
+ *
+ * <p><b>Stability: stable API.</b>
  */
 package dev.minibatch.observe;

@@ -1,11 +1,11 @@
 package dev.minibatch.pipeline;
 
-import dev.minibatch.Window;
-import dev.minibatch.spi.EmitterContext;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.WindowEmitter;
-import dev.minibatch.spi.WindowQuery;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.emitter.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowQuery;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,12 +14,12 @@ import java.util.Optional;
  * A stage's emitter: windows of up to {@code batch} pending messages as soon as any are pending,
  * committed together with the outputs the stage's function computed for them.
  */
-final class StageEmitter implements WindowEmitter {
+public final class StageEmitter implements WindowEmitter {
 
     private final int batch;
     private final Map<String, Map<String, List<NewMessage>>> outputs;
 
-    StageEmitter(int batch, Map<String, Map<String, List<NewMessage>>> outputs) {
+    public StageEmitter(int batch, Map<String, Map<String, List<NewMessage>>> outputs) {
         this.batch = batch;
         this.outputs = outputs;
     }

@@ -1,9 +1,8 @@
 package dev.minibatch.plugin;
 
-import dev.minibatch.Providers;
-import dev.minibatch.Providers.Entry;
-import dev.minibatch.Providers.Kind;
-import dev.minibatch.Providers.LoadError;
+import dev.minibatch.plugin.Providers.Entry;
+import dev.minibatch.plugin.Providers.Kind;
+import dev.minibatch.plugin.Providers.LoadError;
 import dev.minibatch.spi.Provider;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -110,7 +109,7 @@ public final class PluginFolder {
             }
             if (found.isEmpty() && shadowed.isEmpty() && !manager.hasFailed(plugin)) {
                 manager.fail(plugin, "plugin '" + plugin.getPluginId() + "' declares no providers: add"
-                        + " META-INF/services/dev.minibatch.spi.EmitterProvider (or SourceProvider, SinkProvider,"
+                        + " META-INF/services/dev.minibatch.spi.emitter.EmitterProvider (or SourceProvider, SinkProvider,"
                         + " StoreProvider) listing its provider classes");
             }
             entries.addAll(found);

@@ -1,6 +1,6 @@
 package dev.minibatch.plugin;
 
-import dev.minibatch.Providers.LoadError;
+import dev.minibatch.plugin.Providers.LoadError;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.nio.file.DirectoryStream;

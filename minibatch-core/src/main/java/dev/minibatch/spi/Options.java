@@ -1,6 +1,6 @@
 package dev.minibatch.spi;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;

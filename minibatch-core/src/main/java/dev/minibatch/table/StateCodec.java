@@ -1,5 +1,6 @@
 package dev.minibatch.table;
 
+import dev.minibatch.model.TableValueException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

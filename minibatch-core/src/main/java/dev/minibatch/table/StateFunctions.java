@@ -1,6 +1,7 @@
 package dev.minibatch.table;
 
-import dev.minibatch.spi.StateUpdate;
+import dev.minibatch.model.StateFunctionException;
+import dev.minibatch.spi.store.StateUpdate;
 
 /** Wraps user state functions so the commit path can tell their failures from store errors. */
 final class StateFunctions {

@@ -1,9 +1,12 @@
 package dev.minibatch.table;
 
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
+import dev.minibatch.model.TableValueException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.minibatch.spi.TableStore;
+import dev.minibatch.spi.store.TableStore;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

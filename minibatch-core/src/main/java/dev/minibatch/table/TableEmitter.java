@@ -1,15 +1,16 @@
 package dev.minibatch.table;
 
-import dev.minibatch.Message;
-import dev.minibatch.Window;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.CommitEffects;
-import dev.minibatch.spi.EmitterContext;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.StateUpdate;
-import dev.minibatch.spi.WindowEmitter;
-import dev.minibatch.spi.WindowQuery;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.emitter.ForwardingEmitterContext;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StateUpdate;
+import dev.minibatch.spi.emitter.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,95 +84,24 @@ final class TableEmitter implements WindowEmitter {
     }
 
     /** The consumer's context, with {@code commit} carrying the window's state effects. */
-    private static final class WithState implements EmitterContext {
-        private final EmitterContext parent;
+    private static final class WithState extends ForwardingEmitterContext {
         private final CommitEffects effects;
 
         WithState(EmitterContext parent, CommitEffects effects) {
-            this.parent = parent;
+            super(parent);
             this.effects = effects;
         }
 
         @Override
         public void commit(Window window) {
-            parent.commit(window, effects);
+            parent().commit(window, effects);
         }
 
         @Override
         public void commitAndAppend(Window window, Map<String, List<NewMessage>> appends) {
             Map<String, List<NewMessage>> all = new HashMap<>(effects.appends());
             all.putAll(appends);
-            parent.commit(window, new CommitEffects(effects.updates(), effects.changelogs(), all, effects.now()));
-        }
-
-        @Override
-        public void commit(Window window, CommitEffects more) {
-            parent.commit(window, more);
-        }
-
-        @Override
-        public String stream() {
-            return parent.stream();
-        }
-
-        @Override
-        public String key() {
-            return parent.key();
-        }
-
-        @Override
-        public boolean keyed() {
-            return parent.keyed();
-        }
-
-        @Override
-        public Clock clock() {
-            return parent.clock();
-        }
-
-        @Override
-        public Instant now() {
-            return parent.now();
-        }
-
-        @Override
-        public boolean emitEmpty() {
-            return parent.emitEmpty();
-        }
-
-        @Override
-        public Duration pollInterval() {
-            return parent.pollInterval();
-        }
-
-        @Override
-        public Optional<Instant> lastRead() {
-            return parent.lastRead();
-        }
-
-        @Override
-        public boolean compareAndSetLastRead(Instant expected, Instant next) {
-            return parent.compareAndSetLastRead(expected, next);
-        }
-
-        @Override
-        public List<Message> peek(Selection selection) {
-            return parent.peek(selection);
-        }
-
-        @Override
-        public Claim claim(Selection selection) {
-            return parent.claim(selection);
-        }
-
-        @Override
-        public Window window(WindowQuery query, Claim claim, List<Message> messages) {
-            return parent.window(query, claim, messages);
-        }
-
-        @Override
-        public void undo(Window window, Throwable error) {
-            parent.undo(window, error);
+            parent().commit(window, new CommitEffects(effects.updates(), effects.changelogs(), all, effects.now()));
         }
     }
 }

@@ -2,12 +2,12 @@ package dev.minibatch.table;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.minibatch.Message;
-import dev.minibatch.Window;
-import dev.minibatch.WindowFunction;
-import dev.minibatch.spi.CommitEffects;
-import dev.minibatch.spi.StateUpdate;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
+import dev.minibatch.model.WindowFunction;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.StateUpdate;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +24,7 @@ import java.util.function.BinaryOperator;
  * /changelog} configure them; {@link #bind} turns them into the consumer's window function and
  * emitter. The function runs on a worker and only prepares each window's {@link StateUpdate}s
  * (reduce's per-window partial is computed there); the updates run at commit time on the loop
- * thread, inside the store's commit ({@link dev.minibatch.spi.TableStore#commitWithState}), against
+ * thread, inside the store's commit ({@link dev.minibatch.spi.store.TableStore#commitWithState}), against
  * the committed values. Used by {@link dev.minibatch.Streaming}; a builder, not thread-safe.
  */
 public final class TableOperators {

@@ -1,6 +1,6 @@
 package dev.minibatch.table;
 
-import dev.minibatch.spi.StateUpdate;
+import dev.minibatch.spi.store.StateUpdate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -29,6 +29,10 @@
  *
  * <p><b>Reading.</b> {@link dev.minibatch.table.Table} ({@code mb.table("counts")}) reads
  * committed state: {@code get}, paged {@code entries}, {@code size}; {@code clear} and
- * {@code drop}. Stores implement {@link dev.minibatch.spi.TableStore}.
+ * {@code drop}. Stores implement {@link dev.minibatch.spi.store.TableStore}.
+ *
+ * <p><b>Stability: stable API.</b>
  */
 package dev.minibatch.table;
+
+import dev.minibatch.model.TableValueException;

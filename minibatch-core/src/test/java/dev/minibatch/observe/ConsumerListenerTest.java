@@ -2,7 +2,7 @@ package dev.minibatch.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +63,8 @@ class ConsumerListenerTest {
                             // SQLite claims the next keys' windows ahead and commits them together: by the time
                             // a listener hears of a window, its messages must be gone from the store
                             List<String> ids = event.window().messages().stream().map(m -> m.id()).toList();
-                            if (!mb.store().read("keyed", dev.minibatch.spi.Selection.ids(ids),
-                                    List.of(dev.minibatch.MessageState.PENDING, dev.minibatch.MessageState.CLAIMED)).isEmpty()) {
+                            if (!mb.store().read("keyed", dev.minibatch.spi.store.Selection.ids(ids),
+                                    List.of(dev.minibatch.model.MessageState.PENDING, dev.minibatch.model.MessageState.CLAIMED)).isEmpty()) {
                                 notYetCommitted.add(event.window().id());
                             }
                             committedEvents.incrementAndGet();
@@ -132,6 +132,29 @@ class ConsumerListenerTest {
             assertThat(shared.committed).isEmpty();
             assertThat(shared.emitters).containsOnly("count");
             assertThat(mb.stream("bad").deadLetters().stats().pending()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aKeyedConsumerWhoseKeyCannotBeComputedDeadLettersTheMessageAndCountsIt() throws Exception {
+        Recorder own = new Recorder();
+        Recorder shared = new Recorder();
+        try (Minibatch mb = open(shared)) {
+            for (int i = 0; i < 12; i++) {
+                // every fourth reading has no sensor: its key cannot be computed
+                mb.stream("readings").append(i % 4 == 3 ? Map.of("i", i) : Map.of("sensor", "s" + (i % 2), "i", i));
+            }
+            AtomicInteger delivered = new AtomicInteger();
+            ConsumerHandle h = mb.streaming("readings").keyBy("sensor").size(1).listener(own)
+                    .start(w -> delivered.addAndGet(w.size()));
+            waitUntil(() -> delivered.get() == 9 && mb.stream("readings.dead").stats().pending() == 3);
+            waitUntil(() -> h.stats().deadLettered() == 3 || !h.isRunning());
+            h.stop();
+            assertThat(h.stats().deadLettered()).as("dead letters in ConsumerStats").isEqualTo(3);
+            assertThat(own.dead).as("dead letters heard by the consumer's listener").hasValue(3);
+            assertThat(shared.dead).as("dead letters heard by the client's listener").hasValue(3);
+            assertThat(mb.stream("readings.dead").buffer()).allSatisfy(m ->
+                    assertThat(m.error()).contains("key field 'sensor' is missing"));
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.minibatch.kafka;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.spi.Options;
 import java.time.Duration;
 import java.util.ArrayList;

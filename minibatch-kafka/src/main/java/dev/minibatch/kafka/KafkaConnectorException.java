@@ -1,6 +1,6 @@
 package dev.minibatch.kafka;
 
-import dev.minibatch.MinibatchException;
+import dev.minibatch.model.MinibatchException;
 
 /**
  * Kafka refused or failed an operation of a {@link KafkaSource} or {@link KafkaSink}: authentication

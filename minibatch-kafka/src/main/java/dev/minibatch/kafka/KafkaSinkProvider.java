@@ -2,8 +2,8 @@ package dev.minibatch.kafka;
 
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.SinkProvider;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.SinkProvider;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package dev.minibatch.kafka;
 
+import dev.minibatch.spi.connector.StreamWriter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,14 +10,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.StoreException;
-import dev.minibatch.Stream;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.StoreException;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.OptionSpec.Type;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,7 +106,7 @@ import org.slf4j.LoggerFactory;
  * that fails (broker away, group rebalancing) is retried with the next poll; offsets of partitions
  * taken away by a rebalance are dropped, and their records may reach the stream twice.
  *
- * <p><b>Connectivity.</b> {@link #stream(Stream)} first asks the cluster for its id and fails with
+ * <p><b>Connectivity.</b> {@link #stream(StreamWriter)} first asks the cluster for its id and fails with
  * {@link KafkaUnavailableException} naming the servers if no broker answers within
  * {@code connect.timeout}, and with {@link KafkaConnectorException} if authentication fails. After a
  * successful start the Kafka client reconnects by itself: a broker that goes away and comes back
@@ -304,7 +304,7 @@ public final class KafkaSource implements Source {
      * with {@link KafkaUnavailableException} if no broker answers within {@code connect.timeout}.
      */
     @Override
-    public void stream(Stream stream) throws Exception {
+    public void stream(StreamWriter stream) throws Exception {
         Objects.requireNonNull(stream, "stream");
         if (!running.compareAndSet(false, true)) {
             throw new IllegalStateException(this + " is already streaming; use one KafkaSource per attach");
@@ -339,7 +339,7 @@ public final class KafkaSource implements Source {
         return props;
     }
 
-    private void consume(Stream stream) throws InterruptedException {
+    private void consume(StreamWriter stream) throws InterruptedException {
         String group = groupId(stream.name());
         KafkaConsumer<byte[], byte[]> created;
         try {
@@ -585,7 +585,7 @@ public final class KafkaSource implements Source {
      *
      * @return false if cancelled before everything was stored
      */
-    private boolean deliver(Stream stream, ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+    private boolean deliver(StreamWriter stream, ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
         Decoded batch = decode(records);
         List<JsonNode> values = batch.values();
         List<DeadLetter> dead = new ArrayList<>(batch.dead());
@@ -640,7 +640,7 @@ public final class KafkaSource implements Source {
         }
     }
 
-    private static void deadLetter(Stream stream, DeadLetter d) {
+    private static void deadLetter(StreamWriter stream, DeadLetter d) {
         try {
             stream.deadLetter(d.value(), d.error());
             return;
@@ -668,7 +668,7 @@ public final class KafkaSource implements Source {
                         + d.value().path("offset").asText(), stream.name(), d.error());
     }
 
-    /** Stops {@link #stream(Stream)}: wakes the consumer, which commits what was appended and closes. */
+    /** Stops {@link #stream(StreamWriter)}: wakes the consumer, which commits what was appended and closes. */
     @Override
     public void cancel() {
         cancelled = true;

@@ -3,7 +3,7 @@ package dev.minibatch.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.Attachment;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import java.nio.file.Path;

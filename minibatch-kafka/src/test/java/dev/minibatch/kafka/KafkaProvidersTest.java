@@ -3,12 +3,12 @@ package dev.minibatch.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.Providers;
-import dev.minibatch.Providers.Kind;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.plugin.Providers.Kind;
 import dev.minibatch.spi.OptionSpec;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.Source;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;

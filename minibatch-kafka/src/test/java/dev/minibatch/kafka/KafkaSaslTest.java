@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.minibatch.Attachment;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import java.io.ByteArrayOutputStream;

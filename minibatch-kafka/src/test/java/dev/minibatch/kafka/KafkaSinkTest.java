@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import java.net.InetAddress;
@@ -155,7 +155,7 @@ class KafkaSinkTest {
         assertThatThrownBy(() -> new KafkaSink("t", servers, Map.of("kafka.acks", "1")))
                 .hasMessageContaining("kafka.acks").hasMessageContaining("use the option 'acks'");
         assertThatThrownBy(() -> new KafkaSink("t", servers, Map.of("kafka.linger.ms", "soon")))
-                .isInstanceOf(dev.minibatch.ConfigurationException.class).hasMessageContaining("linger.ms");
+                .isInstanceOf(dev.minibatch.model.ConfigurationException.class).hasMessageContaining("linger.ms");
         try (KafkaSink sink = new KafkaSink("t", servers, Map.of("acks", "1"))) {
             assertThat(sink.toString()).contains("t @ " + servers);
         }

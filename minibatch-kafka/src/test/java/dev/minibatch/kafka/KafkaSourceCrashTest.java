@@ -2,7 +2,7 @@ package dev.minibatch.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.Attachment;
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import java.net.InetAddress;

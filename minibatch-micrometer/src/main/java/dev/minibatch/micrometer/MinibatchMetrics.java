@@ -1,9 +1,9 @@
 package dev.minibatch.micrometer;
 
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamInfo;
-import dev.minibatch.StreamStats;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamStats;
 import dev.minibatch.observe.ConsumerListener;
 import dev.minibatch.observe.WindowEvent;
 import io.micrometer.core.instrument.Counter;

@@ -3,7 +3,7 @@ package dev.minibatch.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -85,6 +85,22 @@ class MinibatchMetricsTest {
             assertThat(samples.get("minibatch_stream_pending{stream=\"bad\"}")).isEqualTo(0.0);
             // a histogram was asked for: buckets are published
             assertThat(text).contains("minibatch_window_duration_seconds_bucket{");
+        }
+    }
+
+    @Test
+    void aKeyedConsumerCountsTheMessagesWhoseKeyCannotBeComputedAsDeadLetters() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Minibatch mb = sqlite(); MinibatchMetrics metrics = MinibatchMetrics.monitor(mb, registry)) {
+            for (int i = 0; i < 10; i++) {
+                mb.stream("keyed").append(i < 2 ? Map.of("i", i) : Map.of("sensor", "s" + (i % 3), "i", i));
+            }
+            java.util.concurrent.atomic.AtomicInteger delivered = new java.util.concurrent.atomic.AtomicInteger();
+            ConsumerHandle h = mb.streaming("keyed").keyBy("sensor").size(1).start(w -> delivered.addAndGet(w.size()));
+            waitUntil(() -> delivered.get() == 8 && mb.stream("keyed.dead").stats().pending() == 2);
+            h.stop();
+            Counter dead = registry.get(MinibatchMetrics.DEAD_LETTERS).tag("stream", "keyed").counter();
+            assertThat(dead.count()).as("messages without a key, dead-lettered by the keyed emitter").isEqualTo(2);
         }
     }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
-import dev.minibatch.InvalidMessageException;
+import dev.minibatch.model.InvalidMessageException;
 import dev.minibatch.internal.Json;
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,6 +1,6 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.store.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

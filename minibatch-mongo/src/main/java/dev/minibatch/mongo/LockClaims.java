@@ -15,7 +15,7 @@ import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import dev.minibatch.spi.Lease;
+import dev.minibatch.spi.store.Lease;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

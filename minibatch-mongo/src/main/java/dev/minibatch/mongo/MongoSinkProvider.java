@@ -3,8 +3,8 @@ package dev.minibatch.mongo;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.OptionSpec.Type;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.SinkProvider;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.SinkProvider;
 import java.util.List;
 
 /** Sink {@code mongodb}: inserts each result into a collection, idempotent by window; see {@link MongoSink}. */

@@ -1,5 +1,6 @@
 package dev.minibatch.mongo;
 
+import dev.minibatch.spi.connector.StreamWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.MongoException;
@@ -13,12 +14,11 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.StoreException;
-import dev.minibatch.Stream;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.StoreException;
 import dev.minibatch.internal.Json;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * one was read is skipped (a Python limitation too) — prefer change streams or a monotonic id
  * field there.
  *
- * <p><b>Threading and lifecycle.</b> One instance feeds one stream once: {@link #stream(Stream)} runs
+ * <p><b>Threading and lifecycle.</b> One instance feeds one stream once: {@link #stream(StreamWriter)} runs
  * on the attachment's thread until {@link #cancel()} (from any thread, after which the instance is
  * spent; build a new one to attach again) or an error; it opens its own client from the URL and closes
  * it when it returns (a client passed in stays the caller's). An error (server unreachable, store
@@ -146,7 +146,7 @@ public final class MongoSource implements Source {
     }
 
     @Override
-    public void stream(Stream stream) throws Exception {
+    public void stream(StreamWriter stream) throws Exception {
         MongoClient client = givenClient != null ? givenClient : MongoConnection.open(target, "MongoDB source");
         try {
             MongoDatabase db = client.getDatabase(database);
@@ -223,7 +223,7 @@ public final class MongoSource implements Source {
         }
     }
 
-    private void runChangeStream(Stream stream, MongoCollection<BsonDocument> source, Offsets offsets,
+    private void runChangeStream(StreamWriter stream, MongoCollection<BsonDocument> source, Offsets offsets,
                                  MongoCursor<BsonDocument> cursor, BsonValue last, boolean catchUp)
             throws InterruptedException {
         // documents inserted while catching up show up both in the poll and as events: skip the repeats
@@ -270,7 +270,7 @@ public final class MongoSource implements Source {
      * Appends documents with ids above {@code last}, batch by batch; returns the new position. With
      * {@code untilCaughtUp} it returns at the first empty batch, else it runs until cancelled.
      */
-    private BsonValue poll(Stream stream, MongoCollection<BsonDocument> source, Offsets offsets, BsonValue last,
+    private BsonValue poll(StreamWriter stream, MongoCollection<BsonDocument> source, Offsets offsets, BsonValue last,
                            boolean untilCaughtUp, Set<BsonValue> appendedIds) throws InterruptedException {
         BsonValue position = last;
         while (!isCancelled()) {
@@ -295,7 +295,7 @@ public final class MongoSource implements Source {
     }
 
     /** Appends documents durably; values the stream refuses go to its dead letters. */
-    private void append(Stream stream, List<BsonDocument> docs) {
+    private void append(StreamWriter stream, List<BsonDocument> docs) {
         if (docs.isEmpty()) {
             return;
         }

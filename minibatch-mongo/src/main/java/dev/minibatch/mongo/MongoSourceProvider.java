@@ -1,11 +1,11 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.OptionSpec.Type;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Source;
-import dev.minibatch.spi.SourceProvider;
+import dev.minibatch.spi.connector.Source;
+import dev.minibatch.spi.connector.SourceProvider;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,9 +1,9 @@
 package dev.minibatch.mongo;
 
 import com.mongodb.client.MongoClient;
-import dev.minibatch.StoreException;
-import dev.minibatch.spi.StoreProvider;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.model.StoreException;
+import dev.minibatch.spi.store.StoreProvider;
+import dev.minibatch.spi.store.StreamStore;
 import java.util.List;
 import java.util.Set;
 
@@ -79,7 +79,7 @@ public final class MongoStoreProvider implements StoreProvider {
             case "auto" -> MongoStoreOptions.ClaimMode.AUTO;
             case "update" -> MongoStoreOptions.ClaimMode.UPDATE;
             case "locks" -> MongoStoreOptions.ClaimMode.LOCKS;
-            default -> throw new dev.minibatch.ConfigurationException(what + ": URL " + target.redacted()
+            default -> throw new dev.minibatch.model.ConfigurationException(what + ": URL " + target.redacted()
                     + ": option 'claims' must be auto, update or locks, was '" + value + "'");
         };
     }
@@ -92,7 +92,7 @@ public final class MongoStoreProvider implements StoreProvider {
         return switch (value.toLowerCase(java.util.Locale.ROOT)) {
             case "true", "yes", "1", "on" -> MongoSource.ChangeStreams.ON;
             case "false", "no", "0", "off" -> MongoSource.ChangeStreams.OFF;
-            default -> throw new dev.minibatch.ConfigurationException(what + ": URL " + target.redacted()
+            default -> throw new dev.minibatch.model.ConfigurationException(what + ": URL " + target.redacted()
                     + ": option 'changeStream' must be auto, true or false, was '" + value + "'");
         };
     }

@@ -1,6 +1,6 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
 

@@ -5,9 +5,9 @@ import static dev.minibatch.mongo.MongoStore.ID;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
-import dev.minibatch.spi.CommitEffects;
-import dev.minibatch.table.TableEntry;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +23,7 @@ import org.bson.BsonValue;
 interface TableProtocol {
 
     /**
-     * A window's commit with its table state ({@link dev.minibatch.spi.TableStore#commitWithState}).
+     * A window's commit with its table state ({@link dev.minibatch.spi.store.TableStore#commitWithState}).
      *
      * @param ids the ids the claim took, when this store made it (else null: found by the token)
      */

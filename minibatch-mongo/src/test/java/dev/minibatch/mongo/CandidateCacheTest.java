@@ -2,7 +2,7 @@ package dev.minibatch.mongo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.store.Selection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.client.MongoClient;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.internal.Json;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.Selection;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

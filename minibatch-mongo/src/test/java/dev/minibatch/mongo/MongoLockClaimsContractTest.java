@@ -1,7 +1,7 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 
 /**
  * The shared store suite on the emulator with {@code claims=locks}, the claim mode FerretDB gets

@@ -2,8 +2,8 @@ package dev.minibatch.mongo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.TableStoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

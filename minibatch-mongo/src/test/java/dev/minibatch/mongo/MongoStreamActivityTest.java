@@ -1,7 +1,7 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.StreamActivityContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,7 @@
 package dev.minibatch.mongo;
 
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.TableStoreContract;
 import dev.minibatch.test.TransactionalAppendContract;
 import org.junit.jupiter.api.AfterAll;

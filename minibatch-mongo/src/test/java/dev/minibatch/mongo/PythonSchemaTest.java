@@ -12,18 +12,18 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.Message;
-import dev.minibatch.MessageState;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamInfo;
-import dev.minibatch.StreamOptions;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamOptions;
 import dev.minibatch.internal.Json;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -236,7 +236,7 @@ class PythonSchemaTest {
 
     @Test
     void claimedMessagesLookProcessedToPythonAndWindowsArePythonShaped() {
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
             try (Minibatch mb = Minibatch.builder().store(store).clock(new ManualClock(T0)).shutdownHook(false).build()) {
                 mb.stream("s").appendAll(List.of(Map.of("x", 1), Map.of("x", 2), Map.of("x", 3)));
             }
@@ -270,7 +270,7 @@ class PythonSchemaTest {
 
     @Test
     void keepAndTimeWindowsReachPythonsEndState() {
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
             try (Minibatch mb = Minibatch.builder().store(store).clock(new ManualClock(T0)).shutdownHook(false).build()) {
                 mb.stream("t").appendAll(List.of(Map.of("x", 1), Map.of("x", 2)));
             }
@@ -296,7 +296,7 @@ class PythonSchemaTest {
 
     @Test
     void deadLettersArePendingInTheDeadStream() {
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
             try (Minibatch mb = Minibatch.builder().store(store).clock(new ManualClock(T0)).shutdownHook(false).build()) {
                 mb.stream("d").append(Map.of("x", 1));
             }
@@ -314,7 +314,7 @@ class PythonSchemaTest {
     @Test
     void aWindowTooLargeForOneDocumentStillClaims() {
         String big = "x".repeat(900_000);
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
             try (Minibatch mb = Minibatch.builder().store(store).clock(new ManualClock(T0)).shutdownHook(false).build()) {
                 for (int i = 0; i < 20; i++) {
                     mb.stream("huge").append(Map.of("i", i, "blob", big)); // 20 × 0.9 MB > the 16 MiB document limit
@@ -390,9 +390,9 @@ class PythonSchemaTest {
             assertThat(e.getMessage()).contains("nested arrays");
             nestedArraysRefused = true;
         }
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
-            store.append("arrays", List.of(dev.minibatch.spi.NewMessage.ofJson(T0, "[1,2]", 0, null),
-                    dev.minibatch.spi.NewMessage.ofJson(T0.plusMillis(1), "[3]", 0, null)));
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
+            store.append("arrays", List.of(dev.minibatch.spi.store.NewMessage.ofJson(T0, "[1,2]", 0, null),
+                    dev.minibatch.spi.store.NewMessage.ofJson(T0.plusMillis(1), "[3]", 0, null)));
             Claim claim = store.claim("arrays", Selection.pending(), new Lease("t-arrays", "test", T0, T0.plusSeconds(30)));
             assertThat(claim.messages()).as("the claim stands either way").hasSize(2);
             BsonDocument window = collection("window").find(Filters.eq("stream", "arrays")).first();
@@ -411,7 +411,7 @@ class PythonSchemaTest {
     @Test
     void pythonStreamDocumentWithLooseFieldsIsReadable() {
         collection("stream").insertOne(BsonDocument.parse("{name: 'loose', status: 'open', interval: 2.7}"));
-        try (StreamStore store = dev.minibatch.Providers.defaults().openStore(url)) {
+        try (StreamStore store = dev.minibatch.plugin.Providers.defaults().openStore(url)) {
             StreamInfo info = store.findStream("loose").orElseThrow();
             assertThat(info.interval()).as("float intervals truncate").isEqualTo(Duration.ofSeconds(2));
             assertThat(info.lastRead()).isNull();

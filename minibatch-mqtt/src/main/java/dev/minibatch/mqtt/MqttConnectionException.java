@@ -1,6 +1,6 @@
 package dev.minibatch.mqtt;
 
-import dev.minibatch.MinibatchException;
+import dev.minibatch.model.MinibatchException;
 
 /**
  * An MQTT broker could not be reached or refused us: unreachable host or port, no answer within

@@ -2,10 +2,10 @@ package dev.minibatch.mqtt;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.connector.Sink;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

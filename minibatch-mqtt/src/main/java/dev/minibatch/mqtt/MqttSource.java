@@ -1,12 +1,12 @@
 package dev.minibatch.mqtt;
 
+import dev.minibatch.spi.connector.StreamWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.StoreException;
-import dev.minibatch.Stream;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.StoreException;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * with a {@link StoreException}, leaving the messages unacknowledged for the broker to redeliver.
  *
  * <p><b>Lifecycle and threading.</b> Construction validates options and opens nothing;
- * {@link #stream(Stream)} connects, subscribes and appends on the calling (attachment) thread until
+ * {@link #stream(StreamWriter)} connects, subscribes and appends on the calling (attachment) thread until
  * {@link #cancel()}; Paho's threads only hand messages over through a bounded queue, and the
  * reconnect thread only flags that a new SUBSCRIBE is needed. One instance
  * runs one {@code stream} call at a time and is done once cancelled; to resume a persistent session,
@@ -149,7 +149,7 @@ public final class MqttSource implements Source {
     }
 
     @Override
-    public void stream(Stream stream) throws Exception {
+    public void stream(StreamWriter stream) throws Exception {
         if (running) {
             throw new IllegalStateException(this + " is already running; create one source per attachment");
         }
@@ -230,7 +230,7 @@ public final class MqttSource implements Source {
      * SUBSCRIBE lost with the connection (a broker under load drops clients now and then) is sent
      * again once the reconnect loop is back, as a real client does; only a refusal ends the source.
      */
-    private void maintainSubscription(MqttConnection connection, Stream stream) {
+    private void maintainSubscription(MqttConnection connection, StreamWriter stream) {
         IMqttToken pending = pendingSubscribe;
         if (pending != null) {
             // Paho marks a request lost with its connection by setting its exception, without
@@ -285,7 +285,7 @@ public final class MqttSource implements Source {
     }
 
     /** Appends a batch (retrying a failing store), then acknowledges it in arrival order. */
-    private void deliver(Stream stream, List<Arrival> batch, MqttConnection connection) throws InterruptedException {
+    private void deliver(StreamWriter stream, List<Arrival> batch, MqttConnection connection) throws InterruptedException {
         List<ObjectNode> values = new ArrayList<>(batch.size());
         for (Arrival a : batch) {
             values.add(MqttMessages.toStreamMessage(a.topic(), a.message().getPayload(), a.message().getQos(),
@@ -315,7 +315,7 @@ public final class MqttSource implements Source {
         }
     }
 
-    private void deadLetter(Stream stream, Arrival arrival, ObjectNode value, InvalidMessageException reason)
+    private void deadLetter(StreamWriter stream, Arrival arrival, ObjectNode value, InvalidMessageException reason)
             throws InterruptedException {
         LOG.warn("{}: message on '{}' rejected by stream '{}', dead-lettered: {}", settings.describe(),
                 arrival.topic(), stream.name(), reason.getMessage());
@@ -347,7 +347,7 @@ public final class MqttSource implements Source {
         }
     }
 
-    private void withStoreRetry(Stream stream, int count, Runnable append) throws InterruptedException {
+    private void withStoreRetry(StreamWriter stream, int count, Runnable append) throws InterruptedException {
         long deadline = System.nanoTime() + appendTimeout.toNanos();
         long pauseMs = 50;
         int attempt = 0;

@@ -2,8 +2,8 @@ package dev.minibatch.mqtt;
 
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Source;
-import dev.minibatch.spi.SourceProvider;
+import dev.minibatch.spi.connector.Source;
+import dev.minibatch.spi.connector.SourceProvider;
 import java.util.List;
 
 /**

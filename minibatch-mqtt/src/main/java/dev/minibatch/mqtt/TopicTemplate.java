@@ -1,8 +1,8 @@
 package dev.minibatch.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.Attachment;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.Message;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.mqtt.testing.MosquittoBroker;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.InvalidMessageException;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.InvalidMessageException;
 import dev.minibatch.mqtt.MqttMessages.Format;
 import dev.minibatch.mqtt.testing.TestClients;
 import java.nio.charset.StandardCharsets;

@@ -7,11 +7,11 @@ import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Updates;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.Window;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.Window;
 import dev.minibatch.internal.Json;
 import dev.minibatch.mongo.BsonJson;
-import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.connector.Sink;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -226,14 +226,14 @@ public final class DatasetSink implements Sink {
      * </ol>
      */
     static ObjectId rowId(Window window, int position) {
-        List<dev.minibatch.Message> messages = window.messages();
+        List<dev.minibatch.model.Message> messages = window.messages();
         long seconds = (messages.isEmpty() ? window.created() : messages.get(0).created()).getEpochSecond();
         String firstId = messages.isEmpty() ? window.id() : messages.get(0).id();
         StringBuilder key = new StringBuilder(window.stream());
         if (messages.isEmpty()) {
             key.append('|').append(window.id());
         }
-        for (dev.minibatch.Message m : messages) {
+        for (dev.minibatch.model.Message m : messages) {
             key.append('|').append(m.id());
         }
         byte[] hash = sha1(key.toString());

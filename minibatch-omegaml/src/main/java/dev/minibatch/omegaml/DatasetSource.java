@@ -1,13 +1,13 @@
 package dev.minibatch.omegaml;
 
+import dev.minibatch.spi.connector.StreamWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
-import dev.minibatch.Stream;
 import dev.minibatch.mongo.BsonJson;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Source;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,7 +101,7 @@ public final class DatasetSource implements Source {
     }
 
     @Override
-    public void stream(Stream stream) throws Exception {
+    public void stream(StreamWriter stream) throws Exception {
         try {
             run(stream);
         } finally {
@@ -109,7 +109,7 @@ public final class DatasetSource implements Source {
         }
     }
 
-    private void run(Stream stream) throws InterruptedException {
+    private void run(StreamWriter stream) throws InterruptedException {
         OmegaDatasets datasets = omega.datasets();
         BsonDocument meta = datasets.ensure(dataset);
         String kind = OmegaDatasets.kind(meta);

@@ -1,12 +1,12 @@
 package dev.minibatch.omegaml;
 
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.ConsumerStats;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.ConsumerStats;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Streaming;
-import dev.minibatch.WindowFunction;
-import dev.minibatch.WindowHandler;
-import dev.minibatch.spi.Sink;
+import dev.minibatch.model.WindowFunction;
+import dev.minibatch.model.WindowHandler;
+import dev.minibatch.spi.connector.Sink;
 import java.time.Duration;
 import java.util.Map;
 

@@ -2,8 +2,8 @@ package dev.minibatch.omegaml;
 
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.Source;
 import java.util.List;
 
 /** {@code omegaml} source and sink by name; each opens its own connection and closes it when done. */
@@ -25,7 +25,7 @@ public final class OmegaProviders {
     }
 
     /** Source {@code omegaml}: rows of a dataset into the stream. */
-    public static final class SourceProvider implements dev.minibatch.spi.SourceProvider {
+    public static final class SourceProvider implements dev.minibatch.spi.connector.SourceProvider {
         @Override
         public String name() {
             return "omegaml";
@@ -60,7 +60,7 @@ public final class OmegaProviders {
     }
 
     /** Sink {@code omegaml}: windows as rows of a dataset. */
-    public static final class SinkProvider implements dev.minibatch.spi.SinkProvider {
+    public static final class SinkProvider implements dev.minibatch.spi.connector.SinkProvider {
         @Override
         public String name() {
             return "omegaml";

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoCollection;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.Message;
-import dev.minibatch.Providers;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Stream;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.internal.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -214,8 +214,8 @@ class DatasetTest {
         DatasetSink sink = new DatasetSink(omega, "idem");
         Instant t = Instant.parse("2025-01-01T10:00:00.123Z");
         List<Message> messages = List.of(
-                new Message("11", "s", t, Json.parseInput("{\"n\":1}", "m"), dev.minibatch.MessageState.CLAIMED, 0, null),
-                new Message("12", "s", t, Json.parseInput("{\"n\":2}", "m"), dev.minibatch.MessageState.CLAIMED, 0, null));
+                new Message("11", "s", t, Json.parseInput("{\"n\":1}", "m"), dev.minibatch.model.MessageState.CLAIMED, 0, null),
+                new Message("12", "s", t, Json.parseInput("{\"n\":2}", "m"), dev.minibatch.model.MessageState.CLAIMED, 0, null));
         Window window = new Window("claim-1", "s", t.plusSeconds(1), messages, null, null);
         sink.put(window.data(), window);
         // the retry is a new claim (new window id, later creation) of the same messages
@@ -224,7 +224,7 @@ class DatasetTest {
         String coll = omega.datasets().collection("idem");
         assertThat(collection(coll).countDocuments()).isEqualTo(2);
         Window other = new Window("claim-3", "s", t.plusSeconds(10), List.of(
-                new Message("13", "s", t, Json.parseInput("{\"n\":3}", "m"), dev.minibatch.MessageState.CLAIMED, 0, null)),
+                new Message("13", "s", t, Json.parseInput("{\"n\":3}", "m"), dev.minibatch.model.MessageState.CLAIMED, 0, null)),
                 null, null);
         sink.put(other.data(), other);
         assertThat(collection(coll).countDocuments()).isEqualTo(3);

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.Message;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.Message;
 import dev.minibatch.Stream;
-import dev.minibatch.StoreException;
-import dev.minibatch.Window;
+import dev.minibatch.model.StoreException;
+import dev.minibatch.model.Window;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.minibatch.spring;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.Window;
-import dev.minibatch.WindowFunction;
+import dev.minibatch.model.Window;
+import dev.minibatch.model.WindowFunction;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;

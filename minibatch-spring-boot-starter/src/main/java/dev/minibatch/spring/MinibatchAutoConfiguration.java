@@ -1,8 +1,8 @@
 package dev.minibatch.spring;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StoreException;
+import dev.minibatch.model.StoreException;
 import dev.minibatch.micrometer.MinibatchMetrics;
 import java.util.List;
 import org.springframework.beans.factory.BeanFactory;

@@ -1,8 +1,8 @@
 package dev.minibatch.spring;
 
-import dev.minibatch.ConsumerStats;
+import dev.minibatch.model.ConsumerStats;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamStats;
+import dev.minibatch.model.StreamStats;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -18,7 +18,7 @@ import org.springframework.core.annotation.AliasFor;
  * List<Summary> summarize(Window window) { … }    // the result goes to the sink
  * }</pre>
  *
- * <p>The method takes one parameter: a {@link dev.minibatch.Window}, a {@code List<JsonNode>}
+ * <p>The method takes one parameter: a {@link dev.minibatch.model.Window}, a {@code List<JsonNode>}
  * (Jackson 2, {@code com.fasterxml}, as the core) or a {@code List<T>} converted with the
  * application's JSON mapper (its Jackson 3 {@code JsonMapper} in Spring Boot 4, else its Jackson 2
  * {@code ObjectMapper}, else minibatch's own). A non-void result is forwarded to the sink (a null
@@ -81,7 +81,7 @@ public @interface MinibatchListener {
     String keep() default "false";
 
     /**
-     * Where results go: the name of a {@link dev.minibatch.spi.Sink} bean, else a sink provider name
+     * Where results go: the name of a {@link dev.minibatch.spi.connector.Sink} bean, else a sink provider name
      * (e.g. {@code kafka}) configured by {@link #sinkOptions()}. A provider's sink is closed with the
      * consumer; a bean stays the application's.
      */

@@ -1,15 +1,15 @@
 package dev.minibatch.spring;
 
 import dev.minibatch.Attachment;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Streaming;
 import dev.minibatch.micrometer.MinibatchMetrics;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.Source;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.Source;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

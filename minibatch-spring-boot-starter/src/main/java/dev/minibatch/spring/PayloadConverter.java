@@ -2,8 +2,8 @@ package dev.minibatch.spring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.Window;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.Window;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.List;

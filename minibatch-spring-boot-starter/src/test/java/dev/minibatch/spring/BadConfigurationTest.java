@@ -2,7 +2,7 @@ package dev.minibatch.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +72,7 @@ class BadConfigurationTest {
     @Test
     void aSinkBeanOfTheWrongTypeIsRefused() {
         runner().withUserConfiguration(WrongSinkBean.class).run(ctx -> assertThat(failure(ctx))
-                .contains("WrongSinkBean.listen(Window)").contains("bean 'notASink'").contains("not a dev.minibatch.spi.Sink"));
+                .contains("WrongSinkBean.listen(Window)").contains("bean 'notASink'").contains("not a dev.minibatch.spi.connector.Sink"));
     }
 
     @Test

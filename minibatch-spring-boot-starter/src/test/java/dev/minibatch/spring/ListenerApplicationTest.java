@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.Minibatch;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.micrometer.MinibatchMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;

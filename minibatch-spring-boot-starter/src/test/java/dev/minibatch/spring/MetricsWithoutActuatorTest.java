@@ -3,7 +3,7 @@ package dev.minibatch.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.micrometer.MinibatchMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package dev.minibatch.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamStats;
-import dev.minibatch.Window;
+import dev.minibatch.model.StreamStats;
+import dev.minibatch.model.Window;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

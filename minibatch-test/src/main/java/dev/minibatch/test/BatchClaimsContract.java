@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.Message;
-import dev.minibatch.MessageState;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
 import dev.minibatch.internal.Json;
-import dev.minibatch.spi.BatchClaims;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.Lease;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.BatchClaims;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StreamStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Contract of {@link BatchClaims}: several claims (and later their commits) in one step, each one
  * exactly what a claim of its own would be. Added to a store test like {@link KeyedStoreContract};
- * the store must be a {@link dev.minibatch.spi.KeyedStore} too (the cases claim by key).
+ * the store must be a {@link dev.minibatch.spi.store.KeyedStore} too (the cases claim by key).
  */
 public interface BatchClaimsContract {
 

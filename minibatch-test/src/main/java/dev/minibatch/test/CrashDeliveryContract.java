@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamStats;
+import dev.minibatch.model.StreamStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package dev.minibatch.test;
 
-import dev.minibatch.Message;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.Streaming;
-import dev.minibatch.Window;
-import dev.minibatch.spi.StreamStore;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.store.StreamStore;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

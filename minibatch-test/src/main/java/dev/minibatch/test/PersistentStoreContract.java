@@ -3,10 +3,10 @@ package dev.minibatch.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.MessageState;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StreamStore;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,11 +3,11 @@ package dev.minibatch.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.ConsumerStats;
-import dev.minibatch.ConsumerStatus;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.StreamActivity;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.model.ConsumerStats;
+import dev.minibatch.model.ConsumerStatus;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.StreamActivity;
+import dev.minibatch.spi.store.StreamStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamStats;
+import dev.minibatch.model.StreamStats;
 import dev.minibatch.table.Table;
-import dev.minibatch.table.TableEntry;
+import dev.minibatch.model.TableEntry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

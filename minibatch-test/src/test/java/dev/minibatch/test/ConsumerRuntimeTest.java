@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.Message;
-import dev.minibatch.MessageState;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.Window;
-import dev.minibatch.spi.Sink;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.connector.Sink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -329,7 +329,7 @@ class ConsumerRuntimeTest extends MemoryOrSqliteTest {
         ConsumerHandle consumer = mb.streaming("hb").size(3).start(window -> { });
         await("two windows", Duration.ofSeconds(20), () -> consumer.stats().windows() == 2);
         consumer.stop();
-        var activity = (dev.minibatch.spi.StreamActivity) mb.store();
+        var activity = (dev.minibatch.spi.store.StreamActivity) mb.store();
         var seen = activity.consumers("hb", java.time.Instant.EPOCH);
         assertEquals(1, seen.size());
         assertTrue(seen.get(0).stopped(), "the last heartbeat says it stopped");

@@ -3,8 +3,8 @@ package dev.minibatch.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.MessageState;
-import dev.minibatch.Window;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.model.Window;
 import dev.minibatch.emitter.CountWindow;
 import java.time.Duration;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.minibatch.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.emitter.FixedTimeWindow;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.minibatch.test;
 
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.store.memory.MemoryStore;
 
 class MemoryStoreContractTest extends StreamStoreContract implements KeyedStoreContract, TransactionalAppendContract, TableStoreContract {

@@ -3,10 +3,10 @@ package dev.minibatch.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamStats;
+import dev.minibatch.model.StreamStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.minibatch.test;
 
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

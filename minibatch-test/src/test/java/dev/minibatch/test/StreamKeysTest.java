@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.InvalidMessageException;
-import dev.minibatch.Message;
+import dev.minibatch.model.InvalidMessageException;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.StreamOptions;
+import dev.minibatch.model.StreamOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

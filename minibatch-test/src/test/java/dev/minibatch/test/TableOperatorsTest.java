@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.ConsumerHandle;
-import dev.minibatch.Message;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
 import dev.minibatch.Minibatch;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.store.memory.MemoryStore;
 import dev.minibatch.table.Table;
-import dev.minibatch.table.TableEntry;
+import dev.minibatch.model.TableEntry;
 import dev.minibatch.table.TableUpdates;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -191,7 +191,7 @@ class TableOperatorsTest extends MemoryOrSqliteTest {
         ObjectNode initial = JsonNodeFactory.instance.objectNode().put("n", 0);
         // mutates the state it gets, as Jackson users do with ObjectNode: neither the initial value nor stored state may alias it
         ConsumerHandle agg = mb.streaming("ticks").keyBy().size(1)
-                .aggregate("n", initial, (ObjectNode state, dev.minibatch.Window window) -> state.put("n", state.get("n").asLong() + window.size()))
+                .aggregate("n", initial, (ObjectNode state, dev.minibatch.model.Window window) -> state.put("n", state.get("n").asLong() + window.size()))
                 .start();
         try {
             ConsumerRuntimeTest.await("every tick aggregated", Duration.ofSeconds(30),
@@ -215,7 +215,7 @@ class TableOperatorsTest extends MemoryOrSqliteTest {
             mb.stream("in").append(i % 2 == 0 ? "good" : "bad", Map.of("n", i));
         }
         ConsumerHandle c = mb.streaming("in").keyBy().size(5).maxAttempts(2).backoff(Duration.ofMillis(10), Duration.ofMillis(20))
-                .aggregate("sums", 0L, (Long state, dev.minibatch.Window w) -> {
+                .aggregate("sums", 0L, (Long state, dev.minibatch.model.Window w) -> {
                     if (w.key().equals("bad")) {
                         throw new IllegalStateException("no bad sums");
                     }
@@ -249,7 +249,7 @@ class TableOperatorsTest extends MemoryOrSqliteTest {
         mb.stream("in").append("odd", Map.of("n", 2));
         mb.stream("in").append("ok", Map.of("n", 3));
         ConsumerHandle c = mb.streaming("in").keyBy().size(1).maxAttempts(1)
-                .aggregate("t", Object.class, null, (Object state, dev.minibatch.Window w) -> switch (w.key()) {
+                .aggregate("t", Object.class, null, (Object state, dev.minibatch.model.Window w) -> switch (w.key()) {
                     case "big" -> "x".repeat(200);
                     case "odd" -> new Object(); // no properties: Jackson cannot map it
                     default -> Map.of("n", w.data().get(0).get("n").asInt());

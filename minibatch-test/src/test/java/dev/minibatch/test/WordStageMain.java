@@ -1,7 +1,7 @@
 package dev.minibatch.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
 import java.time.Duration;
 import java.util.Arrays;

@@ -7,7 +7,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Stream;
 import java.io.IOException;
 import java.nio.file.Files;

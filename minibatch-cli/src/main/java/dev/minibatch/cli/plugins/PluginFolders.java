@@ -1,8 +1,8 @@
 package dev.minibatch.cli.plugins;
 
-import dev.minibatch.Providers;
-import dev.minibatch.Providers.Entry;
-import dev.minibatch.Providers.Kind;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.plugin.Providers.Entry;
+import dev.minibatch.plugin.Providers.Kind;
 import dev.minibatch.plugin.PluginFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.minibatch.cli.sink;
 
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.cli.JsonOutput;
-import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.connector.Sink;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

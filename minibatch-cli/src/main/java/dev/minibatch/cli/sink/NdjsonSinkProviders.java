@@ -1,10 +1,10 @@
 package dev.minibatch.cli.sink;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Sink;
-import dev.minibatch.spi.SinkProvider;
+import dev.minibatch.spi.connector.Sink;
+import dev.minibatch.spi.connector.SinkProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.minibatch.cli.status;
 
-import dev.minibatch.ConsumerStatus;
+import dev.minibatch.model.ConsumerStatus;
 import dev.minibatch.Minibatch;
-import dev.minibatch.StreamInfo;
+import dev.minibatch.model.StreamInfo;
 import dev.minibatch.micrometer.MinibatchMetrics;
-import dev.minibatch.spi.StreamActivity;
+import dev.minibatch.spi.store.StreamActivity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -2,12 +2,12 @@ package dev.minibatch.cli.table;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.Minibatch;
 import dev.minibatch.cli.JsonOutput;
 import dev.minibatch.table.Table;
-import dev.minibatch.table.TableEntry;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.minibatch.cli.table;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minibatch.Minibatch;
 import dev.minibatch.cli.JsonOutput;
-import dev.minibatch.table.TableEntry;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
 import java.util.List;
 
 /**

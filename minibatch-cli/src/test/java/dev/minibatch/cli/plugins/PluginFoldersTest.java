@@ -2,7 +2,7 @@ package dev.minibatch.cli.plugins;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,11 +38,11 @@ public class PluginFoldersTest {
         String cls = "P";
         Path src = Files.createDirectories(work.resolve("src-" + pluginId + version).resolve(pkg.replace('.', '/')));
         Files.writeString(src.resolve(cls + ".java"), "package " + pkg + ";\n"
-                + "public final class " + cls + " implements dev.minibatch.spi.EmitterProvider {\n"
+                + "public final class " + cls + " implements dev.minibatch.spi.emitter.EmitterProvider {\n"
                 + "  public String name() { return \"" + name + "\"; }\n"
                 + "  public String version() { return \"" + version + "\"; }\n"
                 + "  public String description() { return \"test emitter " + pluginId + "\"; }\n"
-                + "  public dev.minibatch.spi.WindowEmitter create(dev.minibatch.spi.Options o) {\n"
+                + "  public dev.minibatch.spi.emitter.WindowEmitter create(dev.minibatch.spi.Options o) {\n"
                 + "    return new dev.minibatch.emitter.CountWindow(1);\n  }\n}\n");
         Path classes = Files.createDirectories(work.resolve("classes-" + pluginId + version));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -63,7 +63,7 @@ public class PluginFoldersTest {
             j.putNextEntry(new JarEntry(pkg.replace('.', '/') + "/" + cls + ".class"));
             j.write(Files.readAllBytes(classes.resolve(pkg.replace('.', '/')).resolve(cls + ".class")));
             j.closeEntry();
-            j.putNextEntry(new JarEntry("META-INF/services/dev.minibatch.spi.EmitterProvider"));
+            j.putNextEntry(new JarEntry("META-INF/services/dev.minibatch.spi.emitter.EmitterProvider"));
             j.write((pkg + "." + cls + "\n").getBytes(StandardCharsets.UTF_8));
             j.closeEntry();
         }

@@ -1,8 +1,8 @@
 package dev.minibatch.store.memory;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.spi.StoreProvider;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.spi.store.StoreProvider;
+import dev.minibatch.spi.store.StreamStore;
 
 /** {@code memory:} — a fresh in-process store per connection. */
 public final class MemoryStoreProvider implements StoreProvider {

@@ -1,11 +1,11 @@
 package dev.minibatch.store.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.spi.CommitEffects;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.StateUpdate;
-import dev.minibatch.table.TableEntry;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.StateUpdate;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

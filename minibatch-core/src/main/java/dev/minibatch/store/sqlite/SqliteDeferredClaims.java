@@ -1,8 +1,8 @@
 package dev.minibatch.store.sqlite;
 
-import dev.minibatch.Message;
-import dev.minibatch.spi.DeferredClaims;
-import dev.minibatch.spi.Lease;
+import dev.minibatch.model.Message;
+import dev.minibatch.spi.store.DeferredClaims;
+import dev.minibatch.spi.store.Lease;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,10 +1,10 @@
 package dev.minibatch.store.sqlite;
 
-import dev.minibatch.ConfigurationException;
+import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.internal.Home;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.StoreProvider;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.StoreProvider;
+import dev.minibatch.spi.store.StreamStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -2,11 +2,11 @@ package dev.minibatch.store.sqlite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.internal.Json;
-import dev.minibatch.spi.CommitEffects;
-import dev.minibatch.spi.NewMessage;
-import dev.minibatch.spi.StateUpdate;
-import dev.minibatch.table.TableEntry;
-import dev.minibatch.table.TableInfo;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.StateUpdate;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

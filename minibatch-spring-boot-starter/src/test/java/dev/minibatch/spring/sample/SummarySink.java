@@ -1,6 +1,6 @@
 package dev.minibatch.spring.sample;
 
-import dev.minibatch.spi.Sink;
+import dev.minibatch.spi.connector.Sink;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.springframework.stereotype.Component;

@@ -1,14 +1,14 @@
 package com.example.minibatch;
 
-import dev.minibatch.spi.EmitterProvider;
+import dev.minibatch.spi.emitter.EmitterProvider;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import java.util.List;
 
 /**
  * Emitter {@code threshold}: {@code emitter("threshold", Map.of("min", "10", "max", "100"))}.
- * Listed in META-INF/services/dev.minibatch.spi.EmitterProvider. Stateless and thread-safe.
+ * Listed in META-INF/services/dev.minibatch.spi.emitter.EmitterProvider. Stateless and thread-safe.
  */
 public final class ThresholdWindowProvider implements EmitterProvider {
 

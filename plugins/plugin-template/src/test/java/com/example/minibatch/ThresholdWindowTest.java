@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.Providers;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.EmitterHarness;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;

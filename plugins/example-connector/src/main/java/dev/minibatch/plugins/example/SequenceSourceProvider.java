@@ -1,10 +1,10 @@
 package dev.minibatch.plugins.example;
 
-import dev.minibatch.Stream;
+import dev.minibatch.spi.connector.StreamWriter;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.Source;
-import dev.minibatch.spi.SourceProvider;
+import dev.minibatch.spi.connector.Source;
+import dev.minibatch.spi.connector.SourceProvider;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,7 +44,7 @@ public final class SequenceSourceProvider implements SourceProvider {
             private volatile boolean cancelled;
 
             @Override
-            public void stream(Stream stream) {
+            public void stream(StreamWriter stream) {
                 long next = start;
                 long end = start + count;
                 while (next < end && !cancelled && !Thread.currentThread().isInterrupted()) {

@@ -1,7 +1,7 @@
 package dev.minibatch.plugins.tests;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Stream;
 import java.time.Duration;
 import java.util.List;

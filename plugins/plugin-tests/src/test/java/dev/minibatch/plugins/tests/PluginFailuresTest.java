@@ -5,10 +5,10 @@ import static dev.minibatch.plugins.tests.PluginFiles.name;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.Providers;
-import dev.minibatch.Providers.Kind;
-import dev.minibatch.Providers.LoadError;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.plugin.Providers.Kind;
+import dev.minibatch.plugin.Providers.LoadError;
 import dev.minibatch.plugin.CoreVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PluginFailuresTest {
 
     private static final ClassLoader APP = PluginFailuresTest.class.getClassLoader();
-    private static final String SLIDING_SERVICE = "META-INF/services/dev.minibatch.spi.EmitterProvider";
+    private static final String SLIDING_SERVICE = "META-INF/services/dev.minibatch.spi.emitter.EmitterProvider";
 
     @TempDir
     Path dir;
@@ -159,9 +159,9 @@ class PluginFailuresTest {
         Map<String, byte[]> entries = new LinkedHashMap<>(FixtureCompiler.compile(dir.resolve("work"), Map.of(
                 "com.acme.CountClash", """
                         package com.acme;
-                        public final class CountClash implements dev.minibatch.spi.EmitterProvider {
+                        public final class CountClash implements dev.minibatch.spi.emitter.EmitterProvider {
                             public String name() { return "COUNT"; }
-                            public dev.minibatch.spi.WindowEmitter create(dev.minibatch.spi.Options o) {
+                            public dev.minibatch.spi.emitter.WindowEmitter create(dev.minibatch.spi.Options o) {
                                 return new dev.minibatch.emitter.CountWindow(1);
                             }
                         }
@@ -208,13 +208,13 @@ class PluginFailuresTest {
         Map<String, byte[]> entries = new LinkedHashMap<>(FixtureCompiler.compile(dir.resolve("work"), Map.of(
                 "com.acme.Exploding", """
                         package com.acme;
-                        public final class Exploding implements dev.minibatch.spi.SinkProvider {
+                        public final class Exploding implements dev.minibatch.spi.connector.SinkProvider {
                             public Exploding() { throw new IllegalStateException("no licence key configured"); }
                             public String name() { return "exploding"; }
-                            public dev.minibatch.spi.Sink create(dev.minibatch.spi.Options o) { return null; }
+                            public dev.minibatch.spi.connector.Sink create(dev.minibatch.spi.Options o) { return null; }
                         }
                         """)));
-        entries.put("META-INF/services/dev.minibatch.spi.SinkProvider", "com.acme.Exploding\n".getBytes(StandardCharsets.UTF_8));
+        entries.put("META-INF/services/dev.minibatch.spi.connector.SinkProvider", "com.acme.Exploding\n".getBytes(StandardCharsets.UTF_8));
         Path jar = PluginFiles.jar(plugins().resolve("exploding.jar"), pluginManifest("exploding"), entries);
         dropSession();
         Providers providers = Providers.discover(APP, plugins());
@@ -295,7 +295,7 @@ class PluginFailuresTest {
         Providers providers = Providers.discover(APP, plugins());
         LoadError error = only(providers);
         assertThat(error.origin()).isEqualTo(jar.toString());
-        assertThat(error.message()).contains("declares no providers").contains("META-INF/services/dev.minibatch.spi.EmitterProvider");
+        assertThat(error.message()).contains("declares no providers").contains("META-INF/services/dev.minibatch.spi.emitter.EmitterProvider");
         sessionStillWorks(providers);
     }
 

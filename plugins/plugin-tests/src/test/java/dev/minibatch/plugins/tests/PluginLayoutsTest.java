@@ -3,8 +3,8 @@ package dev.minibatch.plugins.tests;
 import static dev.minibatch.plugins.tests.PluginFiles.name;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.Providers;
-import dev.minibatch.Providers.Kind;
+import dev.minibatch.plugin.Providers;
+import dev.minibatch.plugin.Providers.Kind;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -68,7 +68,7 @@ class PluginLayoutsTest {
         Object provider = providers.find(Kind.EMITTER, "sliding").provider();
         ClassLoader pluginLoader = provider.getClass().getClassLoader();
         assertThat(pluginLoader).isNotSameAs(APP);
-        assertThat(pluginLoader.loadClass("dev.minibatch.spi.EmitterProvider")).isSameAs(dev.minibatch.spi.EmitterProvider.class);
+        assertThat(pluginLoader.loadClass("dev.minibatch.spi.emitter.EmitterProvider")).isSameAs(dev.minibatch.spi.emitter.EmitterProvider.class);
         assertThat(pluginLoader.loadClass("com.fasterxml.jackson.databind.ObjectMapper"))
                 .isSameAs(com.fasterxml.jackson.databind.ObjectMapper.class);
         assertThat(providers.emitter("sliding", Map.of("size", "2", "step", "1"))).isNotNull();
@@ -86,15 +86,15 @@ class PluginLayoutsTest {
         Map<String, byte[]> entries = new LinkedHashMap<>(FixtureCompiler.compile(dir.resolve("work"), Map.of(
                 "com.acme.PercentileSinkProvider", """
                         package com.acme;
-                        public final class PercentileSinkProvider implements dev.minibatch.spi.SinkProvider {
+                        public final class PercentileSinkProvider implements dev.minibatch.spi.connector.SinkProvider {
                             public String name() { return "percentiles"; }
-                            public dev.minibatch.spi.Sink create(dev.minibatch.spi.Options o) {
+                            public dev.minibatch.spi.connector.Sink create(dev.minibatch.spi.Options o) {
                                 org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(2);
                                 return message -> h.recordValue(((Number) message).longValue());
                             }
                         }
                         """), java.util.List.of(hdr)));
-        entries.put("META-INF/services/dev.minibatch.spi.SinkProvider",
+        entries.put("META-INF/services/dev.minibatch.spi.connector.SinkProvider",
                 "com.acme.PercentileSinkProvider\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         java.util.jar.Manifest m = manifest("percentiles");
         m.getMainAttributes().put(name("Plugin-Dependencies"), "example-connector");
@@ -104,7 +104,7 @@ class PluginLayoutsTest {
         assertThat(providers.errors()).isEmpty();
         assertThat(providers.names(Kind.SINK)).as("the dependency's providers are not doubled")
                 .containsExactly("histogram", "percentiles");
-        dev.minibatch.spi.Sink sink = providers.sink("percentiles", Map.of());
+        dev.minibatch.spi.connector.Sink sink = providers.sink("percentiles", Map.of());
         sink.put(42);
         ClassLoader dependent = sink.getClass().getClassLoader();
         assertThat(dependent.loadClass("org.HdrHistogram.Histogram").getClassLoader())

@@ -1,12 +1,12 @@
 package dev.minibatch.plugins.session;
 
-import dev.minibatch.Message;
-import dev.minibatch.Window;
-import dev.minibatch.spi.Claim;
-import dev.minibatch.spi.EmitterContext;
-import dev.minibatch.spi.Selection;
-import dev.minibatch.spi.WindowEmitter;
-import dev.minibatch.spi.WindowQuery;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.emitter.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

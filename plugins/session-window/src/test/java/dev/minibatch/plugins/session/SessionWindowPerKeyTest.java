@@ -2,11 +2,11 @@ package dev.minibatch.plugins.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Stream;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,12 +3,12 @@ package dev.minibatch.plugins.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Stream;
-import dev.minibatch.spi.StreamStore;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.test.EmitterHarness;
 import dev.minibatch.test.ManualClock;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.minibatch.plugins.sliding;
 
-import dev.minibatch.spi.EmitterProvider;
+import dev.minibatch.spi.emitter.EmitterProvider;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import java.time.Duration;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package dev.minibatch.plugins.sliding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.test.EmitterHarness;
 import java.time.Duration;
 import java.util.List;
@@ -92,7 +92,7 @@ class SlidingWindowCountTest {
         try (EmitterHarness h = EmitterHarness.memory(SlidingWindow.count(3, 1)).configure(s -> s.keep(true))) {
             h.append("a", "b", "c", "d");
             assertThat(h.roundValues(String.class)).containsExactly("a", "b", "c");
-            assertThat(h.stream().messages(List.of(dev.minibatch.MessageState.DONE), 0))
+            assertThat(h.stream().messages(List.of(dev.minibatch.model.MessageState.DONE), 0))
                     .extracting(m -> m.data().asText()).containsExactly("a");
             assertThat(h.roundValues(String.class)).containsExactly("b", "c", "d");
         }

@@ -3,7 +3,7 @@ package dev.minibatch.plugins.sliding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.test.EmitterHarness;
 import java.time.Duration;
 import java.time.Instant;

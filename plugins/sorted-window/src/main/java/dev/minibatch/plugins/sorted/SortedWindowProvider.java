@@ -1,9 +1,9 @@
 package dev.minibatch.plugins.sorted;
 
-import dev.minibatch.spi.EmitterProvider;
+import dev.minibatch.spi.emitter.EmitterProvider;
 import dev.minibatch.spi.OptionSpec;
 import dev.minibatch.spi.Options;
-import dev.minibatch.spi.WindowEmitter;
+import dev.minibatch.spi.emitter.WindowEmitter;
 import java.util.List;
 import java.util.Locale;
 

@@ -3,10 +3,10 @@ package dev.minibatch.plugins.sorted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.minibatch.ConfigurationException;
-import dev.minibatch.ConsumerHandle;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
-import dev.minibatch.Providers;
+import dev.minibatch.plugin.Providers;
 import dev.minibatch.Stream;
 import java.nio.file.Path;
 import java.time.Duration;

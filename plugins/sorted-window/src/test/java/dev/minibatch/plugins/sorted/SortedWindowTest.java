@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minibatch.Window;
+import dev.minibatch.model.Window;
 import dev.minibatch.plugins.sorted.SortedWindow.Order;
 import dev.minibatch.test.EmitterHarness;
 import java.time.Duration;
@@ -56,7 +56,7 @@ class SortedWindowTest {
         try (EmitterHarness h = EmitterHarness.memory(new SortedWindow(".", Order.ASC, null, 5, false, 100))) {
             h.append("b", 2, "a", 1, 2);
             List<String> twos = h.pending().stream().filter(m -> m.data().isNumber() && m.data().asInt() == 2)
-                    .map(dev.minibatch.Message::id).toList();
+                    .map(dev.minibatch.model.Message::id).toList();
             Window w = h.round().orElseThrow();
             assertThat(w.data()).extracting(JsonNode::toString).containsExactly("1", "2", "2", "\"a\"", "\"b\"");
             assertThat(List.of(w.messages().get(1).id(), w.messages().get(2).id()))

@@ -1,0 +1,11 @@
+package dev.minibatch.model;
+
+/**
+ * A window function without a result: the window's data is what a sink receives. Throwing makes
+ * the window fail: it is retried with backoff, then dead-lettered after {@code maxAttempts}.
+ * Called on a worker thread; with {@code workers(n > 1)} calls overlap.
+ */
+@FunctionalInterface
+public interface WindowHandler {
+    void handle(Window window) throws Exception;
+}

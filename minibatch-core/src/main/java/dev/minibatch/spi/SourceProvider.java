@@ -1,8 +1,0 @@
-package dev.minibatch.spi;
-
-/** Creates sources by name, e.g. {@code kafka} with {@code topic} and {@code bootstrap.servers}. */
-public interface SourceProvider extends Provider {
-
-    /** A new source; options are already validated against {@link #options()}. */
-    Source create(Options options);
-}

@@ -1,0 +1,171 @@
+package dev.minibatch.spi.emitter;
+
+import dev.minibatch.spi.store.BatchClaims;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.TableStore;
+import dev.minibatch.spi.store.TransactionalAppend;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.Window;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The buffer as an emitter sees it: a clock, a read view of pending messages, atomic claims, and
+ * the stream's {@code lastRead}. Emitters never get a database handle, so one emitter works on
+ * every store. Provided by the consumer runtime; only valid on the consumer's loop thread.
+ *
+ * <p>An emitter that wraps others (keyed windows, tables) hands them a context of its own: extend
+ * {@link ForwardingEmitterContext}, which forwards every method, default ones included, and
+ * override only what changes.
+ */
+public interface EmitterContext {
+
+    /** The stream being consumed. */
+    String stream();
+
+    /**
+     * For a keyed consumer ({@code streaming(s).keyBy(…)}), the key this context is scoped to: its
+     * peeks and claims see only messages of that key, its {@code lastRead} is the key's, and its
+     * windows carry the key. Null for unkeyed consumers, and for the group of unkeyed messages.
+     * Emitters need no key bookkeeping of their own: each key gets its own emitter instance.
+     */
+    default String key() {
+        return null;
+    }
+
+    /** Whether this context is scoped to one key (see {@link #key()}). */
+    default boolean keyed() {
+        return false;
+    }
+
+    /** The consumer's clock (a manual clock in tests). */
+    Clock clock();
+
+    /** Shorthand for {@code clock().instant()}. */
+    default Instant now() {
+        return clock().instant();
+    }
+
+    /** Whether empty windows are emitted ({@code emitEmpty}). */
+    boolean emitEmpty();
+
+    /** The consumer's idle poll interval. */
+    Duration pollInterval();
+
+    /** The stream's current {@code lastRead}, read from the store. */
+    Optional<Instant> lastRead();
+
+    /**
+     * Moves {@code lastRead} from {@code expected} to {@code next}; false if another consumer moved
+     * it first (then reload with {@link #lastRead()} and decide again).
+     */
+    boolean compareAndSetLastRead(Instant expected, Instant next);
+
+    /** Pending messages without claiming them, oldest first (a snapshot; may be stale at once). */
+    List<Message> peek(Selection selection);
+
+    /** Atomically claims the selected messages under a new lease owned by this consumer. */
+    Claim claim(Selection selection);
+
+    /**
+     * Claims each selection under a lease of its own: in one atomic step on a {@link BatchClaims}
+     * store, else one by one. For emitters that take several windows ahead (keyed consumers): a
+     * claim taken here but never emitted as a window is released when the consumer stops.
+     * Default: {@link #claim} per selection.
+     *
+     * @return one claim per selection, in order; empty where too few matched
+     */
+    default List<Claim> claimEach(List<Selection> selections) {
+        List<Claim> out = new java.util.ArrayList<>(selections.size());
+        for (Selection selection : selections) {
+            out.add(claim(selection));
+        }
+        return out;
+    }
+
+    /**
+     * Says that the emitter gave back (released in the store) a claim it took through
+     * {@link #claimEach} and will never emit, so the runtime stops tracking it. Default: nothing.
+     */
+    default void claimReleased(String token) {
+    }
+
+    /**
+     * Gives back a claim this emitter took and will not emit (a window claimed ahead that its key
+     * did not take): released at once as a clean give-back (no attempt counted), and no longer
+     * tracked by the runtime. Default: unsupported (the consumer runtime has it).
+     */
+    default void release(Claim claim) {
+        throw new UnsupportedOperationException("this emitter context cannot release claims");
+    }
+
+    /**
+     * Extends a claim's lease by the consumer's lease length from now, for a claim held a while
+     * before its window is emitted. Default: unsupported (the consumer runtime has it).
+     *
+     * @return false if the lease was lost meanwhile (its messages went back)
+     */
+    default boolean renew(Claim claim) {
+        throw new UnsupportedOperationException("this emitter context cannot renew claims");
+    }
+
+    /**
+     * Moves one pending message that this emitter cannot place (a keyed consumer's message whose
+     * key cannot be computed) to the consumer's dead-letter stream with {@code reason}; the
+     * consumer counts it and tells its listeners, as for any dead letter. Default: unsupported
+     * (the consumer runtime has it).
+     *
+     * @return false if another consumer took the message first
+     */
+    default boolean deadLetter(Message message, String reason) {
+        throw new UnsupportedOperationException("this emitter context cannot dead-letter messages");
+    }
+
+    /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
+    Window window(WindowQuery query, Claim claim, List<Message> messages);
+
+    /** Commits a window's claim: delete, or mark DONE with {@code keep}. */
+    void commit(Window window);
+
+    /**
+     * Commits a window's claim and appends {@code appends} (stream → messages): in one transaction
+     * on a {@link TransactionalAppend} store, and only if the whole claim is still held (a lost
+     * lease appends nothing); elsewhere the messages are appended first, then the claim committed
+     * (idempotent where the store derives ids from {@link NewMessage#origin()}, else at least
+     * once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
+     */
+    default void commitAndAppend(Window window, java.util.Map<String, List<NewMessage>> appends) {
+        throw new UnsupportedOperationException("this emitter context cannot append on commit");
+    }
+
+    /**
+     * Lets the store settle commits with state or outputs that a dead consumer of this stream left
+     * half done ({@link TableStore#recoverTables}; MongoDB without transactions). Emitters whose
+     * windows commit that way (stages, table operators) call it on every poll; the store
+     * rate-limits it. Default: nothing.
+     */
+    default void settleCommits() {
+    }
+
+    /**
+     * Commits a window's claim with state updates, changelog and appends in one step
+     * ({@link TableStore#commitWithState}); a state function that throws makes the window fail
+     * instead ({@code dev.minibatch.model.StateFunctionException}), with nothing changed. Used by
+     * table operators. Default: unsupported (the consumer runtime has it).
+     */
+    default void commit(Window window, CommitEffects effects) {
+        throw new UnsupportedOperationException("this emitter context cannot commit with state");
+    }
+
+    /**
+     * Undoes a failed window: released with {@code attempts + 1} and a backoff, or moved to the
+     * dead-letter stream once {@code maxAttempts} is reached.
+     */
+    void undo(Window window, Throwable error);
+}

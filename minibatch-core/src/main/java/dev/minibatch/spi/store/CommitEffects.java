@@ -1,0 +1,46 @@
+package dev.minibatch.spi.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a window's commit does besides committing its claim: table updates, changelog appends and
+ * plain appends, all in the same step ({@link TableStore#commitWithState}). Immutable.
+ *
+ * @param updates    state updates, applied in order
+ * @param changelogs table name → stream that receives one message per changed entry of that
+ *                   table (key = the entry's key, data = {@code {"table", "key", "value"}}, value
+ *                   null when the key was removed)
+ * @param appends    stream → messages appended with the commit (as {@link TransactionalAppend})
+ * @param now        creation time of changelog messages and of the tables' update times
+ */
+public record CommitEffects(List<StateUpdate> updates, Map<String, String> changelogs,
+                            Map<String, List<NewMessage>> appends, Instant now) {
+
+    public CommitEffects {
+        updates = List.copyOf(updates);
+        changelogs = Map.copyOf(changelogs);
+        appends = Map.copyOf(appends);
+        Objects.requireNonNull(now, "now");
+    }
+
+    /** The changelog message of one changed entry (see {@link #changelogs()}); the same on every store. */
+    public static NewMessage changelogMessage(String table, String key, JsonNode value, Instant now) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("table", table);
+        data.put("key", key);
+        data.set("value", value == null ? NullNode.getInstance() : value);
+        return NewMessage.ofTree(now, data, 0, null).withKey(key);
+    }
+
+    /** State updates only. */
+    public static CommitEffects of(List<StateUpdate> updates, Instant now) {
+        return new CommitEffects(updates, Map.of(), Map.of(), now);
+    }
+}

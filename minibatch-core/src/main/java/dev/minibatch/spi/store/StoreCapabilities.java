@@ -1,0 +1,63 @@
+package dev.minibatch.spi.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a store can do beyond {@link StreamStore}, resolved once (the only {@code instanceof} test
+ * of the capability mixins): each component is the store itself seen through that mixin, or null
+ * when the store lacks it. The consumer runtime and the keyed emitter resolve it once per consumer
+ * and branch on these fields, never on the store's class.
+ *
+ * @param store               the store
+ * @param keys                {@link KeyedStore}: keys indexed, claims by key
+ * @param batchClaims         {@link BatchClaims}: several claims or commits in one step
+ * @param deferredClaims      {@link DeferredClaims}: claims written only when they must be
+ * @param transactionalAppend {@link TransactionalAppend}: commit and append in one transaction
+ * @param tables              {@link TableStore}: per-key state committed with a claim
+ * @param wakeups             {@link AppendWakeups}: push notices of appends
+ * @param activity            {@link StreamActivity}: heartbeats and append counts
+ */
+public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims batchClaims,
+                                DeferredClaims deferredClaims, TransactionalAppend transactionalAppend,
+                                TableStore tables, AppendWakeups wakeups, StreamActivity activity) {
+
+    /** The capabilities of {@code store}. */
+    public static StoreCapabilities of(StreamStore store) {
+        return new StoreCapabilities(store,
+                store instanceof KeyedStore k ? k : null,
+                store instanceof BatchClaims b ? b : null,
+                store instanceof DeferredClaims d ? d : null,
+                store instanceof TransactionalAppend t ? t : null,
+                store instanceof TableStore t ? t : null,
+                store instanceof AppendWakeups w ? w : null,
+                store instanceof StreamActivity a ? a : null);
+    }
+
+    /** The names of the capabilities present, for logs and status pages. */
+    public List<String> names() {
+        List<String> out = new ArrayList<>();
+        if (keys != null) {
+            out.add("keys");
+        }
+        if (batchClaims != null) {
+            out.add("batch claims");
+        }
+        if (deferredClaims != null) {
+            out.add("deferred claims");
+        }
+        if (transactionalAppend != null) {
+            out.add("transactional append");
+        }
+        if (tables != null) {
+            out.add("tables");
+        }
+        if (wakeups != null) {
+            out.add("append wake-ups");
+        }
+        if (activity != null) {
+            out.add("activity");
+        }
+        return out;
+    }
+}

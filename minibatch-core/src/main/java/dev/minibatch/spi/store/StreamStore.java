@@ -1,0 +1,118 @@
+package dev.minibatch.spi.store;
+
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The streaming log every back end implements: a named buffer of messages with atomic, leased
+ * claims. Memory, SQLite and MongoDB stores implement it and pass one compatibility suite
+ * ({@code minibatch-test}'s {@code StreamStoreContract}).
+ *
+ * <p><b>Lifecycle.</b> A store is opened by its {@link StoreProvider} from a URL, used by any number
+ * of streams, producers and consumers, and closed once with {@link #close()}. After close every
+ * method may throw.
+ *
+ * <p><b>Threading.</b> Implementations must be safe for concurrent use by many threads, and, for
+ * stores shared between processes, by many processes: {@link #claim} is atomic, so a message is in
+ * at most one live claim.
+ *
+ * <p><b>Time.</b> Stores hold no clock: callers pass the instants that matter (creation time, the
+ * lease's {@code now}, availability), so tests drive them with a manual clock.
+ *
+ * <p><b>Optional capabilities</b> are small mixins a store may also implement, found with
+ * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
+ * indexed, claims by key), {@link TransactionalAppend} (commit a claim and append in one
+ * transaction, for pipeline stages), {@link TableStore} (per-key state committed with a claim) and
+ * {@link BatchClaims} (several claims, or commits, in one step, for keyed consumers). Stores without
+ * {@code TransactionalAppend} should derive stored ids from {@link NewMessage#origin()} where they
+ * can, so retried stage windows append nothing twice.
+ *
+ * <p><b>Messages.</b> States move PENDING → CLAIMED → (deleted | DONE), or CLAIMED → PENDING on
+ * release and lease expiry. Order is creation time, then the store's append sequence.
+ */
+public interface StreamStore extends AutoCloseable {
+
+    /** The URL this store was opened with, with any password removed (safe to log). */
+    String url();
+
+    /**
+     * Returns the stream, creating it if missing (status {@code open}, {@code lastRead} = {@code now}).
+     * Concurrent creators from several processes end with one stream.
+     *
+     * @param interval Python's nominal stream interval, stored on creation only
+     */
+    StreamInfo openStream(String name, Duration interval, Instant now);
+
+    /** The stream, or empty if it was never created. */
+    Optional<StreamInfo> findStream(String name);
+
+    /** All streams, by name. */
+    List<StreamInfo> listStreams();
+
+    /**
+     * Appends messages as PENDING, durably, in list order; the stream is created if missing. A
+     * batch is written in as few round trips as the back end allows; when this returns normally
+     * every message is stored. On failure none or some may be stored, never a corrupted one.
+     */
+    void append(String stream, List<NewMessage> messages);
+
+    /**
+     * Reads messages without claiming them, oldest first. With {@code states} null, only PENDING
+     * messages are returned (whether or not they are waiting out a retry backoff).
+     */
+    List<Message> read(String stream, Selection selection, List<MessageState> states);
+
+    /**
+     * Atomically claims the PENDING messages that match the selection and are available at
+     * {@code lease.now()}, oldest first, under the lease. Before claiming, messages whose lease
+     * expired at {@code lease.now()} go back to PENDING with {@code attempts + 1}. With
+     * {@code selection.minCount() > 0} the claim is all-or-nothing.
+     *
+     * @return the claim; empty if nothing matched
+     */
+    Claim claim(String stream, Selection selection, Lease lease);
+
+    /** Extends a live lease; false if the token no longer holds any message (the lease was lost). */
+    boolean renew(String stream, String token, Instant expiresAt);
+
+    /**
+     * Commits the messages still claimed under {@code token}: deletes them, or with {@code keep}
+     * marks them DONE. Returns how many were committed; fewer than claimed means the lease was lost.
+     */
+    int commit(String stream, String token, boolean keep);
+
+    /**
+     * Gives the messages claimed under {@code token} back as PENDING, available again at
+     * {@code availableAt}. With an error text, the release counts as a failed attempt
+     * ({@code attempts + 1}) and the text is kept; with null it is a clean give-back.
+     */
+    int release(String stream, String token, Instant availableAt, String error);
+
+    /**
+     * Moves the messages claimed under {@code token} to {@code deadStream} as PENDING, with
+     * {@code attempts + 1} and the error text, in one atomic step where the back end allows it.
+     */
+    int deadLetter(String stream, String token, String deadStream, String error);
+
+    /** Sets the stream's {@code lastRead} to {@code next} only if it is still {@code expected}. */
+    boolean compareAndSetLastRead(String stream, Instant expected, Instant next);
+
+    /** Counts by state; cheap enough for a status page, not meant for the hot path. */
+    StreamStats stats(String stream);
+
+    /** Deletes messages created before {@code cutoff} that are PENDING or DONE ({@code max_age}). */
+    int expire(String stream, Instant cutoff);
+
+    /** Deletes every PENDING and DONE message of the stream (Python's {@code clear()}). */
+    int clear(String stream);
+
+    /** Releases connections and files. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,30 +1,18 @@
 package dev.minibatch.runtime;
 
-import dev.minibatch.internal.DaemonThreads;
 import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.model.ConsumerStats;
-import dev.minibatch.model.StateFunctionException;
 import dev.minibatch.model.StoreException;
 import dev.minibatch.model.Window;
-import dev.minibatch.observe.WindowEvent;
-import dev.minibatch.spi.connector.Sink;
-import dev.minibatch.spi.emitter.WindowEmitter;
-import dev.minibatch.spi.emitter.WindowQuery;
-import dev.minibatch.spi.store.Claim;
-import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StoreCapabilities;
 import dev.minibatch.spi.store.StreamStore;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,20 +24,15 @@ import org.slf4j.LoggerFactory;
  * with one worker windows are processed and committed in order. The jobs around it live beside it:
  * {@link ClaimTracker} (claims), {@link LeaseKeeper} (leases of windows in flight),
  * {@link CommitRouter} (commits), {@link FailurePolicy} (retries and dead letters),
- * {@link PollPacer} (when to poll), {@link Heartbeats} and {@link Observers}; the emitter reaches
- * them through {@link ConsumerContext}.
+ * {@link PollPacer} (when to poll), {@link WindowSource} (asks the emitter), {@link Workers} (run
+ * the function and sink), {@link WindowFinisher} (finishes what workers report), {@link Heartbeats}
+ * and {@link Observers}; the emitter reaches them through {@link ConsumerContext}.
  */
 public final class ConsumerLoop implements ConsumerHandle {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration MAX_STORE_BACKOFF = Duration.ofSeconds(10);
     private static final AtomicLong CONSUMER_NUMBERS = new AtomicLong();
-
-    private record Completion(Window window, Throwable error, long processingNanos) {
-    }
-
-    /** Not a window: wakes the loop (a stop request, an append notice). */
-    private static final Completion WAKE = new Completion(null, null, 0);
 
     private final ConsumerRegistry registry;
     private final ConsumerSettings settings;
@@ -64,16 +47,14 @@ public final class ConsumerLoop implements ConsumerHandle {
     private final PollPacer pacer;
     private final Heartbeats heartbeats;
     private final ConsumerContext context;
-    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    private final WindowSource windows;
+    private final WindowFinisher finisher;
+    private final Workers workers;
+    private final Inbox inbox = new Inbox();
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private final AtomicBoolean wakeQueued = new AtomicBoolean();
-    /** With deferred claims: the next window, claimed while the one in flight is computed; dispatched when it is done. */
-    private Window ahead;
     private volatile boolean stopRequested;
     private volatile Thread loopThread;
     private volatile Throwable failure;
-    private ExecutorService executor;
-    private boolean ownsExecutor;
     private Duration storeBackoff = Duration.ZERO;
 
     /**
@@ -96,6 +77,9 @@ public final class ConsumerLoop implements ConsumerHandle {
         this.failures = new FailurePolicy(store, settings, claims, counters, observers, pacer);
         this.commits = new CommitRouter(capabilities, settings, claims, batched, counters, observers, failures);
         this.context = new ConsumerContext(capabilities, settings, claims, commits, failures, pacer);
+        this.windows = new WindowSource(settings, context, claims, failures);
+        this.finisher = new WindowFinisher(settings, consumerId, leases, commits, failures, observers, context);
+        this.workers = new Workers(settings);
         this.heartbeats = new Heartbeats(capabilities.activity(), settings, consumerId, this::stats);
         store.openStream(settings.stream(), Duration.ofSeconds(10), settings.now());
     }
@@ -128,15 +112,15 @@ public final class ConsumerLoop implements ConsumerHandle {
     /** One round on the calling thread: at most one window, processed and committed here. */
     public ConsumerStats runOnce() {
         try {
-            Optional<Window> window = nextWindow();
+            Optional<Window> window = windows.next();
             if (window.isPresent()) {
                 Window w = window.get();
                 leases.add(w, claims.claimedCount(w), claims.dispatched(w));
                 ScheduledFuture<?> renewal = leases.schedule(registry.scheduler());
                 try {
                     long began = System.nanoTime();
-                    Throwable error = process(w);
-                    complete(new Completion(w, error, System.nanoTime() - began));
+                    Throwable error = workers.process(w);
+                    finisher.finish(new Inbox.Completion(w, error, System.nanoTime() - began));
                 } finally {
                     renewal.cancel(false);
                 }
@@ -145,25 +129,16 @@ public final class ConsumerLoop implements ConsumerHandle {
             commits.flush();
             commits.failHeldCommits(context);
             claims.releaseUndispatched();
-            closeOwned();
+            workers.close();
             terminated.countDown();
         }
         return stats();
     }
 
     private void loopAndFinish() {
-        if (settings.executor() != null) {
-            executor = settings.executor();
-        } else {
-            executor = Executors.newFixedThreadPool(settings.workers(), new DaemonThreads("minibatch-worker-" + settings.stream()));
-            ownsExecutor = true;
-        }
+        workers.start();
         ScheduledFuture<?> renewal = leases.schedule(registry.scheduler());
-        pacer.subscribe(capabilities.wakeups(), () -> {
-            if (wakeQueued.compareAndSet(false, true)) {
-                completions.add(WAKE); // wakes the loop, like a stop request
-            }
-        });
+        pacer.subscribe(capabilities.wakeups(), inbox::appendNotice);
         try {
             loop();
         } catch (InterruptedException e) {
@@ -180,7 +155,7 @@ public final class ConsumerLoop implements ConsumerHandle {
             }
             renewal.cancel(false);
             pacer.close();
-            closeOwned();
+            workers.close();
             heartbeats.beat(true);
             registry.unregister(this);
             terminated.countDown();
@@ -205,7 +180,7 @@ public final class ConsumerLoop implements ConsumerHandle {
             boolean free = leases.size() < settings.workers();
             if (free && pacer.mayPoll()) {
                 polled = true;
-                wakeQueued.set(false); // a notice from now on wakes the next round
+                inbox.polling(); // a notice from now on wakes the next round
                 try {
                     emitted = pollAndDispatch();
                     storeBackoff = Duration.ZERO;
@@ -237,70 +212,28 @@ public final class ConsumerLoop implements ConsumerHandle {
 
     /** Takes the next window (claimed ahead, or from the emitter) and dispatches it; false if none. */
     private boolean pollAndDispatch() {
-        Optional<Window> window = ahead != null ? Optional.of(takeAhead()) : nextWindow();
+        Optional<Window> window = windows.next();
         if (window.isEmpty()) {
             return false;
         }
         dispatch(window.get());
-        if (claims.deferred()) {
-            // read the next window while this one is computed: a deferred claim writes
-            // nothing and is checked at its commit, which comes after this one's
-            ahead = nextWindow().orElse(null);
-        }
+        windows.claimAhead();
         return true;
     }
 
     /** Returns true when a completion or a wake-up arrived before the timeout. */
     private boolean waitForCompletion(Duration timeout) throws InterruptedException {
-        long millis = Math.max(0, timeout.toMillis());
-        Completion c = millis == 0 ? completions.poll() : completions.poll(millis, TimeUnit.MILLISECONDS);
+        Inbox.Completion c = inbox.take(timeout);
         if (c != null && c.window() != null) {
-            complete(c);
+            finisher.finish(c);
         }
         return c != null;
-    }
-
-    private Optional<Window> nextWindow() {
-        WindowEmitter emitter = settings.emitter();
-        Optional<WindowQuery> query = emitter.windowReady(context);
-        if (query.isEmpty()) {
-            return Optional.empty();
-        }
-        Selection selection = emitter.query(context, query.get());
-        Claim claim = emitter.process(context, query.get(), selection);
-        Optional<Window> window;
-        try {
-            window = emitter.emit(context, query.get(), claim);
-        } catch (RuntimeException e) {
-            claims.release(claim.token());
-            throw e;
-        }
-        if (window.isEmpty()) {
-            if (claim.isEmpty()) {
-                claims.forget(claim.token());
-            } else {
-                claims.release(claim.token());
-            }
-            return Optional.empty();
-        }
-        // messages whose leases lapsed maxAttempts times (e.g. they crash the consumer) stop here
-        return failures.gaveUp(window.get()) ? Optional.empty() : window;
-    }
-
-    private Window takeAhead() {
-        Window next = ahead;
-        ahead = null;
-        return next;
     }
 
     private void dispatch(Window window) {
         LeaseKeeper.InFlight entry = leases.add(window, claims.claimedCount(window), claims.dispatched(window));
         try {
-            entry.future = executor.submit(() -> {
-                long began = System.nanoTime();
-                Throwable error = process(window);
-                completions.add(new Completion(window, error, System.nanoTime() - began));
-            });
+            entry.future = workers.submit(window, inbox);
         } catch (RejectedExecutionException e) {
             leases.remove(window.id());
             claims.release(window.id());
@@ -309,69 +242,17 @@ public final class ConsumerLoop implements ConsumerHandle {
         }
     }
 
-    /** Runs the function and the sink; returns the error, or null on success. */
-    private Throwable process(Window window) {
-        try {
-            Object result = settings.function() == null ? null : settings.function().apply(window);
-            Sink sink = settings.sink();
-            if (sink != null) {
-                sink.put(result == null ? window.data() : result, window);
-                sink.flush();
-            }
-            return null;
-        } catch (Throwable e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return e;
-        }
-    }
-
     /** Returns true when anything (a completion or a wake-up) was waiting. */
     private boolean drainCompletions() {
         boolean any = false;
-        Completion c;
-        while ((c = completions.poll()) != null) {
+        Inbox.Completion c;
+        while ((c = inbox.poll()) != null) {
             any = true;
             if (c.window() != null) {
-                complete(c);
+                finisher.finish(c);
             }
         }
         return any;
-    }
-
-    /** A worker finished a window: committed or undone through the emitter, and told to listeners. */
-    private void complete(Completion c) {
-        if (leases.remove(c.window().id()) == null) {
-            return; // already released at stop
-        }
-        if (c.error() != null) {
-            failures.windowFailed(context, c.window(), c.error(), observers.isEmpty() ? null : event(c));
-        } else {
-            try {
-                settings.emitter().commit(context, c.window());
-                if (!observers.isEmpty()) {
-                    if (commits.holds(c.window().id())) {
-                        commits.tellWhenCommitted(c.window().id(), event(c)); // told when the batch is in the store
-                    } else {
-                        observers.committed(event(c));
-                    }
-                }
-            } catch (StateFunctionException e) {
-                // a table's state function failed inside the commit, which changed nothing: the window failed
-                failures.windowFailed(context, c.window(), e, observers.isEmpty() ? null : event(c));
-            } catch (RuntimeException e) {
-                // the claim stays leased and lapses; its messages come back after the lease
-                LOG.error("consumer of stream '{}': finishing window {} failed; its messages return after the lease",
-                        settings.stream(), c.window().id(), e);
-            }
-        }
-        commits.failHeldCommits(context); // a flush during this commit may have found state functions that threw
-    }
-
-    private WindowEvent event(Completion c) {
-        return new WindowEvent(settings.stream(), observers.emitter(), consumerId, c.window(),
-                Duration.ofNanos(c.processingNanos()));
     }
 
     private void drainOnStop() throws InterruptedException {
@@ -382,42 +263,17 @@ public final class ConsumerLoop implements ConsumerHandle {
             if (left <= 0 || interrupted) {
                 break;
             }
-            Completion c = completions.poll(TimeUnit.NANOSECONDS.toMillis(left) + 1, TimeUnit.MILLISECONDS);
+            Inbox.Completion c = inbox.take(Duration.ofNanos(left).plusMillis(1));
             if (c != null && c.window() != null) {
-                complete(c);
+                finisher.finish(c);
             }
         }
         commits.flush();
         commits.failHeldCommits(context);
-        for (LeaseKeeper.InFlight entry : leases.takeAll()) {
-            if (entry.future != null) {
-                entry.future.cancel(true);
-            }
-            try {
-                claims.release(entry.window.id());
-            } catch (StoreException e) {
-                LOG.warn("consumer of stream '{}': could not release window {} at stop; it returns after its lease",
-                        settings.stream(), entry.window.id());
-            }
-            LOG.info("consumer of stream '{}': window {} did not finish within the stop timeout; released",
-                    settings.stream(), entry.window.id());
-        }
+        leases.releaseAll(claims);
         claims.releaseUndispatched();
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void closeOwned() {
-        if (ownsExecutor && executor != null) {
-            executor.shutdownNow();
-        }
-        if (settings.ownsSink() && settings.sink() != null) {
-            try {
-                settings.sink().close();
-            } catch (Exception e) {
-                LOG.warn("closing the sink of the consumer of '{}' failed", settings.stream(), e);
-            }
         }
     }
 
@@ -431,7 +287,7 @@ public final class ConsumerLoop implements ConsumerHandle {
     @Override
     public void requestStop() {
         stopRequested = true;
-        completions.add(WAKE); // wakes the loop
+        inbox.wake();
     }
 
     @Override

@@ -87,6 +87,26 @@ final class LeaseKeeper {
         return all;
     }
 
+    /**
+     * At stop, after the stop timeout: cancels the windows still in flight and gives their claims
+     * back at once (a store that cannot be reached lets them return after their lease).
+     */
+    void releaseAll(ClaimTracker claims) {
+        for (InFlight entry : takeAll()) {
+            if (entry.future != null) {
+                entry.future.cancel(true);
+            }
+            try {
+                claims.release(entry.window.id());
+            } catch (dev.minibatch.model.StoreException e) {
+                LOG.warn("consumer of stream '{}': could not release window {} at stop; it returns after its lease",
+                        settings.stream(), entry.window.id());
+            }
+            LOG.info("consumer of stream '{}': window {} did not finish within the stop timeout; released",
+                    settings.stream(), entry.window.id());
+        }
+    }
+
     /** Renews leases every third of a lease until the returned future is cancelled. */
     ScheduledFuture<?> schedule(ScheduledExecutorService scheduler) {
         long every = Math.max(10, settings.lease().toMillis() / 3);

@@ -4,6 +4,9 @@
  * <ul>
  * <li>{@link dev.minibatch.runtime.ConsumerLoop}: the consumer's thread, its loop, dispatch to
  *     workers, drain at stop;</li>
+ * <li>{@code WindowSource}: asks the emitter for the next window;</li>
+ * <li>{@code Workers}: run the window function and the sink; {@code Inbox}: what wakes the loop;</li>
+ * <li>{@code WindowFinisher}: finishes what workers report (commit or failure);</li>
  * <li>{@code ClaimTracker}: where a window is claimed (deferred or batched where the store allows)
  *     and tracked until dispatch;</li>
  * <li>{@code LeaseKeeper}: windows in flight and the renewal of their leases;</li>

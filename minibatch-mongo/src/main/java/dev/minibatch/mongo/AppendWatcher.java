@@ -103,6 +103,10 @@ final class AppendWatcher implements AutoCloseable {
             }
             lock.notifyAll();
         }
+        if (sub.active()) {
+            // the stream is watched already, so no (re)start notice comes: this subscriber's pushes start now
+            sub.fire();
+        }
         return sub;
     }
 

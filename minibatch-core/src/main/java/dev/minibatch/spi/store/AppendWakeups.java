@@ -18,7 +18,9 @@ public interface AppendWakeups {
 
     /**
      * Calls {@code onAppend} whenever messages may have been appended to {@code stream}, and once
-     * whenever pushes (re)start, since appends may have gone unnoticed before.
+     * whenever this subscription's pushes (re)start — also when it joins a stream already watched —
+     * since appends may have gone unnoticed before. {@code minibatch-test}'s
+     * {@code AppendWakeupsContract} checks it.
      */
     Subscription subscribeAppends(String stream, Runnable onAppend);
 

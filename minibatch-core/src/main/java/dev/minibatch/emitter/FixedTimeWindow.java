@@ -1,13 +1,10 @@
 package dev.minibatch.emitter;
 
-import dev.minibatch.model.Message;
 import dev.minibatch.spi.emitter.EmitterContext;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.emitter.WindowEmitter;
 import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,9 +21,10 @@ import java.util.Optional;
 public final class FixedTimeWindow implements WindowEmitter {
 
     private final Duration interval;
-    private Instant nextEnd;
+    private final TimeGrid grid;
 
     public FixedTimeWindow(Duration interval) {
+        this.grid = TimeGrid.tumbling(interval, "FixedTimeWindow");
         this.interval = TimeWindows.checkInterval(interval, "FixedTimeWindow");
     }
 
@@ -36,39 +34,7 @@ public final class FixedTimeWindow implements WindowEmitter {
 
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
-        Instant now = TimeWindows.millis(context.now());
-        Optional<Instant> stored = context.lastRead();
-        if (stored.isEmpty()) {
-            context.compareAndSetLastRead(null, now);
-            nextEnd = now.plus(interval);
-            return Optional.empty();
-        }
-        Instant last = stored.get();
-        Instant end = last.plus(interval);
-        if (now.isBefore(end)) {
-            nextEnd = end;
-            return Optional.empty();
-        }
-        if (!context.emitEmpty()) {
-            List<Message> first = context.peek(Selection.pending().limit(1));
-            if (first.isEmpty() || !first.get(0).created().isBefore(end)) {
-                // [last, end) is empty: jump to the range holding the oldest pending message (or now)
-                Instant target = first.isEmpty() || first.get(0).created().isAfter(now) ? now : first.get(0).created();
-                long skip = Duration.between(last, target).toMillis() / interval.toMillis();
-                Instant skipped = last.plus(interval.multipliedBy(skip));
-                if (skip >= 1) {
-                    context.compareAndSetLastRead(last, skipped);
-                }
-                nextEnd = skipped.plus(interval);
-                return Optional.empty();
-            }
-        }
-        if (!context.compareAndSetLastRead(last, end)) {
-            nextEnd = now; // another consumer took this range; look again at once
-            return Optional.empty();
-        }
-        nextEnd = end.plus(interval);
-        return Optional.of(WindowQuery.range(last, end));
+        return grid.ready(context);
     }
 
     @Override
@@ -78,10 +44,7 @@ public final class FixedTimeWindow implements WindowEmitter {
 
     @Override
     public Duration pollDelay(EmitterContext context) {
-        if (nextEnd == null) {
-            return context.pollInterval();
-        }
-        return TimeWindows.until(context.now(), nextEnd, interval);
+        return grid.pollDelay(context);
     }
 
     @Override

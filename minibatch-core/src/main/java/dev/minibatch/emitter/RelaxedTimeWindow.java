@@ -18,9 +18,10 @@ import java.util.Optional;
 public final class RelaxedTimeWindow implements WindowEmitter {
 
     private final Duration interval;
-    private Instant nextEnd;
+    private final TimeGrid grid;
 
     public RelaxedTimeWindow(Duration interval) {
+        this.grid = TimeGrid.tumbling(interval, "RelaxedTimeWindow");
         this.interval = TimeWindows.checkInterval(interval, "RelaxedTimeWindow");
     }
 
@@ -31,23 +32,18 @@ public final class RelaxedTimeWindow implements WindowEmitter {
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
         Instant now = TimeWindows.millis(context.now());
-        Optional<Instant> stored = context.lastRead();
+        Optional<Instant> stored = grid.start(context, now);
         if (stored.isEmpty()) {
-            context.compareAndSetLastRead(null, now);
-            nextEnd = now.plus(interval);
             return Optional.empty();
         }
         Instant last = stored.get();
         if (now.isBefore(last.plus(interval))) {
-            nextEnd = last.plus(interval);
+            grid.waitFor(last.plus(interval));
             return Optional.empty();
         }
-        if (!context.compareAndSetLastRead(last, now)) {
-            nextEnd = now;
-            return Optional.empty();
-        }
-        nextEnd = now.plus(interval);
-        return Optional.of(WindowQuery.range(last, now));
+        // [lastRead, now): late and retried messages included, a consumer that was away catches up in one window
+        return grid.advance(context, last, now, now, now.plus(interval)) ? Optional.of(WindowQuery.range(last, now))
+                : Optional.empty();
     }
 
     @Override
@@ -57,10 +53,7 @@ public final class RelaxedTimeWindow implements WindowEmitter {
 
     @Override
     public Duration pollDelay(EmitterContext context) {
-        if (nextEnd == null) {
-            return context.pollInterval();
-        }
-        return TimeWindows.until(context.now(), nextEnd, interval);
+        return grid.pollDelay(context);
     }
 
     @Override

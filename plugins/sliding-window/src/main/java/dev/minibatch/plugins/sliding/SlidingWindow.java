@@ -1,5 +1,6 @@
 package dev.minibatch.plugins.sliding;
 
+import dev.minibatch.emitter.TimeGrid;
 import dev.minibatch.model.Message;
 import dev.minibatch.model.Window;
 import dev.minibatch.spi.store.Claim;
@@ -9,7 +10,6 @@ import dev.minibatch.spi.emitter.WindowEmitter;
 import dev.minibatch.spi.emitter.WindowQuery;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,13 +74,15 @@ public final class SlidingWindow implements WindowEmitter {
             return size() > MAX_TRACKED;
         }
     };
-    private Instant nextEnd;
+    /** Time windows: the core's time grid (null for count windows). */
+    private final TimeGrid grid;
 
     private SlidingWindow(int size, int step, Duration interval, Duration timeStep) {
         this.size = size;
         this.step = step;
         this.interval = interval;
         this.timeStep = timeStep;
+        this.grid = interval == null ? null : TimeGrid.sliding(interval, timeStep, "SlidingWindow");
     }
 
     /**
@@ -144,38 +146,7 @@ public final class SlidingWindow implements WindowEmitter {
     }
 
     private Optional<WindowQuery> timeReady(EmitterContext context) {
-        Instant now = context.now().truncatedTo(ChronoUnit.MILLIS);
-        Optional<Instant> stored = context.lastRead();
-        if (stored.isEmpty()) {
-            context.compareAndSetLastRead(null, now);
-            nextEnd = now.plus(interval);
-            return Optional.empty();
-        }
-        Instant start = stored.get();
-        Instant end = start.plus(interval);
-        if (now.isBefore(end)) {
-            nextEnd = end;
-            return Optional.empty();
-        }
-        if (!context.emitEmpty()) {
-            List<Message> first = context.peek(Selection.pending().limit(1));
-            if (first.isEmpty() || !first.get(0).created().isBefore(end)) {
-                // nothing pending in this window: jump to the first window holding the oldest pending
-                // message (or, with none, the one holding now) instead of emitting empty ones
-                Instant target = first.isEmpty() || first.get(0).created().isAfter(now) ? now : first.get(0).created();
-                long steps = Duration.between(end, target).toMillis() / timeStep.toMillis() + 1;
-                Instant next = start.plus(timeStep.multipliedBy(steps));
-                context.compareAndSetLastRead(start, next);
-                nextEnd = next.plus(interval);
-                return Optional.empty();
-            }
-        }
-        if (!context.compareAndSetLastRead(start, start.plus(timeStep))) {
-            nextEnd = now; // another consumer took this window; look again at once
-            return Optional.empty();
-        }
-        nextEnd = start.plus(timeStep).plus(interval);
-        return Optional.of(WindowQuery.range(start, end));
+        return grid.ready(context);
     }
 
     @Override
@@ -233,14 +204,7 @@ public final class SlidingWindow implements WindowEmitter {
 
     @Override
     public Duration pollDelay(EmitterContext context) {
-        if (isCount() || nextEnd == null) {
-            return context.pollInterval();
-        }
-        Duration until = Duration.between(context.now(), nextEnd);
-        if (until.isNegative()) {
-            return Duration.ZERO;
-        }
-        return until.compareTo(timeStep) > 0 ? timeStep : until;
+        return isCount() ? context.pollInterval() : grid.pollDelay(context);
     }
 
     public boolean isTimeBased() {

@@ -1,0 +1,124 @@
+package dev.minibatch.emitter;
+
+import dev.minibatch.model.Message;
+import dev.minibatch.spi.emitter.EmitterContext;
+import dev.minibatch.spi.emitter.WindowQuery;
+import dev.minibatch.spi.store.Selection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The time grid that time-window emitters share: windows {@code [start, start + length)} whose
+ * starts move by {@code step} through the stream's {@code lastRead} (tumbling windows: step =
+ * length; sliding windows: a smaller step). {@code lastRead} moves only by compare-and-set, so
+ * competing consumers never emit one window twice; after a pause empty ranges are skipped (to the
+ * window holding the oldest pending message, or now) unless {@code emitEmpty}. It also knows when
+ * the next window ends, for the emitter's {@code pollDelay}. Used by {@link FixedTimeWindow},
+ * {@link RelaxedTimeWindow} and the sliding-window plugin.
+ *
+ * <p>One instance per emitter instance; loop thread only, like the emitter.
+ */
+public final class TimeGrid {
+
+    private final Duration length;
+    private final Duration step;
+    private Instant nextEnd;
+
+    private TimeGrid(Duration length, Duration step) {
+        this.length = length;
+        this.step = step;
+    }
+
+    /** A grid of back-to-back windows of {@code interval} (whole milliseconds, at least 1 ms). */
+    public static TimeGrid tumbling(Duration interval, String emitter) {
+        Duration checked = TimeWindows.checkInterval(interval, emitter);
+        return new TimeGrid(checked, checked);
+    }
+
+    /** A grid of windows of {@code length} that start every {@code step} (1 ms ≤ step ≤ length). */
+    public static TimeGrid sliding(Duration length, Duration step, String emitter) {
+        Duration l = TimeWindows.checkInterval(length, emitter);
+        Duration s = TimeWindows.checkInterval(step, emitter);
+        if (s.compareTo(l) > 0) {
+            throw new IllegalArgumentException(emitter + " step must be at most its length, was " + step + " > " + length);
+        }
+        return new TimeGrid(l, s);
+    }
+
+    /**
+     * The grid's next window if it has ended: the range {@code [start, start + length)}, with
+     * {@code lastRead} moved to {@code start + step}. Empty while it has not ended, on the first
+     * call for a stream without {@code lastRead} (the grid starts now), after skipping empty
+     * ranges, or when another consumer moved {@code lastRead} first.
+     */
+    public Optional<WindowQuery> ready(EmitterContext context) {
+        Instant now = TimeWindows.millis(context.now());
+        Optional<Instant> stored = start(context, now);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant start = stored.get();
+        Instant end = start.plus(length);
+        if (now.isBefore(end)) {
+            nextEnd = end;
+            return Optional.empty();
+        }
+        if (!context.emitEmpty()) {
+            List<Message> first = context.peek(Selection.pending().limit(1));
+            if (first.isEmpty() || !first.get(0).created().isBefore(end)) {
+                // nothing pending in [start, end): jump to the first window holding the oldest pending
+                // message (or, with none, the one holding now) instead of emitting empty ones
+                Instant target = first.isEmpty() || first.get(0).created().isAfter(now) ? now : first.get(0).created();
+                long steps = Duration.between(end, target).toMillis() / step.toMillis() + 1;
+                Instant next = start.plus(step.multipliedBy(steps));
+                context.compareAndSetLastRead(start, next);
+                nextEnd = next.plus(length);
+                return Optional.empty();
+            }
+        }
+        Instant next = start.plus(step);
+        return advance(context, start, next, now, next.plus(length)) ? Optional.of(WindowQuery.range(start, end))
+                : Optional.empty();
+    }
+
+    /**
+     * The stream's {@code lastRead}; for a stream without one it is set to {@code now} (the grid
+     * starts there) and the answer is empty.
+     */
+    public Optional<Instant> start(EmitterContext context, Instant now) {
+        Optional<Instant> stored = context.lastRead();
+        if (stored.isEmpty()) {
+            context.compareAndSetLastRead(null, now);
+            nextEnd = now.plus(length);
+        }
+        return stored;
+    }
+
+    /** Waits for a window that ends at {@code end} (what {@link #pollDelay} counts down to). */
+    public void waitFor(Instant end) {
+        nextEnd = end;
+    }
+
+    /**
+     * Moves {@code lastRead} from {@code from} to {@code to}; on success the next window ends at
+     * {@code next}, else another consumer moved it first and the emitter looks again at once.
+     */
+    public boolean advance(EmitterContext context, Instant from, Instant to, Instant now, Instant next) {
+        if (!context.compareAndSetLastRead(from, to)) {
+            nextEnd = now; // another consumer took this window; look again at once
+            return false;
+        }
+        nextEnd = next;
+        return true;
+    }
+
+    /** Until the next window ends (at most one step), or the poll interval before the first round. */
+    public Duration pollDelay(EmitterContext context) {
+        if (nextEnd == null) {
+            return context.pollInterval();
+        }
+        return TimeWindows.until(context.now(), nextEnd, step);
+    }
+}

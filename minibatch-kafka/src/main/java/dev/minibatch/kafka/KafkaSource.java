@@ -1,14 +1,7 @@
 package dev.minibatch.kafka;
 
 import dev.minibatch.spi.connector.StreamWriter;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.InvalidMessageException;
@@ -18,7 +11,6 @@ import dev.minibatch.spi.OptionSpec.Type;
 import dev.minibatch.spi.Options;
 import dev.minibatch.spi.connector.Source;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -50,7 +42,6 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,17 +154,11 @@ public final class KafkaSource implements Source {
     /** Longest key text kept in a dead letter whose raw value had to be dropped. */
     private static final int MAX_DEAD_KEY_CHARS = 256;
 
-    /** Metadata fields that can be added beside the value. */
-    enum Field { KEY, TOPIC, PARTITION, OFFSET, TIMESTAMP, HEADERS }
-
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     private final List<String> topics;
     private final String groupId;
     private final String start;
-    private final Set<Field> fields;
+    private final KafkaRecordDecoder decoder;
     private final Duration pollTimeout;
     private final Duration commitTimeout;
     private final Duration connectTimeout;
@@ -222,7 +207,7 @@ public final class KafkaSource implements Source {
             throw new ConfigurationException(OWNER + ": option 'start' must be earliest or latest, was '"
                     + options.getString("start") + "'");
         }
-        this.fields = parseFields(options.getString("metadata"));
+        this.decoder = new KafkaRecordDecoder(parseFields(options.getString("metadata")));
         this.pollTimeout = positive(options, "poll.timeout");
         this.commitTimeout = positive(options, "commit.timeout");
         this.connectTimeout = positive(options, "connect.timeout");
@@ -262,20 +247,20 @@ public final class KafkaSource implements Source {
         return d;
     }
 
-    private static Set<Field> parseFields(String text) {
+    private static Set<KafkaRecordDecoder.Field> parseFields(String text) {
         String t = ClientSettings.lower(text);
         switch (t) {
             case "false", "no", "off", "none", "0":
-                return EnumSet.noneOf(Field.class);
+                return EnumSet.noneOf(KafkaRecordDecoder.Field.class);
             case "true", "yes", "on", "all", "1":
-                return EnumSet.allOf(Field.class);
+                return EnumSet.allOf(KafkaRecordDecoder.Field.class);
             default:
                 break;
         }
-        EnumSet<Field> out = EnumSet.noneOf(Field.class);
+        EnumSet<KafkaRecordDecoder.Field> out = EnumSet.noneOf(KafkaRecordDecoder.Field.class);
         for (String name : ClientSettings.list(t)) {
             try {
-                out.add(Field.valueOf(name.toUpperCase(Locale.ROOT)));
+                out.add(KafkaRecordDecoder.Field.valueOf(name.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException(OWNER + ": option 'metadata' has unknown field '" + name
                         + "'; use true, false, or a list of key, topic, partition, offset, timestamp, headers");
@@ -460,123 +445,6 @@ public final class KafkaSource implements Source {
         }
     }
 
-    /** One decoded poll: values to append and records to dead-letter. */
-    private record Decoded(List<JsonNode> values, List<ConsumerRecord<byte[], byte[]>> sources,
-                           List<DeadLetter> dead) {
-    }
-
-    private record DeadLetter(ObjectNode value, String error) {
-    }
-
-    private Decoded decode(ConsumerRecords<byte[], byte[]> records) {
-        List<JsonNode> values = new ArrayList<>(records.count());
-        List<ConsumerRecord<byte[], byte[]>> sources = new ArrayList<>(records.count());
-        List<DeadLetter> dead = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            JsonNode value;
-            try {
-                value = decodeValue(r.value());
-            } catch (IOException | IllegalArgumentException e) {
-                dead.add(deadLetter(r, true, "invalid JSON in Kafka record " + where(r) + ": " + firstLine(e)));
-                continue;
-            }
-            if (value == null) {
-                if (fields.isEmpty()) {
-                    dead.add(deadLetter(r, true, "Kafka record " + where(r)
-                            + " has no value (a tombstone); set metadata=true to receive it with its key"));
-                    continue;
-                }
-                value = NullNode.getInstance();
-            }
-            values.add(fields.isEmpty() ? value : wrap(r, value));
-            sources.add(r);
-        }
-        return new Decoded(values, sources, dead);
-    }
-
-    /** The JSON value of a record, or null for a tombstone. */
-    static JsonNode decodeValue(byte[] bytes) throws IOException {
-        if (bytes == null) {
-            return null;
-        }
-        if (bytes.length == 0) {
-            throw new IOException("empty value, no JSON found");
-        }
-        JsonNode node = JSON.readTree(bytes);
-        if (node == null || node.isMissingNode()) {
-            throw new IOException("no JSON value found (only whitespace)");
-        }
-        return node;
-    }
-
-    private ObjectNode wrap(ConsumerRecord<byte[], byte[]> r, JsonNode value) {
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        out.set("value", value);
-        if (fields.contains(Field.KEY)) {
-            out.put("key", text(r.key()));
-        }
-        if (fields.contains(Field.TOPIC)) {
-            out.put("topic", r.topic());
-        }
-        if (fields.contains(Field.PARTITION)) {
-            out.put("partition", r.partition());
-        }
-        if (fields.contains(Field.OFFSET)) {
-            out.put("offset", r.offset());
-        }
-        if (fields.contains(Field.TIMESTAMP)) {
-            out.put("timestamp", r.timestamp());
-        }
-        if (fields.contains(Field.HEADERS)) {
-            ObjectNode headers = out.putObject("headers");
-            for (Header h : r.headers()) {
-                JsonNode existing = headers.get(h.key());
-                String v = text(h.value());
-                if (existing == null) {
-                    headers.put(h.key(), v);
-                } else if (existing.isArray()) {
-                    ((ArrayNode) existing).add(v);
-                } else {
-                    ArrayNode several = headers.putArray(h.key());
-                    several.add(existing);
-                    several.add(v);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String text(byte[] bytes) {
-        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> r, boolean withValue, String error) {
-        ObjectNode v = JsonNodeFactory.instance.objectNode();
-        v.put("topic", r.topic());
-        v.put("partition", r.partition());
-        v.put("offset", r.offset());
-        v.put("timestamp", r.timestamp());
-        v.put("key", text(r.key()));
-        if (withValue) {
-            v.put("value_base64", r.value() == null ? null : Base64.getEncoder().encodeToString(r.value()));
-        } else {
-            v.put("value_size", r.value() == null ? 0 : r.value().length);
-        }
-        return new DeadLetter(v, error);
-    }
-
-    private static String where(ConsumerRecord<?, ?> r) {
-        return r.topic() + "-" + r.partition() + "@" + r.offset();
-    }
-
-    private static String firstLine(Exception e) {
-        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-        if (m == null) {
-            return e.getClass().getSimpleName();
-        }
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
-    }
 
     /**
      * Appends the values and dead-letters the invalid records, retrying store failures with a
@@ -586,9 +454,9 @@ public final class KafkaSource implements Source {
      * @return false if cancelled before everything was stored
      */
     private boolean deliver(StreamWriter stream, ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
-        Decoded batch = decode(records);
+        KafkaRecordDecoder.Decoded batch = decoder.decode(records);
         List<JsonNode> values = batch.values();
-        List<DeadLetter> dead = new ArrayList<>(batch.dead());
+        List<KafkaRecordDecoder.DeadLetter> dead = new ArrayList<>(batch.dead());
         boolean batching = stream.options().batchSize() > 1;
         int handed = 0; // values [0, handed) were given to the stream
         boolean singly = false;
@@ -640,7 +508,7 @@ public final class KafkaSource implements Source {
         }
     }
 
-    private static void deadLetter(StreamWriter stream, DeadLetter d) {
+    private static void deadLetter(StreamWriter stream, KafkaRecordDecoder.DeadLetter d) {
         try {
             stream.deadLetter(d.value(), d.error());
             return;
@@ -666,6 +534,11 @@ public final class KafkaSource implements Source {
         LOG.error("{}: could not dead-letter {} in stream '{}' (the message size limit is too small); skipped: {}",
                 OWNER, d.value().path("topic").asText() + "-" + d.value().path("partition").asText() + "@"
                         + d.value().path("offset").asText(), stream.name(), d.error());
+    }
+
+    /** The JSON value of a record, or null for a tombstone (see {@link KafkaRecordDecoder#decodeValue}). */
+    static JsonNode decodeValue(byte[] bytes) throws IOException {
+        return KafkaRecordDecoder.decodeValue(bytes);
     }
 
     /** Stops {@link #stream(StreamWriter)}: wakes the consumer, which commits what was appended and closes. */

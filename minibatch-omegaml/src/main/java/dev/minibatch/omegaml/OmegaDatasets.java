@@ -98,7 +98,10 @@ public final class OmegaDatasets {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("omega|ml dataset name must not be empty");
         }
-        return Filters.and(Filters.eq("name", name), Filters.eq("bucket", omega.bucket()), Filters.eq("prefix", PREFIX));
+        // a flat filter, not $and: an upsert copies its equality fields into the new document on every
+        // server, while FerretDB copies nothing out of an $and (the document would lack name, bucket, prefix)
+        return new BsonDocument("name", new BsonString(name)).append("bucket", new BsonString(omega.bucket()))
+                .append("prefix", new BsonString(PREFIX));
     }
 
     /** Registers a missing dataset as {@code pandas.rawdict} (what Python minibatch's dataset source and sink do). */

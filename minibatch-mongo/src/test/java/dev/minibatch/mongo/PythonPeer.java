@@ -131,6 +131,31 @@ public final class PythonPeer implements AutoCloseable {
         }
     }
 
+    /** Writes one line to the script's standard input (for request/reply drivers). */
+    public void send(String line) {
+        try {
+            var in = process.getOutputStream();
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the Python peer does not take input any more; " + describe(), e);
+        }
+    }
+
+    /** Waits until the script printed {@code count} lines with {@code field}; returns the last of them. */
+    public synchronized JsonNode awaitLine(String field, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lines.stream().filter(l -> l.has(field)).count() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || (!process.isAlive() && !stdout.isAlive())) {
+                throw new AssertionError("Python peer printed no '" + field + "' #" + count + " within " + timeout + "; "
+                        + describe());
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+        }
+        return lines.stream().filter(l -> l.has(field)).skip(count - 1).findFirst().orElseThrow().get(field);
+    }
+
     /** Waits for a clean end ({@code {"done": true}}, exit 0); fails with the script's output otherwise. */
     public void awaitDone(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -143,7 +143,8 @@ public final class OmegaDatasets {
 
     /**
      * A stored document as the row a user expects: for {@code pandas.dfrows}/{@code serows}, the
-     * original column names from {@code kind_meta.columns}, named index levels as columns, no
+     * original column names from {@code kind_meta.columns}, index levels as columns (named ones by
+     * their name, unnamed ones as {@link #indexName} says), no
      * {@code _id}, {@code _idx#…} or {@code _om#rowid}; for {@code pandas.rawdict}, the document
      * without {@code _id}, {@code _idx…} and {@code _om#…} (omega|ml's read path); for
      * {@code python.data}, the {@code data} value. Dates become ISO-8601 strings, ObjectIds hex
@@ -189,7 +190,7 @@ public final class OmegaDatasets {
                     continue;
                 }
                 if (stored.startsWith(INDEX_PREFIX)) {
-                    String indexName = indexName(stored, indexNames);
+                    String indexName = indexName(stored, indexNames, kindMeta);
                     if (indexName != null) {
                         out.set(indexName, plain(doc.get(stored)));
                     }
@@ -204,7 +205,7 @@ public final class OmegaDatasets {
                 continue;
             }
             if (k.startsWith(INDEX_PREFIX)) {
-                String indexName = indexName(k, indexNames);
+                String indexName = indexName(k, indexNames, kindMeta);
                 if (indexName != null) {
                     out.set(indexName, plain(e.getValue()));
                 }
@@ -215,7 +216,7 @@ public final class OmegaDatasets {
         return out;
     }
 
-    private static List<String> indexNames(BsonDocument kindMeta) {
+    static List<String> indexNames(BsonDocument kindMeta) {
         List<String> names = new ArrayList<>();
         if (kindMeta == null) {
             return names;
@@ -232,16 +233,39 @@ public final class OmegaDatasets {
         return names;
     }
 
-    /** The name of index level n for a {@code _idx#<n>_<name>} column, or null when unnamed. */
-    private static String indexName(String column, List<String> names) {
+    /** The level number n of a {@code _idx#<n>_<name>} column, or -1. */
+    static int indexLevel(String column) {
         String rest = column.substring(INDEX_PREFIX.length());
         int underscore = rest.indexOf('_');
         try {
-            int level = Integer.parseInt(underscore < 0 ? rest : rest.substring(0, underscore));
-            return level < names.size() ? names.get(level) : null;
+            return Integer.parseInt(underscore < 0 ? rest : rest.substring(0, underscore));
         } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The field index level n of a {@code _idx#<n>_<name>} column becomes in a row: its name; an
+     * unnamed level the name pandas' {@code reset_index} gives it ({@code index}, or
+     * {@code level_<n>} in a MultiIndex), except an unnamed integer level of a single index
+     * (a default position index, which pandas' {@code reset_index(drop=True)} habit drops): null.
+     */
+    private static String indexName(String column, List<String> names, BsonDocument kindMeta) {
+        int level = indexLevel(column);
+        if (level < 0) {
             return null;
         }
+        if (level < names.size() && names.get(level) != null) {
+            return names.get(level);
+        }
+        int levels = Math.max(names.size(), 1);
+        if (levels == 1) {
+            BsonValue dtypes = kindMeta == null ? null : kindMeta.get("dtypes");
+            BsonValue dtype = dtypes != null && dtypes.isDocument() ? dtypes.asDocument().get(column) : null;
+            String type = dtype != null && dtype.isString() ? dtype.asString().getValue() : "int64";
+            return type.startsWith("int") || type.startsWith("Int") || type.startsWith("uint") ? null : "index";
+        }
+        return "level_" + level;
     }
 
     private static String label(BsonValue v) {

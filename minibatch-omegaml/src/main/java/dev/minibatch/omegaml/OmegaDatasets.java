@@ -143,7 +143,9 @@ public final class OmegaDatasets {
 
     /**
      * A stored document as the row a user expects: for {@code pandas.dfrows}/{@code serows}, the
-     * original column names from {@code kind_meta.columns}, index levels as columns (named ones by
+     * row {@code om.datasets.get} gives: columns by their stored names (omega|ml 0.18 does not
+     * restore {@code b.c} from {@code b_c}), null for a column of {@code kind_meta.columns} the
+     * document lacks, index levels as columns (named ones by
      * their name, unnamed ones as {@link #indexName} says), no
      * {@code _id}, {@code _idx#…} or {@code _om#rowid}; for {@code pandas.rawdict}, the document
      * without {@code _id}, {@code _idx…} and {@code _om#…} (omega|ml's read path); for
@@ -183,10 +185,15 @@ public final class OmegaDatasets {
                 if (!pair.isArray() || pair.asArray().size() < 2) {
                     continue;
                 }
-                String original = label(pair.asArray().get(0));
                 String stored = label(pair.asArray().get(1));
                 done.add(stored);
-                if (stored.equals(ROWID) || !doc.containsKey(stored)) {
+                if (stored.equals(ROWID)) {
+                    continue;
+                }
+                if (!doc.containsKey(stored)) {
+                    if (!stored.startsWith(INDEX_PREFIX)) {
+                        out.putNull(stored); // a column of the frame this row lacks: pandas' NaN
+                    }
                     continue;
                 }
                 if (stored.startsWith(INDEX_PREFIX)) {
@@ -196,7 +203,7 @@ public final class OmegaDatasets {
                     }
                     continue;
                 }
-                out.set(original, plain(doc.get(stored)));
+                out.set(stored, plain(doc.get(stored))); // omega|ml 0.18 returns the stored (escaped) name
             }
         }
         for (Map.Entry<String, BsonValue> e : doc.entrySet()) {

@@ -120,6 +120,9 @@ public final class DatasetSink implements Sink {
             docs.get(i).put("_id", new BsonObjectId(window == null ? new ObjectId() : rowId(window, i)));
         }
         insertIgnoringDuplicates(collection, docs);
+        if (kind.equals(OmegaDatasets.PYTHON_DATA)) { // omega|ml keeps the last inserted document's id
+            metaUpdate = com.mongodb.client.model.Updates.set("objid", docs.get(docs.size() - 1).get("_id"));
+        }
         if (metaUpdate != null) {
             datasets.touch(dataset, metaUpdate);
         } else {

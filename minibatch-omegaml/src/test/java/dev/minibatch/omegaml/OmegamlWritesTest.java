@@ -171,6 +171,10 @@ class OmegamlWritesTest {
         append("blob", row("b", 2, "when", Instant.parse("2025-01-01T10:00:00Z")));
         assertThat(py("reply(om.datasets.get('blob'))").toString())
                 .isEqualTo("[{\"a\":1},{\"b\":2,\"when\":\"2025-01-01T10:00:00Z\"}]");
+        assertThat(py("""
+                m = om.datasets.metadata('blob')
+                reply(m.objid == list(om.datasets.mongodb[m.collection].find().sort('_id', -1).limit(1))[0]['_id'])""")
+                .asBoolean()).as("objid names the last document, as omega|ml keeps it").isTrue();
     }
 
     @Test

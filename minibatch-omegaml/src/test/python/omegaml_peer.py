@@ -22,9 +22,9 @@ first = sys.stdin.readline()
 request = json.loads(first)
 os.environ["OMEGA_MONGO_URL"] = request["url"]
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 try:
+    import numpy as np
+    import pandas as pd
     import omegaml
     from omegaml import Omega
 except ImportError as e:

@@ -152,6 +152,33 @@ class OmegamlWritesTest {
     }
 
     @Test
+    void windowsOfAStreamFedByADatasetSourceGoIntoAnotherFrame() throws Exception {
+        py("""
+                om.datasets.put(pd.DataFrame({'v': [float(i) for i in range(10)]},
+                                             index=pd.date_range('2025-02-01', periods=10, freq='h')), 'hourly-in')
+                om.datasets.put(pd.DataFrame({'v': [-1.0]}, index=pd.DatetimeIndex(['2025-01-31 23:00'])), 'hourly-out')""");
+        try (Omega omega = Omega.connect(url)) {
+            dev.minibatch.Stream stream = omega.minibatch().stream("hourly");
+            new DatasetSource(omega, "hourly-in").stream(stream); // rows {"index": "<ISO>", "v": …} as JSON
+            dev.minibatch.ConsumerHandle consumer = omega.minibatch().streaming("hourly").size(5)
+                    .sink(new DatasetSink(omega, "hourly-out")).start(window -> { });
+            try {
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+                while (consumer.stats().messages() < 10 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } finally {
+                consumer.stop();
+            }
+        }
+        py("""
+                expected = pd.concat([pd.DataFrame({'v': [-1.0]}, index=pd.DatetimeIndex(['2025-01-31 23:00'])),
+                                      pd.DataFrame({'v': [float(i) for i in range(10)]},
+                                                   index=pd.date_range('2025-02-01', periods=10, freq='h'))])
+                same(om.datasets.get('hourly-out'), expected)""");
+    }
+
+    @Test
     void aSeries() {
         py("om.datasets.put(pd.Series([1, 2], name='s'), 'ser')");
         append("ser", List.of(3, row("s", 4)));
@@ -173,7 +200,7 @@ class OmegamlWritesTest {
                 .isEqualTo("[{\"a\":1},{\"b\":2,\"when\":\"2025-01-01T10:00:00Z\"}]");
         assertThat(py("""
                 m = om.datasets.metadata('blob')
-                reply(m.objid == list(om.datasets.mongodb[m.collection].find().sort('_id', -1).limit(1))[0]['_id'])""")
+                reply(m.objid == list(om.datasets.mongodb[m.collection].find())[-1]['_id'])""")
                 .asBoolean()).as("objid names the last document, as omega|ml keeps it").isTrue();
     }
 

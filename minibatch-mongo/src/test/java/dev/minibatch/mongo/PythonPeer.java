@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * the venv tools/test-env/python-peer.sh makes. The script prints one JSON object a line; this
  * collects them. Close destroys the process (always call it, in a finally or try-with-resources).
  */
-final class PythonPeer implements AutoCloseable {
+public final class PythonPeer implements AutoCloseable {
 
     /** The interpreter; default {@code $MINIBATCH_TEST_HOME/python-venv/bin/python}. */
     static final String PYTHON_ENV = "MINIBATCH_TEST_PYTHON";
@@ -33,14 +33,20 @@ final class PythonPeer implements AutoCloseable {
     private final String command;
 
     private PythonPeer(List<String> command) throws IOException {
+        this(command, java.util.Map.of());
+    }
+
+    private PythonPeer(List<String> command, java.util.Map<String, String> env) throws IOException {
         this.command = String.join(" ", command);
-        process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        process = builder.start();
         stdout = reader("python-peer-out", new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), true);
         stderr = reader("python-peer-err", new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), false);
     }
 
     /** The venv's interpreter; fails naming the setup command when it is missing. */
-    static Path python() {
+    public static Path python() {
         String explicit = System.getenv(PYTHON_ENV);
         Path python = explicit != null && !explicit.isBlank() ? Path.of(explicit)
                 : TestMongo.testHome().resolve("python-venv").resolve("bin").resolve("python");
@@ -71,6 +77,25 @@ final class PythonPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code python -u <script> <args…>} with extra environment variables (another module's
+     * own driver script, e.g. minibatch-omegaml's omega|ml peer).
+     */
+    public static PythonPeer start(Path script, List<String> args, java.util.Map<String, String> env) {
+        List<String> command = new ArrayList<>(List.of(python().toString(), "-u", script.toString()));
+        command.addAll(args);
+        try {
+            return new PythonPeer(command, env);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    /** Every line the script printed holding {@code field}, in order. */
+    public synchronized List<JsonNode> lines(String field) {
+        return lines.stream().filter(l -> l.has(field)).map(l -> l.get(field)).toList();
+    }
+
     private Thread reader(String name, BufferedReader in, boolean json) {
         Thread t = new Thread(() -> {
             try (in) {
@@ -95,7 +120,7 @@ final class PythonPeer implements AutoCloseable {
     }
 
     /** Waits until the script printed a line with {@code field}. */
-    synchronized void awaitLine(String field, Duration timeout) throws InterruptedException {
+    public synchronized void awaitLine(String field, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (lines.stream().noneMatch(l -> l.has(field))) {
             long left = deadline - System.nanoTime();
@@ -106,8 +131,33 @@ final class PythonPeer implements AutoCloseable {
         }
     }
 
+    /** Writes one line to the script's standard input (for request/reply drivers). */
+    public void send(String line) {
+        try {
+            var in = process.getOutputStream();
+            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the Python peer does not take input any more; " + describe(), e);
+        }
+    }
+
+    /** Waits until the script printed {@code count} lines with {@code field}; returns the last of them. */
+    public synchronized JsonNode awaitLine(String field, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lines.stream().filter(l -> l.has(field)).count() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || (!process.isAlive() && !stdout.isAlive())) {
+                throw new AssertionError("Python peer printed no '" + field + "' #" + count + " within " + timeout + "; "
+                        + describe());
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+        }
+        return lines.stream().filter(l -> l.has(field)).skip(count - 1).findFirst().orElseThrow().get(field);
+    }
+
     /** Waits for a clean end ({@code {"done": true}}, exit 0); fails with the script's output otherwise. */
-    void awaitDone(Duration timeout) throws InterruptedException {
+    public void awaitDone(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("Python peer still running after " + timeout + "; " + describe());
         }
@@ -134,7 +184,7 @@ final class PythonPeer implements AutoCloseable {
     }
 
     /** The first line holding {@code field}, or null. */
-    synchronized JsonNode line(String field) {
+    public synchronized JsonNode line(String field) {
         return lines.stream().filter(l -> l.has(field)).map(l -> l.get(field)).findFirst().orElse(null);
     }
 

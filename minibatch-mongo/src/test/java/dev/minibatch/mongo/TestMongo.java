@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * independent MongoDB-protocol server with real indexes (SQLite backend), started as a process
  * here: {@link #onFerretDb} makes every {@link #start} inside it start one instead.
  */
-final class TestMongo implements AutoCloseable {
+public final class TestMongo implements AutoCloseable {
 
     static final String ENV = "MINIBATCH_TEST_MONGO_URL";
     /** The FerretDB binary; default {@code $MINIBATCH_TEST_HOME/ferretdb/bin/ferretdb}. */
@@ -79,7 +79,7 @@ final class TestMongo implements AutoCloseable {
     }
 
     /** The root of the tools tools/test-env/setup installs. */
-    static Path testHome() {
+    public static Path testHome() {
         String home = System.getenv("MINIBATCH_TEST_HOME");
         if (home != null && !home.isBlank()) {
             return Path.of(home);
@@ -105,7 +105,7 @@ final class TestMongo implements AutoCloseable {
      * Starts FerretDB (SQLite backend) on 127.0.0.1 and a free port, with a data folder of its own,
      * and waits until it accepts connections.
      */
-    static TestMongo startFerretDb() {
+    public static TestMongo startFerretDb() {
         Path binary = ferretDbBinary();
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken between probe and bind
@@ -174,7 +174,7 @@ final class TestMongo implements AutoCloseable {
         return new TestMongo(server, "127.0.0.1:" + bound.getPort(), null);
     }
 
-    static TestMongo start() {
+    public static TestMongo start() {
         return start(false);
     }
 
@@ -192,7 +192,7 @@ final class TestMongo implements AutoCloseable {
     }
 
     /** A database name not used before. */
-    static String freshDatabase(String prefix) {
+    public static String freshDatabase(String prefix) {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
@@ -222,7 +222,7 @@ final class TestMongo implements AutoCloseable {
         return scheme + authority + "/" + database + (all.isEmpty() ? "" : "?" + all);
     }
 
-    String url(String database) {
+    public String url(String database) {
         return url(database, "");
     }
 

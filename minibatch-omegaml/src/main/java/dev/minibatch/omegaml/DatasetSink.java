@@ -1,12 +1,10 @@
 package dev.minibatch.omegaml;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.InsertManyOptions;
-import com.mongodb.client.model.Updates;
 import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.Window;
 import dev.minibatch.internal.Json;
@@ -17,16 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import org.bson.BsonArray;
 import org.bson.BsonDocument;
-import org.bson.BsonInt64;
 import org.bson.BsonObjectId;
-import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.conversions.Bson;
 import org.bson.types.ObjectId;
@@ -38,12 +32,15 @@ import org.bson.types.ObjectId;
  *   <li>missing: registered as {@code pandas.rawdict} (as Python minibatch's sink does) and the
  *       rows inserted as documents;</li>
  *   <li>{@code pandas.rawdict}: rows inserted as documents (a non-object value as
- *       {@code {"value": v}}); keep rows homogeneous, Python takes columns from the first;</li>
- *   <li>{@code pandas.dfrows}: rows appended the way pandas would — {@code .} in column names
- *       becomes {@code _}, each row gets {@code _idx#0_0} (its position in the batch, like a fresh
- *       default index) and {@code _om#rowid} (row count before the batch + position), and new
- *       columns are added to {@code kind_meta.columns} and {@code kind_meta.dtypes};</li>
- *   <li>{@code python.data}: each row inserted as {@code {"data": row}}.</li>
+ *       {@code {"value": v}}), Java dates (java.time, java.util.Date) as BSON dates; keep rows
+ *       homogeneous, Python takes columns from the first;</li>
+ *   <li>{@code pandas.dfrows} and {@code pandas.serows}: rows appended the way pandas would append
+ *       them to the frame that is there ({@link FrameAppender}): the frame's own index levels filled
+ *       from the row's fields, typed values (dates as BSON dates), {@code _om#rowid} continuing
+ *       after the rows present, new columns added to {@code kind_meta}; a row that does not fit the
+ *       frame is refused with a {@link ConfigurationException} before anything is written;</li>
+ *   <li>{@code python.data}: each row inserted as {@code {"data": row}} after a JSON round trip,
+ *       as omega|ml does (dates become ISO-8601 text there).</li>
  * </ul>
  * Idempotent per window: rows get ObjectIds derived from the window's messages and their
  * position ({@link #rowId}), so a window retried with the same messages does not duplicate rows,
@@ -81,7 +78,7 @@ public final class DatasetSink implements Sink {
     }
 
     private void write(Object message, Window window) {
-        List<JsonNode> rows = rows(message);
+        List<Object> rows = rows(message);
         if (rows.isEmpty()) {
             return;
         }
@@ -93,24 +90,39 @@ public final class DatasetSink implements Sink {
         Bson metaUpdate = null;
         switch (kind) {
             case OmegaDatasets.RAWDICT -> {
-                for (JsonNode row : rows) {
-                    docs.add(row.isObject() ? BsonJson.toDocument(row)
-                            : new BsonDocument("value", BsonJson.toBson(row)));
+                for (Object row : rows) {
+                    BsonValue value = FrameAppender.toBson(row);
+                    docs.add(value.isDocument() ? value.asDocument() : new BsonDocument("value", value));
                 }
             }
             case OmegaDatasets.PYTHON_DATA -> {
-                for (JsonNode row : rows) {
-                    docs.add(new BsonDocument("data", BsonJson.toBson(row)));
+                for (Object row : rows) { // omega|ml stores python.data after a JSON round trip: dates as ISO text
+                    docs.add(new BsonDocument("data", BsonJson.toBson(Json.mapper().valueToTree(row))));
                 }
             }
-            case OmegaDatasets.DFROWS -> metaUpdate = frameRows(rows, collection, OmegaDatasets.kindMeta(meta), docs);
+            case OmegaDatasets.DFROWS, OmegaDatasets.SEROWS -> {
+                long rowCount;
+                try {
+                    rowCount = collection.estimatedDocumentCount();
+                } catch (RuntimeException e) {
+                    rowCount = collection.countDocuments();
+                }
+                FrameAppender frame = new FrameAppender(dataset, OmegaDatasets.kindMeta(meta));
+                for (int i = 0; i < rows.size(); i++) {
+                    docs.add(frame.document(rows.get(i), i, rowCount));
+                }
+                metaUpdate = frame.metadataUpdate();
+            }
             default -> throw new ConfigurationException("omega|ml dataset '" + dataset + "' is of kind '" + kind
-                    + "'; DatasetSink writes pandas.rawdict, pandas.dfrows and python.data datasets");
+                    + "'; DatasetSink writes pandas.rawdict, pandas.dfrows, pandas.serows and python.data datasets");
         }
         for (int i = 0; i < docs.size(); i++) {
             docs.get(i).put("_id", new BsonObjectId(window == null ? new ObjectId() : rowId(window, i)));
         }
         insertIgnoringDuplicates(collection, docs);
+        if (kind.equals(OmegaDatasets.PYTHON_DATA)) { // omega|ml keeps the last inserted document's id
+            metaUpdate = com.mongodb.client.model.Updates.set("objid", docs.get(docs.size() - 1).get("_id"));
+        }
         if (metaUpdate != null) {
             datasets.touch(dataset, metaUpdate);
         } else {
@@ -118,96 +130,20 @@ public final class DatasetSink implements Sink {
         }
     }
 
-    /** Builds pandas-style rows; returns the kind_meta update for new columns. */
-    private Bson frameRows(List<JsonNode> rows, MongoCollection<BsonDocument> collection, BsonDocument kindMeta,
-                           List<BsonDocument> docs) {
-        long rowCount;
-        try {
-            rowCount = collection.estimatedDocumentCount();
-        } catch (RuntimeException e) {
-            rowCount = collection.countDocuments();
-        }
-        List<String> known = OmegaDatasets.storedColumns(kindMeta);
-        BsonArray columns = kindMeta.isArray("columns") ? kindMeta.getArray("columns").clone() : new BsonArray();
-        BsonDocument dtypes = kindMeta.isDocument("dtypes") ? kindMeta.getDocument("dtypes").clone() : new BsonDocument();
-        Map<String, String> added = new LinkedHashMap<>();
-        for (String fixed : List.of("_idx#0_0", OmegaDatasets.ROWID)) {
-            if (!known.contains(fixed)) {
-                added.put(fixed, fixed);
-                dtypes.put(fixed, new BsonString("int64"));
-            }
-        }
-        for (int i = 0; i < rows.size(); i++) {
-            JsonNode row = rows.get(i);
-            BsonDocument doc = new BsonDocument("_idx#0_0", new BsonInt64(i));
-            ObjectNode object = row.isObject() ? (ObjectNode) row : Json.mapper().createObjectNode().set("value", row);
-            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
-                String stored = f.getKey().replace('.', '_');
-                doc.put(stored, BsonJson.toBson(f.getValue()));
-                if (!known.contains(stored) && !added.containsKey(stored)) {
-                    added.put(stored, f.getKey());
-                }
-                if (!dtypes.containsKey(stored) && !f.getValue().isNull()) {
-                    dtypes.put(stored, new BsonString(dtype(f.getValue())));
-                }
-            }
-            doc.put(OmegaDatasets.ROWID, new BsonInt64(rowCount + i));
-            docs.add(doc);
-        }
-        if (added.isEmpty()) {
-            return null;
-        }
-        // keep pandas' layout: index columns first, _om#rowid last
-        BsonArray ordered = new BsonArray();
-        List<BsonValue> rowid = new ArrayList<>();
-        if (added.containsKey("_idx#0_0")) {
-            ordered.add(OmegaDatasets.pair("_idx#0_0", "_idx#0_0"));
-        }
-        for (BsonValue pair : columns) {
-            if (pair.isArray() && pair.asArray().size() >= 2 && pair.asArray().get(1).isString()
-                    && pair.asArray().get(1).asString().getValue().equals(OmegaDatasets.ROWID)) {
-                rowid.add(pair);
-            } else {
-                ordered.add(pair);
-            }
-        }
-        added.forEach((stored, original) -> {
-            if (!stored.equals("_idx#0_0") && !stored.equals(OmegaDatasets.ROWID)) {
-                ordered.add(OmegaDatasets.pair(original, stored));
-            }
-        });
-        ordered.addAll(rowid);
-        if (added.containsKey(OmegaDatasets.ROWID)) {
-            ordered.add(OmegaDatasets.pair(OmegaDatasets.ROWID, OmegaDatasets.ROWID));
-        }
-        return Updates.combine(Updates.set("kind_meta.columns", ordered), Updates.set("kind_meta.dtypes", dtypes));
-    }
-
-    private static String dtype(JsonNode value) {
-        if (value.isIntegralNumber()) {
-            return "int64";
-        }
-        if (value.isNumber()) {
-            return "float64";
-        }
-        if (value.isBoolean()) {
-            return "bool";
-        }
-        return "object";
-    }
-
-    private static List<JsonNode> rows(Object message) {
-        JsonNode tree = message instanceof JsonNode node ? node : Json.mapper().valueToTree(message);
-        List<JsonNode> out = new ArrayList<>();
-        if (tree == null || tree.isNull()) {
+    /** A list (a window's data) is one row per element, anything else one row; Java values are kept (dates stay dates). */
+    private static List<Object> rows(Object message) {
+        List<Object> out = new ArrayList<>();
+        if (message == null || (message instanceof JsonNode node && node.isNull())) {
             return out;
         }
-        if (tree.isArray()) {
-            tree.forEach(out::add);
+        if (message instanceof JsonNode node && node.isArray()) {
+            node.forEach(out::add);
+        } else if (message instanceof Collection<?> list) {
+            out.addAll(list);
+        } else if (message instanceof Object[] array) {
+            out.addAll(Arrays.asList(array));
         } else {
-            out.add(tree);
+            out.add(message);
         }
         return out;
     }

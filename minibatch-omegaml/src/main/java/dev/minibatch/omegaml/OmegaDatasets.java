@@ -98,7 +98,10 @@ public final class OmegaDatasets {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("omega|ml dataset name must not be empty");
         }
-        return Filters.and(Filters.eq("name", name), Filters.eq("bucket", omega.bucket()), Filters.eq("prefix", PREFIX));
+        // a flat filter, not $and: an upsert copies its equality fields into the new document on every
+        // server, while FerretDB copies nothing out of an $and (the document would lack name, bucket, prefix)
+        return new BsonDocument("name", new BsonString(name)).append("bucket", new BsonString(omega.bucket()))
+                .append("prefix", new BsonString(PREFIX));
     }
 
     /** Registers a missing dataset as {@code pandas.rawdict} (what Python minibatch's dataset source and sink do). */
@@ -140,7 +143,10 @@ public final class OmegaDatasets {
 
     /**
      * A stored document as the row a user expects: for {@code pandas.dfrows}/{@code serows}, the
-     * original column names from {@code kind_meta.columns}, named index levels as columns, no
+     * row {@code om.datasets.get} gives: columns by their stored names (omega|ml 0.18 does not
+     * restore {@code b.c} from {@code b_c}), null for a column of {@code kind_meta.columns} the
+     * document lacks, index levels as columns (named ones by
+     * their name, unnamed ones as {@link #indexName} says), no
      * {@code _id}, {@code _idx#…} or {@code _om#rowid}; for {@code pandas.rawdict}, the document
      * without {@code _id}, {@code _idx…} and {@code _om#…} (omega|ml's read path); for
      * {@code python.data}, the {@code data} value. Dates become ISO-8601 strings, ObjectIds hex
@@ -179,20 +185,25 @@ public final class OmegaDatasets {
                 if (!pair.isArray() || pair.asArray().size() < 2) {
                     continue;
                 }
-                String original = label(pair.asArray().get(0));
                 String stored = label(pair.asArray().get(1));
                 done.add(stored);
-                if (stored.equals(ROWID) || !doc.containsKey(stored)) {
+                if (stored.equals(ROWID)) {
+                    continue;
+                }
+                if (!doc.containsKey(stored)) {
+                    if (!stored.startsWith(INDEX_PREFIX)) {
+                        out.putNull(stored); // a column of the frame this row lacks: pandas' NaN
+                    }
                     continue;
                 }
                 if (stored.startsWith(INDEX_PREFIX)) {
-                    String indexName = indexName(stored, indexNames);
+                    String indexName = indexName(stored, indexNames, kindMeta);
                     if (indexName != null) {
                         out.set(indexName, plain(doc.get(stored)));
                     }
                     continue;
                 }
-                out.set(original, plain(doc.get(stored)));
+                out.set(stored, plain(doc.get(stored))); // omega|ml 0.18 returns the stored (escaped) name
             }
         }
         for (Map.Entry<String, BsonValue> e : doc.entrySet()) {
@@ -201,7 +212,7 @@ public final class OmegaDatasets {
                 continue;
             }
             if (k.startsWith(INDEX_PREFIX)) {
-                String indexName = indexName(k, indexNames);
+                String indexName = indexName(k, indexNames, kindMeta);
                 if (indexName != null) {
                     out.set(indexName, plain(e.getValue()));
                 }
@@ -212,7 +223,7 @@ public final class OmegaDatasets {
         return out;
     }
 
-    private static List<String> indexNames(BsonDocument kindMeta) {
+    static List<String> indexNames(BsonDocument kindMeta) {
         List<String> names = new ArrayList<>();
         if (kindMeta == null) {
             return names;
@@ -229,16 +240,39 @@ public final class OmegaDatasets {
         return names;
     }
 
-    /** The name of index level n for a {@code _idx#<n>_<name>} column, or null when unnamed. */
-    private static String indexName(String column, List<String> names) {
+    /** The level number n of a {@code _idx#<n>_<name>} column, or -1. */
+    static int indexLevel(String column) {
         String rest = column.substring(INDEX_PREFIX.length());
         int underscore = rest.indexOf('_');
         try {
-            int level = Integer.parseInt(underscore < 0 ? rest : rest.substring(0, underscore));
-            return level < names.size() ? names.get(level) : null;
+            return Integer.parseInt(underscore < 0 ? rest : rest.substring(0, underscore));
         } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The field index level n of a {@code _idx#<n>_<name>} column becomes in a row: its name; an
+     * unnamed level the name pandas' {@code reset_index} gives it ({@code index}, or
+     * {@code level_<n>} in a MultiIndex), except an unnamed integer level of a single index
+     * (a default position index, which pandas' {@code reset_index(drop=True)} habit drops): null.
+     */
+    private static String indexName(String column, List<String> names, BsonDocument kindMeta) {
+        int level = indexLevel(column);
+        if (level < 0) {
             return null;
         }
+        if (level < names.size() && names.get(level) != null) {
+            return names.get(level);
+        }
+        int levels = Math.max(names.size(), 1);
+        if (levels == 1) {
+            BsonValue dtypes = kindMeta == null ? null : kindMeta.get("dtypes");
+            BsonValue dtype = dtypes != null && dtypes.isDocument() ? dtypes.asDocument().get(column) : null;
+            String type = dtype != null && dtype.isString() ? dtype.asString().getValue() : "int64";
+            return type.startsWith("int") || type.startsWith("Int") || type.startsWith("uint") ? null : "index";
+        }
+        return "level_" + level;
     }
 
     private static String label(BsonValue v) {

@@ -185,7 +185,10 @@ public final class OmegaStreams {
 
     private Bson filter(String name) {
         checkName(name);
-        return Filters.and(Filters.eq("name", name), Filters.eq("bucket", omega.bucket()), Filters.eq("prefix", PREFIX));
+        // a flat filter, not $and: an upsert copies its equality fields into the new document on every
+        // server, while FerretDB copies nothing out of an $and (the document would lack name, bucket, prefix)
+        return new BsonDocument("name", new BsonString(name)).append("bucket", new BsonString(omega.bucket()))
+                .append("prefix", new BsonString(PREFIX));
     }
 
     /** Creates the metadata document if missing (first caller's options are stored), returns it. */

@@ -482,7 +482,7 @@ public final class KafkaSource implements Source {
                         stream.append(values.get(handed));
                     } catch (InvalidMessageException e) {
                         ConsumerRecord<byte[], byte[]> r = batch.sources().get(handed);
-                        dead.add(deadLetter(r, false, "Kafka record " + where(r) + " rejected by stream '"
+                        dead.add(KafkaRecordDecoder.deadLetter(r, false, "Kafka record " + KafkaRecordDecoder.where(r) + " rejected by stream '"
                                 + stream.name() + "': " + e.getMessage()));
                     } catch (StoreException e) {
                         if (batching) {

@@ -9,9 +9,8 @@ import dev.minibatch.model.StreamStats;
 import dev.minibatch.internal.Names;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.KeyedStore;
-import dev.minibatch.spi.store.TransactionalAppend;
+import dev.minibatch.spi.store.TransactionalTableStore;
 import dev.minibatch.spi.store.CommitEffects;
-import dev.minibatch.spi.store.TableStore;
 import dev.minibatch.model.TableEntry;
 import dev.minibatch.model.TableInfo;
 import dev.minibatch.spi.store.Lease;
@@ -41,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * O(log n + window) whatever the backlog. Keys are indexed per stream (one tree per key) from the
  * stream's first keyed message on, so unkeyed streams never pay for it.
  */
-public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore {
+public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore {
 
     /** (created, sequence), written out: keyed claims search the main tree once per message. */
     private static final Comparator<Entry> ORDER = (a, b) -> {
@@ -288,12 +287,6 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         }
         out.sort(Comparator.comparing(KeyCount::oldest));
         return out;
-    }
-
-    @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected,
-                               Map<String, List<NewMessage>> appends) {
-        return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
     }
 
     @Override

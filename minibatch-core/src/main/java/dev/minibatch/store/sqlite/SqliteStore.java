@@ -10,10 +10,10 @@ import dev.minibatch.internal.Names;
 import dev.minibatch.spi.store.BatchClaims;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.KeyedStore;
-import dev.minibatch.spi.store.TransactionalAppend;
+import dev.minibatch.spi.store.TransactionalTableStore;
+import dev.minibatch.spi.store.BatchTableCommits;
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.DeferredClaims;
-import dev.minibatch.spi.store.TableStore;
 import dev.minibatch.model.StateFunctionException;
 import dev.minibatch.model.TableEntry;
 import dev.minibatch.model.TableInfo;
@@ -57,8 +57,8 @@ import org.sqlite.SQLiteConfig;
  * unkeyed appends pay no extra index write. Files of layout version 1 (before keys) are migrated in
  * place when opened: the column and index are added, every message stays.
  */
-public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalAppend, TableStore,
-        BatchClaims, DeferredClaims {
+public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore,
+        BatchClaims, BatchTableCommits, DeferredClaims {
 
     static final int PENDING = 0;
     static final int CLAIMED = 1;
@@ -666,12 +666,6 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
             }
             return out;
         });
-    }
-
-    @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected,
-                               Map<String, List<NewMessage>> appends) {
-        return commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.minibatch.store.memory;
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.store.memory.MemoryStream.ClaimGroup;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,10 +55,10 @@ final class MemoryCommits {
         locked.put(stream, state);
         for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
             Instant first = a.getValue().isEmpty() ? effects.now() : a.getValue().get(0).created();
-            locked.put(a.getKey(), streams.state(a.getKey(), Duration.ofSeconds(10), first));
+            locked.put(a.getKey(), streams.state(a.getKey(), MemoryStreams.DEFAULT_INTERVAL, first));
         }
         for (String changelog : effects.changelogs().values()) {
-            locked.put(changelog, streams.state(changelog, Duration.ofSeconds(10), effects.now()));
+            locked.put(changelog, streams.state(changelog, MemoryStreams.DEFAULT_INTERVAL, effects.now()));
         }
         return underLocks(new ArrayList<>(locked.values()), 0, () -> {
             ClaimGroup group = state.claimed.get(token);

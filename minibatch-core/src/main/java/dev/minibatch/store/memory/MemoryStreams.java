@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class MemoryStreams {
 
+    /** The interval of a stream created by an append, a dead letter or a changelog rather than by {@code openStream}. */
+    static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
     private final ConcurrentHashMap<String, MemoryStream> streams = new ConcurrentHashMap<>();
     /** Append sequence across streams: a message's id, and its order among messages created together. */
     private final AtomicLong sequence = new AtomicLong();
@@ -41,12 +44,14 @@ final class MemoryStreams {
         return state(name, interval, now).info();
     }
 
+    /** The stream, created if missing; callers lock it before touching its state. */
     MemoryStream state(String name, Duration interval, Instant now) {
         checkOpen();
         Names.checkStreamName(name);
         return streams.computeIfAbsent(name, n -> new MemoryStream(n, now, interval));
     }
 
+    /** The stream, or null if it was never created; callers lock it before touching its state. */
     MemoryStream existing(String name) {
         checkOpen();
         return streams.get(name);
@@ -63,12 +68,13 @@ final class MemoryStreams {
     }
 
     void append(String stream, List<NewMessage> messages) {
-        MemoryStream state = state(stream, Duration.ofSeconds(10), messages.isEmpty() ? Instant.now() : messages.get(0).created());
+        MemoryStream state = state(stream, DEFAULT_INTERVAL, messages.isEmpty() ? Instant.now() : messages.get(0).created());
         synchronized (state) {
             appendLocked(state, messages);
         }
     }
 
+    /** Adds messages as pending and counts them; the caller holds {@code state}'s lock. */
     void appendLocked(MemoryStream state, List<NewMessage> messages) {
         for (NewMessage m : messages) {
             MemoryEntry e = new MemoryEntry(sequence.incrementAndGet(), m.created(), m.data(), m.attempts(), m.error(), m.key());
@@ -242,6 +248,7 @@ final class MemoryStreams {
         }
     }
 
+    /** Throws once the store is closed. */
     void checkOpen() {
         if (closed) {
             throw new StoreException("memory: store is closed");

@@ -2,7 +2,7 @@ package dev.minibatch.runtime;
 
 import dev.minibatch.model.Window;
 import dev.minibatch.observe.WindowEvent;
-import dev.minibatch.spi.store.BatchClaims;
+import dev.minibatch.spi.store.BatchTableCommits;
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.StoreCapabilities;
@@ -64,9 +64,10 @@ final class CommitRouter {
      */
     void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claims.takeClaimedCount(window);
-        // plain commits and commits with table state are held for a batch (a store that batches both commits
-        // each window all or nothing); stage appends go with their own commit
-        if (appends.isEmpty() && capabilities.batchClaims() != null && (state == null || capabilities.tables() != null)
+        // plain commits are held for a batch, and commits with table state where the store batches those too
+        // (each window all or nothing); stage appends go with their own commit
+        if (appends.isEmpty() && capabilities.batchClaims() != null
+                && (state == null || capabilities.batchTableCommits() != null)
                 && batched.hold(window, claimed, state)) {
             if (batched.due()) {
                 flush();
@@ -147,9 +148,9 @@ final class CommitRouter {
      * threw changed nothing and is failed like any other (after this flush: see {@link #failHeldCommits}).
      */
     private int[] commitHeldWithState(List<BatchedCommits.Held> held) {
-        List<BatchClaims.StatefulCommit> commits = new ArrayList<>(held.size());
-        held.forEach(h -> commits.add(new BatchClaims.StatefulCommit(h.window().id(), h.claimed(), h.state())));
-        List<BatchClaims.CommitOutcome> outcomes = capabilities.batchClaims().commitEachWithState(settings.stream(),
+        List<BatchTableCommits.StatefulCommit> commits = new ArrayList<>(held.size());
+        held.forEach(h -> commits.add(new BatchTableCommits.StatefulCommit(h.window().id(), h.claimed(), h.state())));
+        List<BatchTableCommits.CommitOutcome> outcomes = capabilities.batchTableCommits().commitEachWithState(settings.stream(),
                 commits, settings.keep());
         int[] committed = new int[held.size()];
         for (int i = 0; i < committed.length; i++) {

@@ -7,7 +7,8 @@ import java.util.List;
  * transaction) each, every claim under its own lease, so a keyed consumer takes and commits the
  * windows of many keys at the cost of about one. Each claim is exactly what {@link StreamStore#claim} would return for its selection
  * (atomic, all-or-nothing with {@code minCount}, oldest first, expired leases recovered first);
- * doing them together only spares the per-claim commit. SQLite implements it: there a keyed
+ * doing them together only spares the per-claim commit. Windows that also carry table state are
+ * committed together by {@link BatchTableCommits}, a separate mixin. SQLite implements it: there a keyed
  * window's rows lie on as many pages as it has messages, and one commit writes pages shared by
  * several keys' windows once instead of once per window.
  *
@@ -32,41 +33,4 @@ public interface BatchClaims {
      * @return per token, in order, how many of its messages were committed (0 when its lease was lost)
      */
     int[] commitEach(String stream, List<String> tokens, boolean keep);
-
-    /** One window's commit in a batch: its claim's token, how many messages it holds, its table effects (null: none). */
-    record StatefulCommit(String token, int expected, CommitEffects effects) {
-    }
-
-    /**
-     * How one window of a batch ended: {@code committed} messages (0 when its lease was lost), or
-     * {@code failure}, a state function's {@link dev.minibatch.model.StateFunctionException}, in
-     * which case nothing of that window changed and its claim is still held.
-     */
-    record CommitOutcome(int committed, RuntimeException failure) {
-    }
-
-    /**
-     * Commits several windows in one atomic step, each with its table effects exactly as
-     * {@link TableStore#commitWithState} would (all of a window or nothing of it); a window whose
-     * state function throws is left as it was and reported in its outcome, the others commit. Only
-     * stores that are also a {@link TableStore} are asked. Default: one {@code commitWithState} (or
-     * {@code commit}) per window, which is correct but commits each on its own.
-     *
-     * @return one outcome per commit, in order
-     */
-    default List<CommitOutcome> commitEachWithState(String stream, List<StatefulCommit> commits, boolean keep) {
-        List<CommitOutcome> out = new java.util.ArrayList<>(commits.size());
-        for (StatefulCommit c : commits) {
-            if (c.effects() == null) {
-                out.add(new CommitOutcome(((StreamStore) this).commit(stream, c.token(), keep), null));
-                continue;
-            }
-            try {
-                out.add(new CommitOutcome(((TableStore) this).commitWithState(stream, c.token(), keep, c.expected(), c.effects()), null));
-            } catch (dev.minibatch.model.StateFunctionException e) {
-                out.add(new CommitOutcome(0, e));
-            }
-        }
-        return out;
-    }
 }

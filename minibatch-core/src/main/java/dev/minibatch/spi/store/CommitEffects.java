@@ -39,6 +39,11 @@ public record CommitEffects(List<StateUpdate> updates, Map<String, String> chang
         return NewMessage.ofTree(now, data, 0, null).withKey(key);
     }
 
+    /** Appends only (stream → messages), as a commit with stage outputs has. */
+    public static CommitEffects appendsOnly(Map<String, List<NewMessage>> appends, Instant now) {
+        return new CommitEffects(List.of(), Map.of(), appends, now);
+    }
+
     /** State updates only. */
     public static CommitEffects of(List<StateUpdate> updates, Instant now) {
         return new CommitEffects(updates, Map.of(), Map.of(), now);

@@ -12,6 +12,7 @@ import java.util.List;
  * @param store               the store
  * @param keys                {@link KeyedStore}: keys indexed, claims by key
  * @param batchClaims         {@link BatchClaims}: several claims or commits in one step
+ * @param batchTableCommits   {@link BatchTableCommits}: several commits with table state in one step
  * @param deferredClaims      {@link DeferredClaims}: claims written only when they must be
  * @param transactionalAppend {@link TransactionalAppend}: commit and append in one transaction
  * @param tables              {@link TableStore}: per-key state committed with a claim
@@ -19,7 +20,7 @@ import java.util.List;
  * @param activity            {@link StreamActivity}: heartbeats and append counts
  */
 public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims batchClaims,
-                                DeferredClaims deferredClaims, TransactionalAppend transactionalAppend,
+                                BatchTableCommits batchTableCommits, DeferredClaims deferredClaims, TransactionalAppend transactionalAppend,
                                 TableStore tables, AppendWakeups wakeups, StreamActivity activity) {
 
     /** The capabilities of {@code store}. */
@@ -27,6 +28,7 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
         return new StoreCapabilities(store,
                 store instanceof KeyedStore k ? k : null,
                 store instanceof BatchClaims b ? b : null,
+                store instanceof BatchTableCommits b ? b : null,
                 store instanceof DeferredClaims d ? d : null,
                 store instanceof TransactionalAppend t ? t : null,
                 store instanceof TableStore t ? t : null,
@@ -42,6 +44,9 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
         }
         if (batchClaims != null) {
             out.add("batch claims");
+        }
+        if (batchTableCommits != null) {
+            out.add("batch table commits");
         }
         if (deferredClaims != null) {
             out.add("deferred claims");

@@ -29,7 +29,8 @@ import java.util.Optional;
  * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
  * indexed, claims by key), {@link TransactionalAppend} (commit a claim and append in one
  * transaction, for pipeline stages), {@link TableStore} (per-key state committed with a claim) and
- * {@link BatchClaims} (several claims, or commits, in one step, for keyed consumers). Stores without
+ * {@link BatchClaims} (several claims, or commits, in one step, for keyed consumers) with
+ * {@link BatchTableCommits} (the same for commits with table state). Stores without
  * {@code TransactionalAppend} should derive stored ids from {@link NewMessage#origin()} where they
  * can, so retried stage windows append nothing twice.
  *

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the transaction: a claim ended or written inside one is forgotten only when it commits, and
  * stays outstanding when it rolls back.
  */
-final class SqliteDeferredClaims {
+final class SqliteDeferredClaims implements SqliteConnection.TransactionListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteDeferredClaims.class);
 
@@ -125,7 +125,7 @@ final class SqliteDeferredClaims {
         List<Object> all = new ArrayList<>(params);
         all.add(h.ids);
         all.add(h.streamId);
-        SqliteStore.bind(statement, all);
+        SqliteConnection.bind(statement, all);
         int n = statement.executeUpdate();
         endedInTransaction.add(token);
         if (n < h.size) {
@@ -143,13 +143,13 @@ final class SqliteDeferredClaims {
         long leaseId;
         PreparedStatement insert = statements.prepared(
                 "INSERT INTO mb_lease(token, stream_id, owner, until) VALUES (?, ?, ?, ?) RETURNING id");
-        SqliteStore.bind(insert, List.of(token, h.streamId, h.owner, until));
+        SqliteConnection.bind(insert, List.of(token, h.streamId, h.owner, until));
         try (ResultSet rs = insert.executeQuery()) {
             rs.next();
             leaseId = rs.getLong(1);
         }
         PreparedStatement claim = statements.prepared("UPDATE mb_message SET state = 1, lease_id = ?" + STILL_PENDING);
-        SqliteStore.bind(claim, List.of(leaseId, h.ids, h.streamId));
+        SqliteConnection.bind(claim, List.of(leaseId, h.ids, h.streamId));
         int n = claim.executeUpdate();
         endedInTransaction.add(token); // an ordinary claim from now on
         if (n < h.size) {
@@ -172,12 +172,14 @@ final class SqliteDeferredClaims {
         endedInTransaction.remove(token);
     }
 
-    void committed() {
+    @Override
+    public void committed() {
         endedInTransaction.forEach(held::remove);
         endedInTransaction.clear();
     }
 
-    void rolledBack() {
+    @Override
+    public void rolledBack() {
         endedInTransaction.clear();
     }
 

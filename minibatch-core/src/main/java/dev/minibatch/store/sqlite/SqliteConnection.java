@@ -1,0 +1,218 @@
+package dev.minibatch.store.sqlite;
+
+import dev.minibatch.model.StoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The SQLite store's one connection: opening the file (WAL, busy timeout, {@code IMMEDIATE} write
+ * transactions), the lock every call runs under, the prepared-statement cache, and the lock and
+ * transaction helpers the other parts run their work in. SQLite admits one writer at a time anyway,
+ * and one connection keeps the statement cache warm.
+ *
+ * <p><b>Threading.</b> Thread-safe: {@link #inLock} and {@link #inTransaction} serialise callers;
+ * {@link #prepared}, {@link #savepoint} and friends may be called only inside them. The transaction
+ * listener is set once, before the store is shared.
+ */
+final class SqliteConnection {
+
+    /** Told when a transaction ends, so bookkeeping kept beside the file follows it. */
+    interface TransactionListener {
+        void committed();
+
+        void rolledBack();
+    }
+
+    /** Work on the connection; runs under the lock. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private static final int CACHED_STATEMENTS = 64;
+
+    private final String url;
+    private final Path file;
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Prepared statements by SQL, reused under the lock: parsing SQL costs more than a small claim. */
+    private final LinkedHashMap<String, PreparedStatement> statements = new LinkedHashMap<>(CACHED_STATEMENTS, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() <= CACHED_STATEMENTS) {
+                return false;
+            }
+            try {
+                eldest.getValue().close();
+            } catch (SQLException ignored) {
+                // closing a statement we no longer need; nothing to do
+            }
+            return true;
+        }
+    };
+    private volatile boolean closed;
+    private TransactionListener listener = new TransactionListener() {
+        @Override
+        public void committed() {
+        }
+
+        @Override
+        public void rolledBack() {
+        }
+    };
+
+    /** Opens (creating if needed) the file and its directory, and creates or migrates the tables. */
+    SqliteConnection(String url, Path file, String synchronous, Duration busyTimeout) {
+        this.url = url;
+        this.file = file;
+        Path parent = file.getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (Exception e) {
+            throw new StoreException("cannot create the directory " + parent + " for SQLite store " + url + ": " + e, e);
+        }
+        if (parent != null && !Files.isWritable(parent)) {
+            throw new StoreException("cannot open SQLite store " + url + ": directory " + parent + " is not writable");
+        }
+        if (Files.exists(file) && !Files.isWritable(file)) {
+            throw new StoreException("cannot open SQLite store " + url + ": file " + file + " is not writable");
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous));
+        config.setBusyTimeout((int) busyTimeout.toMillis());
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        config.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        try {
+            this.connection = config.createConnection("jdbc:sqlite:" + file);
+            SqliteSchema.create(connection);
+        } catch (SQLException e) {
+            throw new StoreException("cannot open SQLite store " + url + " (file " + file + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets who hears of transaction ends; once, before the store is shared. */
+    void listen(TransactionListener listener) {
+        this.listener = listener;
+    }
+
+    String url() {
+        return url;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Runs work under the lock, translating SQL errors to {@link StoreException}. */
+    <T> T inLock(Work<T> work) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new StoreException("SQLite store " + url + " is closed");
+            }
+            return work.run();
+        } catch (SQLException e) {
+            throw new StoreException("SQLite store " + url + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs work in one IMMEDIATE transaction, so it takes the write lock before reading. */
+    <T> T inTransaction(Work<T> work) {
+        return inLock(() -> {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run();
+                connection.commit();
+                listener.committed();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                listener.rolledBack();
+                try {
+                    connection.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
+    }
+
+    /** A cached prepared statement for {@code sql}; callers hold the lock and close only result sets. */
+    PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            statements.put(sql, statement);
+        } else {
+            statement.clearParameters();
+        }
+        return statement;
+    }
+
+    /** Inside a transaction: a savepoint, so part of it can be undone. */
+    Savepoint savepoint() throws SQLException {
+        return connection.setSavepoint();
+    }
+
+    void rollback(Savepoint savepoint) throws SQLException {
+        connection.rollback(savepoint);
+    }
+
+    void release(Savepoint savepoint) throws SQLException {
+        connection.releaseSavepoint(savepoint);
+    }
+
+    /** Inside a transaction: undoes all of it so far (the transaction then commits nothing). */
+    void rollback() throws SQLException {
+        connection.rollback();
+    }
+
+    static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            Object p = params.get(i);
+            if (p instanceof Long l) {
+                statement.setLong(i + 1, l);
+            } else if (p instanceof Integer n) {
+                statement.setInt(i + 1, n);
+            } else {
+                statement.setString(i + 1, (String) p);
+            }
+        }
+    }
+
+    /** Closes the statements and the connection. Idempotent. */
+    void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                for (PreparedStatement statement : statements.values()) {
+                    statement.close();
+                }
+                statements.clear();
+                connection.close();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("closing SQLite store " + url + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

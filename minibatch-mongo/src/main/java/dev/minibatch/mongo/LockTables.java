@@ -1,9 +1,9 @@
 package dev.minibatch.mongo;
 
-import static dev.minibatch.mongo.MongoStore.ID;
-import static dev.minibatch.mongo.MongoStore.STREAM;
-import static dev.minibatch.mongo.MongoStore.date;
-import static dev.minibatch.mongo.MongoStore.instant;
+import static dev.minibatch.mongo.Documents.ID;
+import static dev.minibatch.mongo.Documents.STREAM;
+import static dev.minibatch.mongo.Documents.date;
+import static dev.minibatch.mongo.Documents.instant;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
@@ -425,10 +425,10 @@ final class LockTables implements TableProtocol {
             if (a.getValue().isEmpty()) {
                 continue;
             }
-            store.openStream(a.getKey(), Duration.ofSeconds(MongoStore.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
+            store.openStream(a.getKey(), Duration.ofSeconds(Documents.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
             List<BsonDocument> docs = new ArrayList<>(a.getValue().size());
             for (NewMessage m : a.getValue()) {
-                docs.add(MongoStore.newMessageDocument(MongoTables.hiddenOutput(a.getKey()), m)
+                docs.add(Documents.newMessageDocument(MongoTables.hiddenOutput(a.getKey()), m)
                         .append(MongoTables.TABLE_WINDOW, new BsonString(token)));
             }
             buffer.insertMany(docs, new InsertManyOptions().ordered(true));

@@ -1,16 +1,16 @@
 package dev.minibatch.mongo;
 
-import static dev.minibatch.mongo.MongoStore.AVAILABLE_AT;
-import static dev.minibatch.mongo.MongoStore.ATTEMPTS;
-import static dev.minibatch.mongo.MongoStore.ERROR;
-import static dev.minibatch.mongo.MongoStore.ID;
-import static dev.minibatch.mongo.MongoStore.LEASE_OWNER;
-import static dev.minibatch.mongo.MongoStore.LEASE_TOKEN;
-import static dev.minibatch.mongo.MongoStore.LEASE_UNTIL;
-import static dev.minibatch.mongo.MongoStore.PROCESSED;
-import static dev.minibatch.mongo.MongoStore.STREAM;
-import static dev.minibatch.mongo.MongoStore.date;
-import static dev.minibatch.mongo.MongoStore.instant;
+import static dev.minibatch.mongo.Documents.AVAILABLE_AT;
+import static dev.minibatch.mongo.Documents.ATTEMPTS;
+import static dev.minibatch.mongo.Documents.ERROR;
+import static dev.minibatch.mongo.Documents.ID;
+import static dev.minibatch.mongo.Documents.LEASE_OWNER;
+import static dev.minibatch.mongo.Documents.LEASE_TOKEN;
+import static dev.minibatch.mongo.Documents.LEASE_UNTIL;
+import static dev.minibatch.mongo.Documents.PROCESSED;
+import static dev.minibatch.mongo.Documents.STREAM;
+import static dev.minibatch.mongo.Documents.date;
+import static dev.minibatch.mongo.Documents.instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.ErrorCategory;
@@ -436,10 +436,10 @@ final class MongoTables implements TableProtocol {
             if (a.getValue().isEmpty()) {
                 continue;
             }
-            store.openStream(a.getKey(), java.time.Duration.ofSeconds(MongoStore.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
+            store.openStream(a.getKey(), java.time.Duration.ofSeconds(Documents.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
             List<BsonDocument> docs = new ArrayList<>(a.getValue().size());
             for (NewMessage m : a.getValue()) {
-                docs.add(MongoStore.newMessageDocument(hiddenOutput(a.getKey()), m).append(TABLE_WINDOW, new BsonString(token)));
+                docs.add(Documents.newMessageDocument(hiddenOutput(a.getKey()), m).append(TABLE_WINDOW, new BsonString(token)));
             }
             buffer.insertMany(docs, new com.mongodb.client.model.InsertManyOptions().ordered(true));
         }

@@ -85,6 +85,18 @@ final class AppendWatcher implements AutoCloseable {
         return unsupported;
     }
 
+    /** The subscription of a store that watches nothing ({@code changeStream=false}): consumers poll. */
+    static final AppendWakeups.Subscription INACTIVE = new AppendWakeups.Subscription() {
+        @Override
+        public boolean active() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     AppendWakeups.Subscription subscribe(String stream, Runnable onAppend) {
         Sub sub = new Sub(stream, onAppend);
         if (closed || unsupported) {
@@ -202,7 +214,7 @@ final class AppendWatcher implements AutoCloseable {
             }
             lastEvent = System.nanoTime();
             BsonDocument doc = event.getFullDocument();
-            String stream = doc != null && doc.isString(MongoStore.STREAM) ? doc.getString(MongoStore.STREAM).getValue() : null;
+            String stream = doc != null && doc.isString(Documents.STREAM) ? doc.getString(Documents.STREAM).getValue() : null;
             if (stream == null) {
                 wakeAll();
             } else {
@@ -213,7 +225,7 @@ final class AppendWatcher implements AutoCloseable {
 
     private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> open(Set<String> streams) {
         List<Bson> pipeline = List.of(Aggregates.match(Filters.and(Filters.eq("operationType", "insert"),
-                Filters.in("fullDocument." + MongoStore.STREAM, new ArrayList<>(streams)))));
+                Filters.in("fullDocument." + Documents.STREAM, new ArrayList<>(streams)))));
         return buffer.watch(pipeline, BsonDocument.class).maxAwaitTime(AWAIT_MS, TimeUnit.MILLISECONDS).cursor();
     }
 

@@ -71,7 +71,7 @@ final class CandidateCache {
 
         Entry(List<BsonDocument> scanned, long scannedAtNanos, Instant leaseNow, boolean complete, long idlePauseNanos) {
             for (BsonDocument d : scanned) {
-                docs.put(d.get(MongoStore.ID), d);
+                docs.put(d.get(Documents.ID), d);
             }
             this.scannedAtNanos = scannedAtNanos;
             this.leaseNow = leaseNow;

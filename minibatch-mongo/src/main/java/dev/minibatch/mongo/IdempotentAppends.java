@@ -74,7 +74,7 @@ final class IdempotentAppends {
         for (int i = 0; i < docs.size(); i++) {
             String origin = messages.get(i).origin();
             if (origin != null) {
-                docs.get(i).put(MongoStore.ID, derivedId(stream, origin));
+                docs.get(i).put(Documents.ID, derivedId(stream, origin));
                 docs.get(i).put(ORIGIN, new BsonString(origin));
             }
         }
@@ -95,18 +95,18 @@ final class IdempotentAppends {
                 refused.add(doc);
             }
             List<BsonValue> ids = new ArrayList<>(refused.size());
-            refused.forEach(d -> ids.add(d.get(MongoStore.ID)));
+            refused.forEach(d -> ids.add(d.get(Documents.ID)));
             Map<BsonValue, BsonDocument> stored = new HashMap<>();
-            buffer.find(Filters.in(MongoStore.ID, ids)).projection(Projections.include(MongoStore.STREAM, ORIGIN))
-                    .forEach(d -> stored.put(d.get(MongoStore.ID), d));
+            buffer.find(Filters.in(Documents.ID, ids)).projection(Projections.include(Documents.STREAM, ORIGIN))
+                    .forEach(d -> stored.put(d.get(Documents.ID), d));
             List<BsonDocument> collided = new ArrayList<>();
             for (BsonDocument doc : refused) {
-                BsonDocument there = stored.get(doc.get(MongoStore.ID));
-                if (there != null && Objects.equals(there.get(MongoStore.STREAM), doc.get(MongoStore.STREAM))
+                BsonDocument there = stored.get(doc.get(Documents.ID));
+                if (there != null && Objects.equals(there.get(Documents.STREAM), doc.get(Documents.STREAM))
                         && Objects.equals(there.get(ORIGIN), doc.get(ORIGIN))) {
                     continue; // appended by an earlier attempt of the same window
                 }
-                doc.put(MongoStore.ID, new BsonObjectId(new ObjectId())); // another message: never drop it
+                doc.put(Documents.ID, new BsonObjectId(new ObjectId())); // another message: never drop it
                 collided.add(doc);
             }
             int inserted = docs.size() - refused.size();

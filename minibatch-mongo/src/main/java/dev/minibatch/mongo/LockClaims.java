@@ -14,8 +14,10 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Updates;
 import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.NewMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +35,8 @@ import org.bson.BsonNull;
 import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Claims whose atomicity comes from unique-key inserts, for servers whose update filters are not
@@ -62,9 +66,13 @@ import org.bson.conversions.Bson;
  *       Requires {@code last_read} never to return to an earlier value (time windows only move it
  *       forward). Markers older than a day are pruned hourly.</li>
  * </ul>
- * Thread-safe; holds no state beyond prune times.
+ * Tables go through {@link LockTables}; stage outputs are appended, then the input window committed,
+ * idempotently ({@link IdempotentAppends}). Thread-safe; holds no state beyond prune times, the
+ * server's measured costs and the candidate cache.
  */
-final class LockClaims {
+final class LockClaims implements ClaimProtocol {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MongoStore.class); // the store's log, as before the split
 
     static final String LOCKS = "minibatch_locks";
     static final String MARKERS = "minibatch_markers";
@@ -82,22 +90,39 @@ final class LockClaims {
     private final MongoCollection<BsonDocument> locks;
     private final MongoCollection<BsonDocument> markers;
     private final MongoCollection<BsonDocument> buffer;
+    private final MongoStore store;
+    private final ClaimBook book;
+    private final LockTables tables;
     private final Map<String, Instant> lastPrune = new ConcurrentHashMap<>();
     private final ServerCosts costs = new ServerCosts();
     private final CandidateCache cache = new CandidateCache(true, LockClaims::readLimit, costs::scanned);
 
-    LockClaims(MongoDatabase database, MongoCollection<BsonDocument> buffer) {
+    LockClaims(MongoStore store, MongoDatabase database, MongoCollection<BsonDocument> buffer, ClaimBook book) {
+        this.store = store;
+        this.book = book;
         this.buffer = buffer;
         this.locks = database.getCollection(LOCKS, BsonDocument.class);
         this.markers = database.getCollection(MARKERS, BsonDocument.class);
+        this.tables = new LockTables(store, database, buffer, this); // it only keeps the reference
     }
 
-    void createIndexes() {
+    @Override
+    public MongoStoreOptions.ClaimMode mode() {
+        return MongoStoreOptions.ClaimMode.LOCKS;
+    }
+
+    @Override
+    public TableProtocol tables() {
+        return tables;
+    }
+
+    @Override
+    public void createIndexes() {
         StoreIndexes.ensure(locks, List.of(
                 new StoreIndexes.Index(new BsonDocument(TOKEN, new BsonInt32(1))),
-                new StoreIndexes.Index(new BsonDocument(MongoStore.STREAM, new BsonInt32(1)).append(UNTIL, new BsonInt32(1)))));
+                new StoreIndexes.Index(new BsonDocument(Documents.STREAM, new BsonInt32(1)).append(UNTIL, new BsonInt32(1)))));
         StoreIndexes.ensure(markers, List.of(
-                new StoreIndexes.Index(new BsonDocument(MongoStore.STREAM, new BsonInt32(1)).append(AT, new BsonInt32(1)),
+                new StoreIndexes.Index(new BsonDocument(Documents.STREAM, new BsonInt32(1)).append(AT, new BsonInt32(1)),
                         new IndexOptions())));
     }
 
@@ -109,9 +134,9 @@ final class LockClaims {
      */
     List<BsonValue> lock(String stream, List<BsonValue> ids, Lease lease, Set<BsonValue> lost) {
         List<BsonDocument> docs = new ArrayList<>(ids.size());
-        BsonDateTime until = MongoStore.date(lease.expiresAt());
+        BsonDateTime until = Documents.date(lease.expiresAt());
         for (BsonValue id : ids) {
-            docs.add(new BsonDocument(MongoStore.ID, id).append(MongoStore.STREAM, new BsonString(stream))
+            docs.add(new BsonDocument(Documents.ID, id).append(Documents.STREAM, new BsonString(stream))
                     .append(TOKEN, new BsonString(lease.token())).append(OWNER, new BsonString(lease.owner()))
                     .append(UNTIL, until));
         }
@@ -155,7 +180,8 @@ final class LockClaims {
      * @param lost receives the ids another claim holds
      * @return the candidates taken, in the given order
      */
-    List<BsonDocument> take(String stream, Lease lease, List<BsonDocument> candidates, int want, Set<BsonValue> lost) {
+    private List<BsonDocument> lockAndMark(String stream, Lease lease, List<BsonDocument> candidates, int want,
+                                           Set<BsonValue> lost) {
         List<BsonDocument> taken = new ArrayList<>();
         int next = 0;
         int limit = want == 0 ? candidates.size() : want;
@@ -167,11 +193,20 @@ final class LockClaims {
         return taken;
     }
 
+    /** A claim round: {@link #lockAndMark}; it raced when it took fewer than it wanted of what it read. */
+    @Override
+    public Round take(String stream, Lease lease, List<BsonDocument> candidates, List<Bson> pending, int want,
+                      Set<BsonValue> lockedByOthers) {
+        List<BsonDocument> mine = lockAndMark(stream, lease, candidates, want, lockedByOthers);
+        return new Round(mine, mine.size() < (want > 0 ? Math.min(want, candidates.size()) : candidates.size()));
+    }
+
     /**
      * The candidates of this store's claims: one read serves many of them, and a read that came up
      * short holds off the next (see {@link CandidateCache}); the store drops entries on its writes.
      */
-    CandidateCache cache() {
+    @Override
+    public CandidateCache cache() {
         return cache;
     }
 
@@ -185,28 +220,28 @@ final class LockClaims {
     private List<BsonDocument> takeChunk(String stream, Lease lease, List<BsonDocument> candidates, Set<BsonValue> lost) {
         List<BsonValue> ids = new ArrayList<>(candidates.size());
         for (BsonDocument c : candidates) {
-            ids.add(c.get(MongoStore.ID));
+            ids.add(c.get(Documents.ID));
         }
         Set<BsonValue> locked = new HashSet<>(lock(stream, ids, lease, lost));
         cache.attempted(stream, ids); // taken, held by others or stale: not a candidate any more
         if (locked.isEmpty()) {
             return List.of();
         }
-        Bson mark = Updates.combine(Updates.set(MongoStore.PROCESSED, true), Updates.set(MongoStore.LEASE_TOKEN, lease.token()),
-                Updates.set(MongoStore.LEASE_OWNER, lease.owner()),
-                Updates.set(MongoStore.LEASE_UNTIL, MongoStore.date(lease.expiresAt())));
+        Bson mark = Updates.combine(Updates.set(Documents.PROCESSED, true), Updates.set(Documents.LEASE_TOKEN, lease.token()),
+                Updates.set(Documents.LEASE_OWNER, lease.owner()),
+                Updates.set(Documents.LEASE_UNTIL, Documents.date(lease.expiresAt())));
         // read after locking: no Java writer changes a locked document, so this state is current;
         // one find per _id or one for all, whichever this server has been cheaper at (FerretDB's
         // SQLite backend answers {_id: v} from its index but scans the collection for {_id: {$in}})
         Map<BsonValue, BsonDocument> now = new java.util.HashMap<>();
         long started = System.nanoTime();
         if (costs.scanBeatsFinds(locked.size())) {
-            buffer.find(Filters.in(MongoStore.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
-                    .forEach(d -> now.put(d.get(MongoStore.ID), d));
+            buffer.find(Filters.in(Documents.ID, new ArrayList<>(locked))).projection(STATE_FIELDS)
+                    .forEach(d -> now.put(d.get(Documents.ID), d));
             costs.scanned(System.nanoTime() - started);
         } else {
             for (BsonValue id : locked) {
-                BsonDocument d = buffer.find(Filters.eq(MongoStore.ID, id)).projection(STATE_FIELDS).first();
+                BsonDocument d = buffer.find(Filters.eq(Documents.ID, id)).projection(STATE_FIELDS).first();
                 if (d != null) {
                     now.put(id, d);
                 }
@@ -217,7 +252,7 @@ final class LockClaims {
         List<BsonValue> stale = new ArrayList<>();
         List<WriteModel<BsonDocument>> marks = new ArrayList<>(locked.size());
         for (BsonDocument c : candidates) {
-            BsonValue id = c.get(MongoStore.ID);
+            BsonValue id = c.get(Documents.ID);
             if (!locked.contains(id)) {
                 continue;
             }
@@ -226,7 +261,7 @@ final class LockClaims {
                 stale.add(id); // committed, moved or retried since the candidates were read
             } else {
                 taken.add(c);
-                marks.add(new UpdateOneModel<>(Filters.eq(MongoStore.ID, id), mark)); // by _id alone: FerretDB's index
+                marks.add(new UpdateOneModel<>(Filters.eq(Documents.ID, id), mark)); // by _id alone: FerretDB's index
             }
         }
         if (!marks.isEmpty()) {
@@ -236,13 +271,13 @@ final class LockClaims {
         return taken;
     }
 
-    private static final Bson STATE_FIELDS = Projections.include(MongoStore.STREAM, MongoStore.PROCESSED,
-            MongoStore.AVAILABLE_AT);
+    private static final Bson STATE_FIELDS = Projections.include(Documents.STREAM, Documents.PROCESSED,
+            Documents.AVAILABLE_AT);
 
     private static boolean claimable(BsonDocument was, String stream, Instant now) {
-        BsonValue processed = was.get(MongoStore.PROCESSED);
-        Instant availableAt = MongoStore.instant(was.get(MongoStore.AVAILABLE_AT));
-        return was.isString(MongoStore.STREAM) && was.getString(MongoStore.STREAM).getValue().equals(stream)
+        BsonValue processed = was.get(Documents.PROCESSED);
+        Instant availableAt = Documents.instant(was.get(Documents.AVAILABLE_AT));
+        return was.isString(Documents.STREAM) && was.getString(Documents.STREAM).getValue().equals(stream)
                 && processed != null && processed.isBoolean() && !processed.asBoolean().getValue()
                 && (availableAt == null || !availableAt.isAfter(now));
     }
@@ -257,7 +292,7 @@ final class LockClaims {
      */
     int finish(String token, List<BsonValue> ids, Function<BsonValue, WriteModel<BsonDocument>> write) {
         List<BsonValue> mine = new ArrayList<>();
-        locks.find(held(token, ids)).projection(Projections.include(MongoStore.ID)).forEach(d -> mine.add(d.get(MongoStore.ID)));
+        locks.find(held(token, ids)).projection(Projections.include(Documents.ID)).forEach(d -> mine.add(d.get(Documents.ID)));
         if (mine.isEmpty()) {
             return 0;
         }
@@ -268,7 +303,7 @@ final class LockClaims {
         boolean deletes = writes.stream().allMatch(w -> w instanceof com.mongodb.client.model.DeleteOneModel);
         long started = System.nanoTime();
         if (deletes && costs.scanBeatsDeletes(mine.size())) {
-            buffer.deleteMany(Filters.in(MongoStore.ID, mine)); // one transaction instead of one per message
+            buffer.deleteMany(Filters.in(Documents.ID, mine)); // one transaction instead of one per message
             costs.scanned(System.nanoTime() - started);
         } else {
             writeById(writes);
@@ -306,12 +341,21 @@ final class LockClaims {
         locks.deleteMany(held(token, ids));
     }
 
-    boolean renew(String token, List<BsonValue> ids, Instant until) {
-        return locks.updateMany(held(token, ids), Updates.set(UNTIL, MongoStore.date(until))).getMatchedCount() > 0;
+    /** The locks decide what is still held; the buffer is written by {@code _id} alone ({@link #finish}). */
+    @Override
+    public long endHold(String stream, String token, List<BsonValue> ids, Bson update) {
+        return finish(token, ids, id -> update == null
+                ? new DeleteOneModel<>(Filters.eq(Documents.ID, id)) : new UpdateOneModel<>(Filters.eq(Documents.ID, id), update));
+    }
+
+    /** The lock's {@code until} is the lease. */
+    @Override
+    public boolean renew(String stream, String token, List<BsonValue> ids, Instant until) {
+        return locks.updateMany(held(token, ids), Updates.set(UNTIL, Documents.date(until))).getMatchedCount() > 0;
     }
 
     private static Bson held(String token, List<BsonValue> ids) {
-        return ids == null ? Filters.eq(TOKEN, token) : Filters.and(Filters.in(MongoStore.ID, ids), Filters.eq(TOKEN, token));
+        return ids == null ? Filters.eq(TOKEN, token) : Filters.and(Filters.in(Documents.ID, ids), Filters.eq(TOKEN, token));
     }
 
     /**
@@ -324,13 +368,13 @@ final class LockClaims {
     }
 
     /** Reads the stream's locks soonest-expiring first and claims the recovery of the lapsed ones. */
-    Scan scanExpired(String stream, Instant now, Duration leaseLength, int limit) {
-        List<BsonDocument> leased = locks.find(Filters.eq(MongoStore.STREAM, stream)).sort(Sorts.ascending(UNTIL))
+    private Scan scanExpired(String stream, Instant now, Duration leaseLength, int limit) {
+        List<BsonDocument> leased = locks.find(Filters.eq(Documents.STREAM, stream)).sort(Sorts.ascending(UNTIL))
                 .limit(limit).projection(Projections.include(TOKEN, OWNER, UNTIL)).into(new ArrayList<>());
         Instant nextExpiry = leased.size() == limit ? now : now.plus(leaseLength);
         Map<String, String> lapsed = new LinkedHashMap<>();
         for (BsonDocument doc : leased) {
-            Instant until = MongoStore.instant(doc.get(UNTIL));
+            Instant until = Documents.instant(doc.get(UNTIL));
             if (until != null && until.isAfter(now)) {
                 nextExpiry = until.isBefore(nextExpiry) ? until : nextExpiry;
                 break;
@@ -352,16 +396,16 @@ final class LockClaims {
     private boolean claimRecovery(String stream, String token, Instant now) {
         BsonString id = new BsonString("recover\n" + token);
         for (int attempt = 0; attempt < 2; attempt++) {
-            if (insertMarker(new BsonDocument(MongoStore.ID, id).append(MongoStore.STREAM, new BsonString(stream))
-                    .append(AT, MongoStore.date(now)))) {
+            if (insertMarker(new BsonDocument(Documents.ID, id).append(Documents.STREAM, new BsonString(stream))
+                    .append(AT, Documents.date(now)))) {
                 return true;
             }
-            BsonDocument marker = markers.find(Filters.eq(MongoStore.ID, id)).first();
-            Instant at = marker == null ? null : MongoStore.instant(marker.get(AT));
+            BsonDocument marker = markers.find(Filters.eq(Documents.ID, id)).first();
+            Instant at = marker == null ? null : Documents.instant(marker.get(AT));
             if (marker != null && (at == null || !at.plus(STALE_MARKER).isBefore(now))) {
                 return false; // another store is recovering it right now
             }
-            if (marker != null && markers.deleteOne(Filters.and(Filters.eq(MongoStore.ID, id), Filters.eq(AT, marker.get(AT))))
+            if (marker != null && markers.deleteOne(Filters.and(Filters.eq(Documents.ID, id), Filters.eq(AT, marker.get(AT))))
                     .getDeletedCount() == 0) {
                 return false; // another store took the stale marker over first
             }
@@ -370,26 +414,82 @@ final class LockClaims {
     }
 
     /**
+     * The lapsed locks are found in {@code minibatch_locks}, and only the store whose recovery
+     * marker went in resets a token's messages; no expiry guard is needed on the buffer then, the
+     * lock still stands until the reset is done. A token whose commit with state had applied is
+     * committed instead ({@link LockTables#decide}).
+     */
+    @Override
+    public int recoverExpired(String stream, Lease lease, Duration leaseLength) {
+        Scan scan = scanExpired(stream, lease.now(), leaseLength, RECOVERY_SCAN_LIMIT);
+        book.leaseRecovery().scanned(stream, lease.owner(), lease.now(), scan.nextExpiry());
+        BsonDateTime now = Documents.date(lease.now());
+        int recovered = 0;
+        for (Map.Entry<String, String> e : scan.won().entrySet()) {
+            LockTables.Decision decision = tables.decide(stream, e.getKey());
+            if (decision == LockTables.Decision.COMMIT || decision == LockTables.Decision.COMMIT_KEEP) {
+                store.commit(stream, e.getKey(), decision == LockTables.Decision.COMMIT_KEEP); // applied by a consumer that died
+                recovered(e.getKey());
+                tables.settled(e.getKey());
+                continue;
+            }
+            Bson reset = Updates.combine(Updates.set(Documents.PROCESSED, false), Updates.set(Documents.AVAILABLE_AT, now),
+                    Updates.set(Documents.ERROR, e.getValue()), Updates.inc(Documents.ATTEMPTS, 1),
+                    Updates.unset(Documents.LEASE_TOKEN), Updates.unset(Documents.LEASE_OWNER),
+                    Updates.unset(Documents.LEASE_UNTIL));
+            book.windows().delete(e.getKey());
+            cache.changed(stream);
+            recovered += recover(e.getKey(), id -> new UpdateOneModel<>(Filters.eq(Documents.ID, id), reset));
+            book.ended(e.getKey());
+            if (decision == LockTables.Decision.RETRY) {
+                tables.settled(e.getKey());
+            }
+            LOG.debug("stream '{}': {}; messages are pending again", stream, e.getValue());
+        }
+        return recovered;
+    }
+
+    /** Half-done table commits are settled by the recovery of their leases ({@link #recoverExpired}). */
+    @Override
+    public void beforeClaim(String stream, Instant now) {
+    }
+
+    /** Nothing to do: see {@link #beforeClaim}. */
+    @Override
+    public void recoverTables(String stream, Instant now) {
+    }
+
+    /**
+     * Append, then commit: the outputs' ids derive from their inputs ({@link IdempotentAppends}),
+     * so a retried window stores each output once.
+     */
+    @Override
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
+        appends.forEach(store::append);
+        return store.commit(stream, token, keep);
+    }
+
+    /**
      * Recovers a lapsed token whose marker this store inserted: writes each locked message by
      * {@code _id}, then drops the locks and the marker.
      *
      * @return how many messages were written
      */
-    int recover(String token, Function<BsonValue, WriteModel<BsonDocument>> reset) {
+    private int recover(String token, Function<BsonValue, WriteModel<BsonDocument>> reset) {
         int n = finish(token, null, reset);
         recovered(token);
         return n;
     }
 
     /** Drops the recovery marker of a token whose messages this store wrote otherwise (committed them). */
-    void recovered(String token) {
-        markers.deleteOne(Filters.eq(MongoStore.ID, new BsonString("recover\n" + token)));
+    private void recovered(String token) {
+        markers.deleteOne(Filters.eq(Documents.ID, new BsonString("recover\n" + token)));
     }
 
     /** How many messages the token still holds by its locks (one {@code find}). */
     int heldCount(String token, List<BsonValue> ids) {
         int[] n = {0};
-        locks.find(held(token, ids)).projection(Projections.include(MongoStore.ID)).forEach(d -> n[0]++);
+        locks.find(held(token, ids)).projection(Projections.include(Documents.ID)).forEach(d -> n[0]++);
         return n[0];
     }
 
@@ -397,31 +497,32 @@ final class LockClaims {
      * Compare-and-set of the stream's {@code last_read}: a read, a marker insert and (for the
      * winner) the write; see the class comment.
      */
-    boolean compareAndSetLastRead(MongoCollection<BsonDocument> streams, String stream, Instant expected, Instant next,
-                                  Instant now) {
-        BsonDocument doc = streams.find(Filters.eq(MongoStore.NAME, stream)).projection(Projections.include(MongoStore.LAST_READ))
+    @Override
+    public boolean compareAndSetLastRead(MongoCollection<BsonDocument> streams, String stream, Instant expected, Instant next,
+                                         Instant now) {
+        BsonDocument doc = streams.find(Filters.eq(Documents.NAME, stream)).projection(Projections.include(Documents.LAST_READ))
                 .first();
         if (doc == null) {
             return false;
         }
-        Instant current = MongoStore.instant(doc.get(MongoStore.LAST_READ));
-        boolean currentMissing = doc.get(MongoStore.LAST_READ) == null || doc.get(MongoStore.LAST_READ).isNull();
+        Instant current = Documents.instant(doc.get(Documents.LAST_READ));
+        boolean currentMissing = doc.get(Documents.LAST_READ) == null || doc.get(Documents.LAST_READ).isNull();
         if (expected == null ? !currentMissing : !expected.equals(current)) {
             return false;
         }
         pruneMarkers(stream, now);
-        BsonValue expectedValue = expected == null ? BsonNull.VALUE : MongoStore.date(expected);
+        BsonValue expectedValue = expected == null ? BsonNull.VALUE : Documents.date(expected);
         BsonString id = new BsonString("last_read\n" + stream + "\n" + (expected == null ? "null" : expected.toEpochMilli()));
-        if (insertMarker(new BsonDocument(MongoStore.ID, id).append(MongoStore.STREAM, new BsonString(stream))
-                .append(NEXT, MongoStore.date(next)).append(AT, MongoStore.date(now)))) {
-            streams.updateOne(Filters.eq(MongoStore.NAME, stream), Updates.set(MongoStore.LAST_READ, MongoStore.date(next)));
+        if (insertMarker(new BsonDocument(Documents.ID, id).append(Documents.STREAM, new BsonString(stream))
+                .append(NEXT, Documents.date(next)).append(AT, Documents.date(now)))) {
+            streams.updateOne(Filters.eq(Documents.NAME, stream), Updates.set(Documents.LAST_READ, Documents.date(next)));
             return true;
         }
         // lost: complete the winner's move in case it died between its marker and its write
-        BsonDocument marker = markers.find(Filters.eq(MongoStore.ID, id)).first();
+        BsonDocument marker = markers.find(Filters.eq(Documents.ID, id)).first();
         if (marker != null && marker.isDateTime(NEXT)) {
-            streams.updateOne(Filters.and(Filters.eq(MongoStore.NAME, stream), Filters.eq(MongoStore.LAST_READ, expectedValue)),
-                    Updates.set(MongoStore.LAST_READ, marker.get(NEXT)));
+            streams.updateOne(Filters.and(Filters.eq(Documents.NAME, stream), Filters.eq(Documents.LAST_READ, expectedValue)),
+                    Updates.set(Documents.LAST_READ, marker.get(NEXT)));
         }
         return false;
     }
@@ -430,7 +531,7 @@ final class LockClaims {
         Instant pruned = lastPrune.get(stream);
         if (pruned == null || now.isBefore(pruned) || !now.isBefore(pruned.plus(PRUNE_EVERY))) {
             lastPrune.put(stream, now);
-            markers.deleteMany(Filters.and(Filters.eq(MongoStore.STREAM, stream), Filters.lt(AT, MongoStore.date(now.minus(MARKER_AGE)))));
+            markers.deleteMany(Filters.and(Filters.eq(Documents.STREAM, stream), Filters.lt(AT, Documents.date(now.minus(MARKER_AGE)))));
         }
     }
 

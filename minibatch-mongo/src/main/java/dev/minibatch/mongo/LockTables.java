@@ -1,17 +1,15 @@
 package dev.minibatch.mongo;
 
-import static dev.minibatch.mongo.MongoStore.ID;
-import static dev.minibatch.mongo.MongoStore.STREAM;
-import static dev.minibatch.mongo.MongoStore.date;
-import static dev.minibatch.mongo.MongoStore.instant;
+import static dev.minibatch.mongo.Documents.ID;
+import static dev.minibatch.mongo.Documents.STREAM;
+import static dev.minibatch.mongo.Documents.date;
+import static dev.minibatch.mongo.Documents.instant;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.InsertManyOptions;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.NewMessage;
@@ -21,7 +19,6 @@ import dev.minibatch.model.TableInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +29,6 @@ import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.bson.BsonString;
 import org.bson.BsonValue;
-import org.bson.conversions.Bson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,24 +152,11 @@ final class LockTables implements TableProtocol {
 
     @Override
     public List<TableEntry> entries(String table, String afterKey, int limit) {
-        List<TableEntry> out = new ArrayList<>();
-        String after = afterKey;
-        while (out.size() < limit) {
-            Bson filter = after == null ? Filters.eq("table", table) : Filters.and(Filters.eq("table", table), Filters.gt("key", after));
-            List<BsonDocument> heads = entries.find(filter).sort(Sorts.ascending("key")).limit(limit).into(new ArrayList<>());
-            for (BsonDocument head : heads) {
-                String key = head.getString("key").getValue();
-                BsonDocument doc = entryChain.read(entryPrefix(table, key), head).doc();
-                if (MongoTables.currentValue(doc) != null && out.size() < limit) {
-                    out.add(MongoTables.entry(doc));
-                }
-                after = key;
-            }
-            if (heads.size() < limit) {
-                break;
-            }
-        }
-        return out;
+        return TableDocuments.page(entries, Filters.eq("table", table), head -> {
+            // removed entries keep their head (their windows outlive them): skipped, so a page may need more reads
+            BsonDocument doc = entryChain.read(entryPrefix(table, head.getString("key").getValue()), head).doc();
+            return MongoTables.currentValue(doc) == null ? null : doc;
+        }, afterKey, limit);
     }
 
     @Override
@@ -250,7 +233,7 @@ final class LockTables implements TableProtocol {
                 .append("kind", new BsonString(RECORD_KIND))
                 .append("at", date(Instant.now())));
         pruneRecords(stream, Instant.now());
-        writeHiddenOutputs(token, effects);
+        TableDocuments.writeHiddenOutputs(store, buffer, token, effects);
         Map<String, List<NewMessage>> changelog = new LinkedHashMap<>();
         for (MongoTables.Slot s : slots.values()) {
             String log = effects.changelogs().get(s.table);
@@ -269,7 +252,7 @@ final class LockTables implements TableProtocol {
                 sizes.merge(s.table, (long) write(s, read.get(e.getKey()), token, effects, effects.changelogs().get(s.table)), Long::sum);
             } catch (RuntimeException failure) {
                 if (written == 0) {
-                    deleteHiddenOutputs(token, outputs.keySet());
+                    TableDocuments.deleteHiddenOutputs(buffer, token, outputs.keySet());
                     markers.deleteOne(Filters.eq(ID, recordId(token))); // nothing applied: still claimed, failed by the consumer
                     throw failure;
                 }
@@ -420,28 +403,6 @@ final class LockTables implements TableProtocol {
         }
     }
 
-    private void writeHiddenOutputs(String token, CommitEffects effects) {
-        for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
-            if (a.getValue().isEmpty()) {
-                continue;
-            }
-            store.openStream(a.getKey(), Duration.ofSeconds(MongoStore.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
-            List<BsonDocument> docs = new ArrayList<>(a.getValue().size());
-            for (NewMessage m : a.getValue()) {
-                docs.add(MongoStore.newMessageDocument(MongoTables.hiddenOutput(a.getKey()), m)
-                        .append(MongoTables.TABLE_WINDOW, new BsonString(token)));
-            }
-            buffer.insertMany(docs, new InsertManyOptions().ordered(true));
-        }
-    }
-
-    private void deleteHiddenOutputs(String token, Collection<String> outputStreams) {
-        if (!outputStreams.isEmpty()) {
-            buffer.deleteMany(Filters.and(Filters.in(STREAM, outputStreams.stream().map(MongoTables::hiddenOutput).toList()),
-                    Filters.eq(MongoTables.TABLE_WINDOW, token)));
-        }
-    }
-
     /** The record is marked decided first: from then on recovery commits the window, as revealed outputs may be consumed. */
     private void reveal(String token, BsonDocument outputs) {
         if (outputs == null || outputs.isEmpty()) {
@@ -509,7 +470,7 @@ final class LockTables implements TableProtocol {
             return keep ? Decision.COMMIT_KEEP : Decision.COMMIT;
         }
         if (applied <= 0) {
-            deleteHiddenOutputs(token, outputs.keySet());
+            TableDocuments.deleteHiddenOutputs(buffer, token, outputs.keySet());
             LOG.info("stream '{}': window {} died before reaching its tables; its messages are pending again", stream, token);
             return Decision.RETRY;
         }

@@ -377,7 +377,7 @@ public final class MongoSource implements Source {
             }
             updates.add(resumeToken != null ? Updates.set(RESUME_TOKEN, resumeToken) : Updates.unset(RESUME_TOKEN));
             updates.add(Updates.set("collection", namespace));
-            updates.add(Updates.set("updated", MongoStore.date(Instant.now())));
+            updates.add(Updates.set("updated", Documents.date(Instant.now())));
             offsets.updateOne(Filters.eq(ID, key), Updates.combine(updates), new UpdateOptions().upsert(true));
         }
     }

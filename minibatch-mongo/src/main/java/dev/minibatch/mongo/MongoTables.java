@@ -1,16 +1,16 @@
 package dev.minibatch.mongo;
 
-import static dev.minibatch.mongo.MongoStore.AVAILABLE_AT;
-import static dev.minibatch.mongo.MongoStore.ATTEMPTS;
-import static dev.minibatch.mongo.MongoStore.ERROR;
-import static dev.minibatch.mongo.MongoStore.ID;
-import static dev.minibatch.mongo.MongoStore.LEASE_OWNER;
-import static dev.minibatch.mongo.MongoStore.LEASE_TOKEN;
-import static dev.minibatch.mongo.MongoStore.LEASE_UNTIL;
-import static dev.minibatch.mongo.MongoStore.PROCESSED;
-import static dev.minibatch.mongo.MongoStore.STREAM;
-import static dev.minibatch.mongo.MongoStore.date;
-import static dev.minibatch.mongo.MongoStore.instant;
+import static dev.minibatch.mongo.Documents.AVAILABLE_AT;
+import static dev.minibatch.mongo.Documents.ATTEMPTS;
+import static dev.minibatch.mongo.Documents.ERROR;
+import static dev.minibatch.mongo.Documents.ID;
+import static dev.minibatch.mongo.Documents.LEASE_OWNER;
+import static dev.minibatch.mongo.Documents.LEASE_TOKEN;
+import static dev.minibatch.mongo.Documents.LEASE_UNTIL;
+import static dev.minibatch.mongo.Documents.PROCESSED;
+import static dev.minibatch.mongo.Documents.STREAM;
+import static dev.minibatch.mongo.Documents.date;
+import static dev.minibatch.mongo.Documents.instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.ErrorCategory;
@@ -20,7 +20,6 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Projections;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import dev.minibatch.spi.store.CommitEffects;
@@ -164,12 +163,7 @@ final class MongoTables implements TableProtocol {
     @Override
     public List<TableEntry> entries(String table, String afterKey, int limit) {
         ensureIndexes();
-        Bson filter = afterKey == null ? live(table) : Filters.and(live(table), Filters.gt("key", afterKey));
-        List<TableEntry> out = new ArrayList<>();
-        for (BsonDocument doc : entries.find(filter).sort(Sorts.ascending("key")).limit(limit)) {
-            out.add(entry(doc));
-        }
-        return out;
+        return TableDocuments.page(entries, live(table), doc -> doc, afterKey, limit); // removed ones are filtered out by the server
     }
 
     @Override
@@ -281,7 +275,7 @@ final class MongoTables implements TableProtocol {
                 changelog.computeIfAbsent(log, x -> new ArrayList<>()).add(CommitEffects.changelogMessage(s.table, s.key, s.value, effects.now()));
             }
         }
-        writeHiddenOutputs(token, effects);
+        TableDocuments.writeHiddenOutputs(store, buffer, token, effects);
         changelog.forEach(store::append);
         // 3. compare-and-set each entry, recording the window
         Map<String, Long> counts = new LinkedHashMap<>();
@@ -410,41 +404,15 @@ final class MongoTables implements TableProtocol {
 
     /** Moved messages back into their stream, still claimed by the token (nothing was applied). */
     private void putBack(String stream, String token, java.util.Collection<String> outputStreams) {
-        deleteHiddenOutputs(token, outputStreams);
+        TableDocuments.deleteHiddenOutputs(buffer, token, outputStreams);
         buffer.updateMany(Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, token)),
                 Updates.combine(Updates.set(STREAM, stream), Updates.unset(TABLE_WINDOW), Updates.unset(TABLE_STREAM),
                         Updates.unset(TABLE_KEEP), Updates.unset(TABLE_ENTRIES), Updates.unset(TABLE_OUTPUTS)));
     }
 
-    private void deleteHiddenOutputs(String token, java.util.Collection<String> outputStreams) {
-        if (!outputStreams.isEmpty()) {
-            buffer.deleteMany(Filters.and(Filters.in(STREAM, outputStreams.stream().map(MongoTables::hiddenOutput).toList()),
-                    Filters.eq(TABLE_WINDOW, token)));
-        }
-    }
-
     static String hiddenOutput(String stream) {
         return stream + OUTPUT;
     }
-
-    /**
-     * Step 2 for stage outputs: inserted under a hidden stream name ({@code <out>output}), marked
-     * with the window, so no consumer sees them before the window is decided.
-     */
-    private void writeHiddenOutputs(String token, CommitEffects effects) {
-        for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
-            if (a.getValue().isEmpty()) {
-                continue;
-            }
-            store.openStream(a.getKey(), java.time.Duration.ofSeconds(MongoStore.DEFAULT_INTERVAL_SECONDS), a.getValue().get(0).created());
-            List<BsonDocument> docs = new ArrayList<>(a.getValue().size());
-            for (NewMessage m : a.getValue()) {
-                docs.add(MongoStore.newMessageDocument(hiddenOutput(a.getKey()), m).append(TABLE_WINDOW, new BsonString(token)));
-            }
-            buffer.insertMany(docs, new com.mongodb.client.model.InsertManyOptions().ordered(true));
-        }
-    }
-
     /**
      * Step 4 for stage outputs: the moved inputs are marked decided first (from then on recovery
      * commits the window, as revealed outputs may already be consumed), then the window's hidden
@@ -561,7 +529,7 @@ final class MongoTables implements TableProtocol {
                 LOG.info("stream '{}': window {} was applied to its tables by a consumer that died before committing it;"
                         + " committed now", stream, window);
             } else if (applied <= 0) {
-                deleteHiddenOutputs(window, doc.isDocument(TABLE_OUTPUTS) ? doc.getDocument(TABLE_OUTPUTS).keySet() : List.of());
+                TableDocuments.deleteHiddenOutputs(buffer, window, doc.isDocument(TABLE_OUTPUTS) ? doc.getDocument(TABLE_OUTPUTS).keySet() : List.of());
                 buffer.updateMany(Filters.and(Filters.eq(STREAM, committing(stream)), Filters.eq(TABLE_WINDOW, window)),
                         Updates.combine(Updates.set(STREAM, stream), Updates.set(PROCESSED, false), Updates.set(AVAILABLE_AT, date(now)),
                                 Updates.set(ERROR, "the consumer committing table window " + window + " died before applying it"),

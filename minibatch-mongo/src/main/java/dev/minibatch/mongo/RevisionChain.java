@@ -76,7 +76,7 @@ final class RevisionChain {
         long rev = headRev;
         BsonDocument doc = head;
         while (true) {
-            BsonDocument marker = revisions.find(Filters.eq(MongoStore.ID, new BsonString(markerId(prefix, rev + 1)))).first();
+            BsonDocument marker = revisions.find(Filters.eq(Documents.ID, new BsonString(markerId(prefix, rev + 1)))).first();
             if (marker == null || !marker.isDocument("doc")) {
                 return new Head(rev, rev == 0 ? null : doc, head, headRev);
             }
@@ -87,7 +87,7 @@ final class RevisionChain {
 
     /** The state at one revision, from its marker, or null when it is not (or no longer) kept. */
     BsonDocument revision(String prefix, long rev) {
-        BsonDocument marker = revisions.find(Filters.eq(MongoStore.ID, new BsonString(markerId(prefix, rev)))).first();
+        BsonDocument marker = revisions.find(Filters.eq(Documents.ID, new BsonString(markerId(prefix, rev)))).first();
         return marker == null || !marker.isDocument("doc") ? null : marker.getDocument("doc");
     }
 
@@ -100,9 +100,9 @@ final class RevisionChain {
         long rev = base.rev() + 1;
         next.put(revField, new BsonInt64(rev));
         try {
-            revisions.insertOne(new BsonDocument(MongoStore.ID, new BsonString(markerId(prefix, rev)))
+            revisions.insertOne(new BsonDocument(Documents.ID, new BsonString(markerId(prefix, rev)))
                     .append("table", new BsonString(table)).append("kind", new BsonString(kind)).append("rev", new BsonInt64(rev)).append("doc", next)
-                    .append("at", MongoStore.date(now)));
+                    .append("at", Documents.date(now)));
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
                 return false;
@@ -111,7 +111,7 @@ final class RevisionChain {
         }
         headWriter.write(base, next);
         if (rev > KEPT) {
-            revisions.deleteOne(Filters.eq(MongoStore.ID, new BsonString(markerId(prefix, rev - KEPT))));
+            revisions.deleteOne(Filters.eq(Documents.ID, new BsonString(markerId(prefix, rev - KEPT))));
         }
         return true;
     }

@@ -31,7 +31,7 @@ record ServerKind(boolean ferretDb, boolean secondaryIndexesUsed) {
         }
         try {
             BsonDocument explained = database.runCommand(new BsonDocument("explain", new BsonDocument("find",
-                    new BsonString(collection)).append("filter", new BsonDocument(MongoStore.STREAM, new BsonString("-")))),
+                    new BsonString(collection)).append("filter", new BsonDocument(Documents.STREAM, new BsonString("-")))),
                     BsonDocument.class);
             boolean pushed = !explained.containsKey("filterPushdown") || explained.getBoolean("filterPushdown").getValue();
             return new ServerKind(true, pushed);

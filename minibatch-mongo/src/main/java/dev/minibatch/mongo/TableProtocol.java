@@ -1,6 +1,6 @@
 package dev.minibatch.mongo;
 
-import static dev.minibatch.mongo.MongoStore.ID;
+import static dev.minibatch.mongo.Documents.ID;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;

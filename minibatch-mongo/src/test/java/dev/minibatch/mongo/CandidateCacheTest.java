@@ -21,14 +21,14 @@ class CandidateCacheTest {
     private static List<BsonDocument> docs(int n) {
         List<BsonDocument> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new BsonDocument(MongoStore.ID, new BsonObjectId(new ObjectId())));
+            out.add(new BsonDocument(Documents.ID, new BsonObjectId(new ObjectId())));
         }
         return out;
     }
 
     @Test
     void aReadServesTheFollowingClaimsAndAttemptedCandidatesAreNotHandedOutAgain() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
+        CandidateCache cache = new CandidateCache(false, UpdateClaims::readLimit, nanos -> { });
         AtomicInteger reads = new AtomicInteger();
         Selection window = Selection.pending().limit(100).minCount(100);
         List<BsonDocument> pending = docs(1_000);
@@ -37,7 +37,7 @@ class CandidateCacheTest {
             return pending.subList(0, Math.min(limit, pending.size()));
         });
         assertThat(first).hasSize(100).containsExactlyElementsOf(pending.subList(0, 100));
-        cache.attempted("s", first.stream().map(d -> d.get(MongoStore.ID)).toList());
+        cache.attempted("s", first.stream().map(d -> d.get(Documents.ID)).toList());
         List<BsonDocument> second = cache.forClaim("s", window, 100, NOW, limit -> {
             reads.incrementAndGet();
             return List.of();
@@ -54,7 +54,7 @@ class CandidateCacheTest {
 
     @Test
     void aReleaseWithARetryDelayMakesTheFirstClaimAfterTheDelayReadAgain() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
+        CandidateCache cache = new CandidateCache(false, UpdateClaims::readLimit, nanos -> { });
         AtomicInteger reads = new AtomicInteger();
         Selection window = Selection.pending().limit(10).minCount(10);
         IntFunction<List<BsonDocument>> scan = limit -> {
@@ -73,7 +73,7 @@ class CandidateCacheTest {
 
     @Test
     void aSweepOverManyKeysHoldsAtMostTheCap() {
-        CandidateCache cache = new CandidateCache(false, MongoStore::guardedReadLimit, nanos -> { });
+        CandidateCache cache = new CandidateCache(false, UpdateClaims::readLimit, nanos -> { });
         for (int k = 0; k < 60; k++) {
             Selection window = Selection.pending().limit(100).minCount(100).key("key-" + k);
             List<BsonDocument> got = cache.forClaim("s", window, 100, NOW, limit -> docs(limit));

@@ -87,7 +87,7 @@ class LockClaimsScanTest {
      * the store measured that cheaper; they are not sorted.)
      */
     private static boolean scansBuffer(CommandCounter.Sent s) {
-        if (!s.collection().equals(MongoStore.BUFFER) || !s.name().equals("find") || !s.command().containsKey("sort")) {
+        if (!s.collection().equals(Documents.BUFFER) || !s.name().equals("find") || !s.command().containsKey("sort")) {
             return false;
         }
         BsonDocument filter = s.filter();
@@ -151,7 +151,7 @@ class LockClaimsScanTest {
             assertThat(store.claim("s", one, lease(Instant.now())).isEmpty()).isTrue(); // back off to the longest pause
         }
         try (MongoClient other = mongo.client()) {
-            other.getDatabase(database).getCollection(MongoStore.BUFFER, BsonDocument.class).insertOne(
+            other.getDatabase(database).getCollection(Documents.BUFFER, BsonDocument.class).insertOne(
                     new BsonDocument("stream", new BsonString("s")).append("data", new BsonDocument("n", new BsonString("py")))
                             .append("processed", BsonBoolean.FALSE)
                             .append("created", new BsonDateTime(Instant.now().toEpochMilli())));

@@ -93,7 +93,7 @@ class MongoIdempotentStageTest {
             String origin = "in/" + new ObjectId().toHexString() + "#0";
             buffer.insertOne(new BsonDocument("_id", IdempotentAppends.derivedId("out", origin))
                     .append("stream", new BsonString("out")).append("data", new BsonDocument("n", new org.bson.BsonInt32(99)))
-                    .append("processed", org.bson.BsonBoolean.FALSE).append("created", MongoStore.date(Instant.parse("2026-01-01T00:00:00Z")))
+                    .append("processed", org.bson.BsonBoolean.FALSE).append("created", Documents.date(Instant.parse("2026-01-01T00:00:00Z")))
                     .append("origin", new BsonString("something else")));
             store.append("out", List.of(output(4, origin)));
             assertEquals(List.of(0, 1, 2, 3, 4, 99), sorted(numbers(store.read("out", Selection.pending(), null))));

@@ -124,8 +124,8 @@ class MongoLockTableCutTest {
                 assertEquals(1, survivor.tableEntries("counts", null, 10).size(), where + ": listed");
                 assertEquals(1, survivor.read("out", Selection.pending(), null).size(), where + ": the output once");
                 assertEquals(0, survivor.stats("s").pending() + survivor.stats("s").claimed(), where + ": inputs committed");
-                assertEquals(0, direct.getDatabase(db).getCollection(MongoStore.BUFFER, BsonDocument.class)
-                        .countDocuments(Filters.eq(MongoStore.STREAM, MongoTables.hiddenOutput("out"))), where + ": nothing hidden left");
+                assertEquals(0, direct.getDatabase(db).getCollection(Documents.BUFFER, BsonDocument.class)
+                        .countDocuments(Filters.eq(Documents.STREAM, MongoTables.hiddenOutput("out"))), where + ": nothing hidden left");
                 // a record stays only when the consumer died after committing its messages (no locks left to recover)
                 long records = direct.getDatabase(db).getCollection(LockClaims.MARKERS, BsonDocument.class)
                         .countDocuments(Filters.regex("_id", "^table_window"));

@@ -60,7 +60,7 @@ class MongoLockTableRecoveryTest {
         String db = TestMongo.freshDatabase("lockrecovery");
         client = MongoClients.create(mongo.url(db));
         store = new MongoStore(client, db, MongoStoreOptions.defaults().withClaims(MongoStoreOptions.ClaimMode.LOCKS));
-        buffer = client.getDatabase(db).getCollection(MongoStore.BUFFER, BsonDocument.class);
+        buffer = client.getDatabase(db).getCollection(Documents.BUFFER, BsonDocument.class);
         entries = client.getDatabase(db).getCollection(MongoTables.ENTRIES, BsonDocument.class);
         markers = client.getDatabase(db).getCollection(LockClaims.MARKERS, BsonDocument.class);
         revisions = client.getDatabase(db).getCollection(RevisionChain.REVISIONS, BsonDocument.class);
@@ -83,10 +83,10 @@ class MongoLockTableRecoveryTest {
 
     /** Step 3 of a commit, as the dead consumer left it. */
     private void record(Claim claim, BsonArray touched, BsonDocument outputs, boolean decided) {
-        markers.insertOne(new BsonDocument("_id", LockTables.recordId(claim.token())).append(MongoStore.STREAM, new BsonString("s"))
+        markers.insertOne(new BsonDocument("_id", LockTables.recordId(claim.token())).append(Documents.STREAM, new BsonString("s"))
                 .append(MongoTables.TABLE_ENTRIES, touched).append(MongoTables.TABLE_OUTPUTS, outputs)
                 .append(MongoTables.TABLE_KEEP, BsonBoolean.FALSE).append(MongoTables.TABLE_DECIDED, BsonBoolean.valueOf(decided))
-                .append("at", MongoStore.date(T0)));
+                .append("at", Documents.date(T0)));
     }
 
     private static BsonArray entry(String table, String key) {
@@ -117,17 +117,17 @@ class MongoLockTableRecoveryTest {
         record(dead, entry("counts", "k"), new BsonDocument(), false);
         // it won revision 1 of the entry (the marker) and died before inserting the head
         BsonDocument doc = new BsonDocument("_id", MongoTables.entryId("counts", "k")).append("table", new BsonString("counts"))
-                .append("key", new BsonString("k")).append("version", new BsonInt64(1)).append("updated", MongoStore.date(T0))
+                .append("key", new BsonString("k")).append("version", new BsonInt64(1)).append("updated", Documents.date(T0))
                 .append("windows", new BsonArray(List.of(new BsonString(dead.token())))).append("value", new BsonInt64(3))
                 .append("rev", new BsonInt64(1));
         revisions.insertOne(new BsonDocument("_id", new BsonString(RevisionChain.markerId(LockTables.entryPrefix("counts", "k"), 1)))
                 .append("table", new BsonString("counts")).append("kind", new BsonString("entry")).append("rev", new BsonInt64(1))
-                .append("doc", doc).append("at", MongoStore.date(T0)));
+                .append("doc", doc).append("at", Documents.date(T0)));
         assertEquals(3, store.tableEntry("counts", "k").orElseThrow().value().asInt(), "readers follow the markers past the head");
         assertTrue(store.tableEntries("counts", null, 10).isEmpty(), "no head yet: not listed");
         Claim next = nextClaim(10);
         assertEquals(0, next.messages().size(), "committed by the recovery, not counted again");
-        assertEquals(0, buffer.countDocuments(Filters.eq(MongoStore.STREAM, "s")), "the messages are gone");
+        assertEquals(0, buffer.countDocuments(Filters.eq(Documents.STREAM, "s")), "the messages are gone");
         assertEquals(1, store.tableEntries("counts", null, 10).size(), "the head was written by the recovery");
         assertEquals(3, store.tableEntry("counts", "k").orElseThrow().value().asInt());
         assertNull(markers.find(Filters.eq("_id", LockTables.recordId(dead.token()))).first());
@@ -140,19 +140,19 @@ class MongoLockTableRecoveryTest {
         hiddenOutput(undone, 1); // one of its two outputs was written when it died
         Claim next = nextClaim(10);
         assertEquals(3, next.messages().size(), "inputs pending again");
-        assertEquals(0, buffer.countDocuments(Filters.eq(MongoStore.STREAM, MongoTables.hiddenOutput("out"))), "partial outputs deleted");
+        assertEquals(0, buffer.countDocuments(Filters.eq(Documents.STREAM, MongoTables.hiddenOutput("out"))), "partial outputs deleted");
         assertEquals(0, store.stats("out").pending());
 
         record(next, new BsonArray(), new BsonDocument("out", new BsonInt64(2)), true);
         hiddenOutput(next, 2); // decided, then died while revealing
         Claim after = nextClaim(60);
         assertEquals(0, after.messages().size(), "committed, not re-run");
-        assertEquals(0, buffer.countDocuments(Filters.eq(MongoStore.STREAM, "s")));
+        assertEquals(0, buffer.countDocuments(Filters.eq(Documents.STREAM, "s")));
         assertEquals(1, store.stats("out").pending(), "the hidden output revealed");
     }
 
     private void hiddenOutput(Claim claim, int n) {
-        buffer.insertOne(MongoStore.newMessageDocument(MongoTables.hiddenOutput("out"),
+        buffer.insertOne(Documents.newMessageDocument(MongoTables.hiddenOutput("out"),
                 NewMessage.ofTree(T0, Json.mapper().createObjectNode().put("o", n), 0, null))
                 .append(MongoTables.TABLE_WINDOW, new BsonString(claim.token())));
     }

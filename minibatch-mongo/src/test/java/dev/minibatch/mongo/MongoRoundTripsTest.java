@@ -108,7 +108,7 @@ class MongoRoundTripsTest {
             ConsumerHandle handle = mb.streaming("s").size(100).lease(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
                     .start(window -> seen.addAndGet(window.size()));
             await("20 windows", () -> handle.stats().windows() >= 20);
-            long onBuffer = counter.count(CommandCounter.on(MongoStore.BUFFER));
+            long onBuffer = counter.count(CommandCounter.on(Documents.BUFFER));
             handle.stop();
             assertThat(seen.get()).isEqualTo(2_000);
             // 20 × (update, delete), a candidate read per twenty windows (or per 2 s on a slow machine), one
@@ -130,7 +130,7 @@ class MongoRoundTripsTest {
         List<String> names = counter.sent().stream().map(CommandCounter.Sent::name).toList();
         long candidateReads = counter.sent().stream()
                 .filter(c -> c.name().equals("find")
-                        && !c.command().getDocument("sort", new BsonDocument()).containsKey(MongoStore.LEASE_UNTIL)) // not the lease scan
+                        && !c.command().getDocument("sort", new BsonDocument()).containsKey(Documents.LEASE_UNTIL)) // not the lease scan
                 .count();
         assertThat(candidateReads).as("candidate reads: %s", counter.sent().stream().filter(c -> c.name().equals("find")).toList()).isEqualTo(1);
         assertThat(names.stream().filter("update"::equals).count()).as("claims: %s", names).isEqualTo(20);
@@ -173,12 +173,12 @@ class MongoRoundTripsTest {
             handle.stop();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        List<CommandCounter.Sent> all = counter.sent().stream().filter(CommandCounter.on(MongoStore.BUFFER)::test).toList();
+        List<CommandCounter.Sent> all = counter.sent().stream().filter(CommandCounter.on(Documents.BUFFER)::test).toList();
         assertThat(all.stream().filter(s -> s.name().equals("aggregate")).count())
                 .as("this server has no change streams: tried once, remembered").isLessThanOrEqualTo(1);
         List<CommandCounter.Sent> buffer = all.stream().filter(s -> !s.name().equals("aggregate")).toList();
         assertThat(buffer).as("an idle consumer only reads").allMatch(s -> s.name().equals("find"));
-        long scans = buffer.stream().filter(s -> s.mentions(MongoStore.LEASE_UNTIL)).count();
+        long scans = buffer.stream().filter(s -> s.mentions(Documents.LEASE_UNTIL)).count();
         long polls = buffer.size() - scans;
         assertThat(polls).isGreaterThanOrEqualTo(20);
         // at most once per lease/4 (500 ms) while idle, with nothing claimed anywhere
@@ -216,7 +216,7 @@ class MongoRoundTripsTest {
             assertThat(store.claim("s", Selection.pending().limit(3).minCount(3),
                     lease("other", T0.plusSeconds(second), Duration.ofSeconds(30))).isEmpty()).isTrue();
         }
-        long scans = counter.count(s -> s.name().equals("find") && s.mentions(MongoStore.LEASE_UNTIL));
+        long scans = counter.count(s -> s.name().equals("find") && s.mentions(Documents.LEASE_UNTIL));
         assertThat(scans).as("lease scans in 29 idle claims").isLessThanOrEqualTo(4);
         Claim retaken = store.claim("s", Selection.pending().limit(3).minCount(3),
                 lease("other", T0.plusSeconds(30), Duration.ofSeconds(30)));

@@ -56,7 +56,7 @@ class MongoTableRecoveryTest {
         String db = TestMongo.freshDatabase("recovery");
         client = MongoClients.create(mongo.url(db));
         store = new MongoStore(client, db);
-        buffer = client.getDatabase(db).getCollection(MongoStore.BUFFER, BsonDocument.class);
+        buffer = client.getDatabase(db).getCollection(Documents.BUFFER, BsonDocument.class);
         entries = client.getDatabase(db).getCollection(MongoTables.ENTRIES, BsonDocument.class);
     }
 
@@ -75,8 +75,8 @@ class MongoTableRecoveryTest {
 
     /** Step 1 of a commit, as the dead consumer left it. */
     private void moveAside(Claim claim, BsonArray touched, BsonDocument outputs) {
-        buffer.updateMany(Filters.eq(MongoStore.LEASE_TOKEN, claim.token()), Updates.combine(
-                Updates.set(MongoStore.STREAM, MongoTables.committing("s")), Updates.set(MongoTables.TABLE_WINDOW, claim.token()),
+        buffer.updateMany(Filters.eq(Documents.LEASE_TOKEN, claim.token()), Updates.combine(
+                Updates.set(Documents.STREAM, MongoTables.committing("s")), Updates.set(MongoTables.TABLE_WINDOW, claim.token()),
                 Updates.set(MongoTables.TABLE_STREAM, "s"), Updates.set(MongoTables.TABLE_KEEP, false),
                 Updates.set(MongoTables.TABLE_ENTRIES, touched), Updates.set(MongoTables.TABLE_OUTPUTS, outputs)));
     }
@@ -117,12 +117,12 @@ class MongoTableRecoveryTest {
         Claim undone = claimThree();
         moveAside(undone, new BsonArray(), new BsonDocument("out", new BsonInt64(2)));
         // one of its two outputs was written, hidden, when it died
-        buffer.insertOne(MongoStore.newMessageDocument(MongoTables.hiddenOutput("out"),
+        buffer.insertOne(Documents.newMessageDocument(MongoTables.hiddenOutput("out"),
                 NewMessage.ofTree(T0, Json.mapper().createObjectNode().put("o", 1), 0, null))
                 .append(MongoTables.TABLE_WINDOW, new BsonString(undone.token())));
         awaitSettled(T0.plusSeconds(10));
         assertEquals(3, store.stats("s").pending(), "inputs pending again");
-        assertEquals(0, buffer.countDocuments(Filters.eq(MongoStore.STREAM, MongoTables.hiddenOutput("out"))), "partial outputs deleted");
+        assertEquals(0, buffer.countDocuments(Filters.eq(Documents.STREAM, MongoTables.hiddenOutput("out"))), "partial outputs deleted");
         assertEquals(0, store.stats("out").pending());
 
         Claim revealed = store.claim("s", Selection.pending(), new Lease(UUID.randomUUID().toString(), "dead", T0.plusSeconds(70),
@@ -131,12 +131,12 @@ class MongoTableRecoveryTest {
         moveAside(revealed, new BsonArray(), new BsonDocument("out", new BsonInt64(2)));
         buffer.updateMany(Filters.eq(MongoTables.TABLE_WINDOW, revealed.token()), Updates.set(MongoTables.TABLE_DECIDED, true));
         // it had revealed one output, which a downstream consumer took at once; the other is still hidden
-        buffer.insertOne(MongoStore.newMessageDocument(MongoTables.hiddenOutput("out"),
+        buffer.insertOne(Documents.newMessageDocument(MongoTables.hiddenOutput("out"),
                 NewMessage.ofTree(T0, Json.mapper().createObjectNode().put("o", 2), 0, null))
                 .append(MongoTables.TABLE_WINDOW, new BsonString(revealed.token())));
         awaitSettled(T0.plusSeconds(80));
         assertEquals(0, store.stats("s").pending() + store.stats("s").claimed(), "committed, not re-run");
-        assertEquals(0, buffer.countDocuments(Filters.eq(MongoStore.STREAM, MongoTables.committing("s"))));
+        assertEquals(0, buffer.countDocuments(Filters.eq(Documents.STREAM, MongoTables.committing("s"))));
         assertEquals(1, store.stats("out").pending(), "the hidden output revealed");
     }
 
@@ -144,7 +144,7 @@ class MongoTableRecoveryTest {
     private void awaitSettled(Instant now) {
         store.recoverTables("s", now);
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (buffer.countDocuments(Filters.eq(MongoStore.STREAM, MongoTables.committing("s"))) > 0) {
+        while (buffer.countDocuments(Filters.eq(Documents.STREAM, MongoTables.committing("s"))) > 0) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("recovery did not settle the moved messages");
             }

@@ -81,9 +81,9 @@ class MongoWakeupTest {
                 return;
             }
             Thread.sleep(500); // both consumers have done their first polls and now wait out the long delay
-            long idleFrom = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
+            long idleFrom = counter.count(s -> s.name().equals("find") && !s.mentions(Documents.LEASE_UNTIL));
             Thread.sleep(2_000);
-            long polls = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
+            long polls = counter.count(s -> s.name().equals("find") && !s.mentions(Documents.LEASE_UNTIL));
             assertThat(polls - idleFrom).as("idle with pushes: no polls for the whole poll delay").isLessThanOrEqualTo(1);
             long appended = System.nanoTime();
             mb.stream("a").append(Map.of("n", 1));
@@ -95,7 +95,7 @@ class MongoWakeupTest {
             System.out.printf("append -> window after a wake-up: a %d ms, b %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(arrived.get("a") - appended),
                     TimeUnit.NANOSECONDS.toMillis(arrived.get("b") - appended));
-            long pollsAfter = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
+            long pollsAfter = counter.count(s -> s.name().equals("find") && !s.mentions(Documents.LEASE_UNTIL));
             assertThat(pollsAfter - polls).as("one claim per wake-up, no polling in between").isLessThanOrEqualTo(8);
             probe.close();
             probeB.close();
@@ -117,9 +117,9 @@ class MongoWakeupTest {
             assertThat(probe.active()).as("the wire server with its oplog has change streams").isTrue();
             Thread.sleep(500); // the watcher has had empty answers by now
             assertThat(probe.prompt()).as("the emulator answers a getMore at once instead of awaiting data").isFalse();
-            long idleFrom = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL));
+            long idleFrom = counter.count(s -> s.name().equals("find") && !s.mentions(Documents.LEASE_UNTIL));
             Thread.sleep(1_000);
-            long polls = counter.count(s -> s.name().equals("find") && !s.mentions(MongoStore.LEASE_UNTIL)) - idleFrom;
+            long polls = counter.count(s -> s.name().equals("find") && !s.mentions(Documents.LEASE_UNTIL)) - idleFrom;
             assertThat(polls).as("idle polls in 1 s at the 10 ms interval").isGreaterThan(20);
             long asks = counter.count(s -> s.name().equals("getMore"));
             Thread.sleep(1_000);

@@ -187,7 +187,7 @@ class PythonSchemaTest {
         try (MongoClient client = MongoClients.create(settings);
              MongoStore store = new MongoStore(client, database, true, true)) {
             assertThat(store.databaseName()).isEqualTo(database);
-            indexesUsed = ServerKind.of(client.getDatabase(database), MongoStore.BUFFER).secondaryIndexesUsed();
+            indexesUsed = ServerKind.of(client.getDatabase(database), Documents.BUFFER).secondaryIndexesUsed();
         }
         Map<String, List<BsonDocument>> sent = new java.util.HashMap<>();
         for (BsonDocument command : commands) {

@@ -84,7 +84,7 @@ final class CommitRouter {
             committed = store.commit(settings.stream(), window.id(), settings.keep());
         } else if (capabilities.transactionalAppend() != null) {
             committed = capabilities.transactionalAppend().commitAndAppend(settings.stream(), window.id(),
-                    settings.keep(), claimed, appends);
+                    settings.keep(), claimed, appends, settings.now());
         } else {
             appends.forEach(store::append); // at least once: a crash here appends them again on retry
             committed = store.commit(settings.stream(), window.id(), settings.keep());

@@ -76,7 +76,7 @@ final class ConsumerContext implements EmitterContext {
 
     @Override
     public boolean compareAndSetLastRead(Instant expected, Instant next) {
-        return store.compareAndSetLastRead(settings.stream(), expected, next);
+        return store.compareAndSetLastRead(settings.stream(), expected, next, settings.now());
     }
 
     @Override

@@ -68,7 +68,7 @@ final class FailurePolicy {
         int attempt = window.attempt();
         String text = "attempt " + attempt + " of " + settings.maxAttempts() + ": " + describe(error);
         if (attempt >= settings.maxAttempts()) {
-            int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), text);
+            int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), text, settings.now());
             counted(moved, text);
             LOG.warn("consumer of stream '{}': window {} failed {} times; {} messages moved to '{}': {}",
                     settings.stream(), window.id(), attempt, moved, settings.deadLetterStream(), describe(error));
@@ -91,7 +91,7 @@ final class FailurePolicy {
         }
         claims.forget(window.id());
         String reason = "gave up after " + (window.attempt() - 1) + " attempts; last: " + lastError(window);
-        int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), reason);
+        int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), reason, settings.now());
         counted(moved, reason);
         return true;
     }
@@ -106,7 +106,7 @@ final class FailurePolicy {
         if (claim.isEmpty()) {
             return false;
         }
-        int moved = store.deadLetter(settings.stream(), claim.token(), settings.deadLetterStream(), reason);
+        int moved = store.deadLetter(settings.stream(), claim.token(), settings.deadLetterStream(), reason, settings.now());
         counted(moved, reason);
         LOG.warn("consumer of stream '{}': message {} moved to '{}': {}", settings.stream(), message.id(),
                 settings.deadLetterStream(), reason);

@@ -91,5 +91,6 @@ interface ClaimProtocol {
                                   Instant now);
 
     /** {@link dev.minibatch.spi.store.TransactionalAppend#commitAndAppend}, through the store's public operations. */
-    int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends);
+    int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                        Instant now);
 }

@@ -204,8 +204,8 @@ final class Claims {
         return (int) n;
     }
 
-    int deadLetter(String stream, String token, String deadStream, String error) {
-        catalog.ensure(deadStream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), Instant.now(), false);
+    int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
+        catalog.ensure(deadStream, Duration.ofSeconds(DEFAULT_INTERVAL_SECONDS), now, false);
         protocol.cache().changed(deadStream);
         // one update per document moves it, error and attempt included: never in both streams
         long n = protocol.endHold(stream, token, book.ended(token), Updates.combine(

@@ -464,7 +464,8 @@ final class LockClaims implements ClaimProtocol {
      * so a retried window stores each output once.
      */
     @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                               Instant now) {
         appends.forEach(store::append);
         return store.commit(stream, token, keep);
     }

@@ -231,8 +231,8 @@ final class LockTables implements TableProtocol {
                 .append(MongoTables.TABLE_ENTRIES, touched).append(MongoTables.TABLE_OUTPUTS, outputs)
                 .append(MongoTables.TABLE_KEEP, BsonBoolean.valueOf(keep)).append(TABLE_UPDATES, updateCounts)
                 .append("kind", new BsonString(RECORD_KIND))
-                .append("at", date(Instant.now())));
-        pruneRecords(stream, Instant.now());
+                .append("at", date(effects.now())));
+        pruneRecords(stream, effects.now());
         TableDocuments.writeHiddenOutputs(store, buffer, token, effects);
         Map<String, List<NewMessage>> changelog = new LinkedHashMap<>();
         for (MongoTables.Slot s : slots.values()) {

@@ -241,16 +241,16 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
     }
 
     @Override
-    public int deadLetter(String stream, String token, String deadStream, String error) {
+    public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
         Names.checkStreamName(deadStream);
         return call("dead-letter from stream '" + stream + "'",
-                () -> claims.deadLetter(stream, token, deadStream, error));
+                () -> claims.deadLetter(stream, token, deadStream, error, now));
     }
 
     @Override
-    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now) {
         return call("move last_read of stream '" + stream + "'",
-                () -> claimProtocol.compareAndSetLastRead(catalog.collection(), stream, expected, next, Instant.now()));
+                () -> claimProtocol.compareAndSetLastRead(catalog.collection(), stream, expected, next, now));
     }
 
     // ---- tables (the protocol's TableProtocol) ------------------------------------------------
@@ -263,8 +263,9 @@ public final class MongoStore implements StreamStore, StreamActivity, AppendWake
 
     /** Stage outputs with the inputs' commit: each protocol's way ({@link ClaimProtocol#commitAndAppend}). */
     @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
-        return claimProtocol.commitAndAppend(stream, token, keep, expected, appends); // through the public operations, which name failures
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                               Instant now) {
+        return claimProtocol.commitAndAppend(stream, token, keep, expected, appends, now); // through the public operations, which name failures
     }
 
     @Override

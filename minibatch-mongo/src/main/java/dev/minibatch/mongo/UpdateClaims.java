@@ -248,7 +248,8 @@ final class UpdateClaims implements ClaimProtocol {
 
     /** Stage outputs with the inputs' commit, exactly once by the same window-id protocol as tables ({@link MongoTables}). */
     @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends) {
-        return store.commitWithState(stream, token, keep, expected, new CommitEffects(List.of(), Map.of(), appends, Instant.now()));
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                               Instant now) {
+        return store.commitWithState(stream, token, keep, expected, CommitEffects.appendsOnly(appends, now));
     }
 }

@@ -301,7 +301,7 @@ class PythonSchemaTest {
                 mb.stream("d").append(Map.of("x", 1));
             }
             store.claim("d", Selection.pending(), new Lease("token-3", "owner", T0, T0.plusSeconds(30)));
-            assertThat(store.deadLetter("d", "token-3", "d.dead", "boom")).isEqualTo(1);
+            assertThat(store.deadLetter("d", "token-3", "d.dead", "boom", T0)).isEqualTo(1);
             BsonDocument dead = collection("buffer").find(Filters.eq("stream", "d.dead")).first();
             assertThat(dead.getBoolean("processed").getValue()).isFalse();
             assertThat(dead.getString("error").getValue()).isEqualTo("boom");
@@ -415,7 +415,7 @@ class PythonSchemaTest {
             StreamInfo info = store.findStream("loose").orElseThrow();
             assertThat(info.interval()).as("float intervals truncate").isEqualTo(Duration.ofSeconds(2));
             assertThat(info.lastRead()).isNull();
-            assertThat(store.compareAndSetLastRead("loose", null, T0)).as("a missing last_read counts as null").isTrue();
+            assertThat(store.compareAndSetLastRead("loose", null, T0, T0)).as("a missing last_read counts as null").isTrue();
             assertThat(store.findStream("loose").orElseThrow().lastRead()).isEqualTo(T0);
             store.append("loose", List.of());
             assertThat(store.read("loose", Selection.pending(), null)).isEmpty();

@@ -67,7 +67,7 @@ public interface DeferredClaimsContract {
             assertEquals(List.of(1, 2, 3), numbers(other.read("in", Selection.pending(), List.of(MessageState.PENDING))),
                     "a deferred claim leaves its messages pending in the store");
             int committed = ((TransactionalAppend) contractStore()).commitAndAppend("in", claim.token(), false, 2,
-                    Map.of("out", List.of(value(10), value(20))));
+                    Map.of("out", List.of(value(10), value(20))), T0);
             assertEquals(2, committed);
             assertEquals(List.of(3), numbers(other.read("in", Selection.pending(), null)));
             assertEquals(List.of(10, 20), numbers(other.read("out", Selection.pending(), null)));
@@ -82,7 +82,7 @@ public interface DeferredClaimsContract {
             Claim theirs = other.claim("in", Selection.pending(), lease(T0));
             assertEquals(List.of(1, 2, 3), numbers(theirs.messages()), "unwritten, a deferred claim does not hold");
             assertEquals(0, ((TransactionalAppend) contractStore()).commitAndAppend("in", mine.token(), false, 2,
-                    Map.of("out", List.of(value(10)))), "nothing is committed unless all its messages are still pending");
+                    Map.of("out", List.of(value(10))), T0), "nothing is committed unless all its messages are still pending");
             assertEquals(List.of(), numbers(other.read("out", Selection.pending(), null)), "and nothing appended");
             assertEquals(3, other.commit("in", theirs.token(), false), "the other claim is untouched");
         }
@@ -155,7 +155,7 @@ public interface DeferredClaimsContract {
     default void deadLetteringADeferredClaimMovesItsMessages() {
         appendOneTwoThree();
         Claim poison = deferred().claimDeferred("in", Selection.pending().limit(1), lease(T0));
-        assertEquals(1, contractStore().deadLetter("in", poison.token(), "in.dead", "gave up"));
+        assertEquals(1, contractStore().deadLetter("in", poison.token(), "in.dead", "gave up", T0));
         assertEquals(List.of(1), numbers(contractStore().read("in.dead", Selection.pending(), null)));
         assertEquals(List.of(2, 3), numbers(contractStore().read("in", Selection.pending(), null)));
     }

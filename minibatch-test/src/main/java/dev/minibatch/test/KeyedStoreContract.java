@@ -160,7 +160,7 @@ public interface KeyedStoreContract {
         contractStore().release("s", claim.token(), T0, "boom");
         Claim again = contractStore().claim("s", Selection.pending().key("b"), lease(T0.plusSeconds(1)));
         assertEquals(List.of(1, 4), numbers(again.messages()));
-        contractStore().deadLetter("s", again.token(), "s.dead", "poison");
+        contractStore().deadLetter("s", again.token(), "s.dead", "poison", T0);
         List<Message> dead = contractStore().read("s.dead", Selection.pending().key("b"), null);
         assertEquals(List.of(1, 4), numbers(dead));
         assertEquals("b", dead.get(0).key());

@@ -28,8 +28,8 @@ public abstract class PersistentStoreContract extends StreamStoreContract {
         store.commit("s", kept.token(), true);
         Claim inFlight = store.claim("s", Selection.pending().limit(2), lease(T0, Duration.ofSeconds(30)));
         Claim dead = store.claim("s", Selection.pending().limit(1), lease(T0));
-        store.deadLetter("s", dead.token(), "s.dead", "poison");
-        store.compareAndSetLastRead("s", T0, T0.plusSeconds(10));
+        store.deadLetter("s", dead.token(), "s.dead", "poison", T0);
+        store.compareAndSetLastRead("s", T0, T0.plusSeconds(10), T0);
         store.close();
 
         store = reopenStore();

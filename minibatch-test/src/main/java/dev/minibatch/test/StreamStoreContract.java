@@ -413,7 +413,7 @@ public abstract class StreamStoreContract {
     void deadLetterMovesMessagesWithErrorAndAttempts() {
         store.append("s", messages(T0, 0, 3));
         Claim claim = store.claim("s", Selection.pending().limit(2), lease(T0));
-        assertEquals(2, store.deadLetter("s", claim.token(), "s.dead", "poison: bad value"));
+        assertEquals(2, store.deadLetter("s", claim.token(), "s.dead", "poison: bad value", T0));
         assertEquals(List.of(2), numbers(store.read("s", Selection.pending(), null)));
         List<Message> dead = store.read("s.dead", Selection.pending(), null);
         assertEquals(List.of(0, 1), numbers(dead));
@@ -421,7 +421,7 @@ public abstract class StreamStoreContract {
         assertEquals(1, dead.get(0).attempts());
         assertEquals("s.dead", dead.get(0).stream());
         assertTrue(store.findStream("s.dead").isPresent(), "the dead-letter stream is a normal stream");
-        assertEquals(0, store.deadLetter("s", claim.token(), "s.dead", "again"), "only live claims move");
+        assertEquals(0, store.deadLetter("s", claim.token(), "s.dead", "again", T0), "only live claims move");
     }
 
     // ---- lastRead -----------------------------------------------------------------------------
@@ -429,8 +429,8 @@ public abstract class StreamStoreContract {
     @Test
     void lastReadMovesOnlyByCompareAndSet() {
         store.openStream("s", Duration.ofSeconds(10), T0);
-        assertTrue(store.compareAndSetLastRead("s", T0, T0.plusSeconds(10)));
-        assertFalse(store.compareAndSetLastRead("s", T0, T0.plusSeconds(20)), "stale expectation must fail");
+        assertTrue(store.compareAndSetLastRead("s", T0, T0.plusSeconds(10), T0));
+        assertFalse(store.compareAndSetLastRead("s", T0, T0.plusSeconds(20), T0), "stale expectation must fail");
         assertEquals(T0.plusSeconds(10), store.findStream("s").orElseThrow().lastRead());
     }
 
@@ -445,7 +445,7 @@ public abstract class StreamStoreContract {
                 int n = i;
                 results.add(pool.submit(() -> {
                     start.await();
-                    return store.compareAndSetLastRead("s", T0, T0.plusSeconds(10 + n));
+                    return store.compareAndSetLastRead("s", T0, T0.plusSeconds(10 + n), T0);
                 }));
             }
             start.countDown();

@@ -50,7 +50,7 @@ public interface TransactionalAppendContract {
         contractStore().append("in", List.of(value(1, null), value(2, null), value(3, null)));
         Claim claim = contractStore().claim("in", Selection.pending().limit(2), new Lease(UUID.randomUUID().toString(), "t", T0, T0.plusSeconds(30)));
         int committed = tx.commitAndAppend("in", claim.token(), false, 2,
-                Map.of("out", List.of(value(10, "x"), value(20, "y")), "in.dead", List.of(value(99, null))));
+                Map.of("out", List.of(value(10, "x"), value(20, "y")), "in.dead", List.of(value(99, null))), T0);
         assertEquals(2, committed);
         assertEquals(List.of(3), numbers(contractStore().read("in", Selection.pending(), null)));
         List<Message> out = contractStore().read("out", Selection.pending(), null);
@@ -64,7 +64,7 @@ public interface TransactionalAppendContract {
         TransactionalAppend tx = tx();
         contractStore().append("in", List.of(value(1, null)));
         Claim claim = contractStore().claim("in", Selection.pending(), new Lease(UUID.randomUUID().toString(), "t", T0, T0.plusSeconds(30)));
-        assertEquals(1, tx.commitAndAppend("in", claim.token(), true, 1, Map.of("out", List.of(value(5, null)))));
+        assertEquals(1, tx.commitAndAppend("in", claim.token(), true, 1, Map.of("out", List.of(value(5, null))), T0));
         assertEquals(List.of(1), numbers(contractStore().read("in", Selection.pending(), List.of(MessageState.DONE))));
     }
 
@@ -77,9 +77,9 @@ public interface TransactionalAppendContract {
         Claim other = contractStore().claim("in", Selection.pending(), new Lease(UUID.randomUUID().toString(), "u",
                 T0.plusSeconds(5), T0.plusSeconds(35)));
         assertEquals(2, other.messages().size());
-        assertEquals(0, tx.commitAndAppend("in", claim.token(), false, 2, Map.of("out", List.of(value(10, null)))));
+        assertEquals(0, tx.commitAndAppend("in", claim.token(), false, 2, Map.of("out", List.of(value(10, null))), T0));
         assertTrue(contractStore().read("out", Selection.pending(), null).isEmpty(), "no output without the input's commit");
-        assertEquals(2, tx.commitAndAppend("in", other.token(), false, 2, Map.of("out", List.of(value(10, null)))));
+        assertEquals(2, tx.commitAndAppend("in", other.token(), false, 2, Map.of("out", List.of(value(10, null))), T0));
         assertEquals(List.of(10), numbers(contractStore().read("out", Selection.pending(), null)));
     }
 }

@@ -203,13 +203,13 @@ class StatusSamplerTest {
         }
 
         @Override
-        public int deadLetter(String stream, String token, String deadStream, String error) {
-            return delegate.deadLetter(stream, token, deadStream, error);
+        public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
+            return delegate.deadLetter(stream, token, deadStream, error, now);
         }
 
         @Override
-        public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
-            return delegate.compareAndSetLastRead(stream, expected, next);
+        public boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now) {
+            return delegate.compareAndSetLastRead(stream, expected, next, now);
         }
 
         @Override

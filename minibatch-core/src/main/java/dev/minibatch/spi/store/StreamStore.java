@@ -22,8 +22,9 @@ import java.util.Optional;
  * stores shared between processes, by many processes: {@link #claim} is atomic, so a message is in
  * at most one live claim.
  *
- * <p><b>Time.</b> Stores hold no clock: callers pass the instants that matter (creation time, the
- * lease's {@code now}, availability), so tests drive them with a manual clock.
+ * <p><b>Time.</b> Stores hold no clock: every method that needs the time takes it (creation time,
+ * the lease's {@code now}, availability, the {@code now} of a dead letter, a commit with appends
+ * or a {@code lastRead} swap), so tests drive them with a manual clock.
  *
  * <p><b>Optional capabilities</b> are small mixins a store may also implement, found with
  * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
@@ -59,7 +60,8 @@ public interface StreamStore extends AutoCloseable {
     /**
      * Appends messages as PENDING, durably, in list order; the stream is created if missing. A
      * batch is written in as few round trips as the back end allows; when this returns normally
-     * every message is stored. On failure none or some may be stored, never a corrupted one.
+     * every message is stored. On failure none or some may be stored, never a corrupted one. An
+     * empty list changes nothing. The stream is created at its first message's creation time.
      */
     void append(String stream, List<NewMessage> messages);
 
@@ -98,11 +100,17 @@ public interface StreamStore extends AutoCloseable {
     /**
      * Moves the messages claimed under {@code token} to {@code deadStream} as PENDING, with
      * {@code attempts + 1} and the error text, in one atomic step where the back end allows it.
+     *
+     * @param now the caller's time: the dead-letter stream is created then if missing
      */
-    int deadLetter(String stream, String token, String deadStream, String error);
+    int deadLetter(String stream, String token, String deadStream, String error, Instant now);
 
-    /** Sets the stream's {@code lastRead} to {@code next} only if it is still {@code expected}. */
-    boolean compareAndSetLastRead(String stream, Instant expected, Instant next);
+    /**
+     * Sets the stream's {@code lastRead} to {@code next} only if it is still {@code expected}.
+     *
+     * @param now the caller's time (a store that locks the stream for the swap leases the lock from then)
+     */
+    boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now);
 
     /** Counts by state; cheap enough for a status page, not meant for the hot path. */
     StreamStats stats(String stream);

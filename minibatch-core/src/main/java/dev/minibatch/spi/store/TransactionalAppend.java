@@ -1,5 +1,6 @@
 package dev.minibatch.spi.store;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +20,9 @@ public interface TransactionalAppend {
      * streams are created if missing) — but only if all {@code expected} messages are still held
      * by the token. Otherwise nothing changes (the lease was lost; another consumer has them).
      *
+     * @param now the caller's time: streams created for the appends are created then
      * @return how many messages were committed: {@code expected}, or 0 when nothing changed
      */
-    int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends);
+    int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                        Instant now);
 }

@@ -15,10 +15,10 @@ import java.util.Map;
  */
 public interface TransactionalTableStore extends TableStore, TransactionalAppend {
 
-    /** {@link #commitWithState} with {@code appends} as the only effects, created now. */
+    /** {@link #commitWithState} with {@code appends} as the only effects, at {@code now}. */
     @Override
     default int commitAndAppend(String stream, String token, boolean keep, int expected,
-                                Map<String, List<NewMessage>> appends) {
-        return commitWithState(stream, token, keep, expected, CommitEffects.appendsOnly(appends, Instant.now()));
+                                Map<String, List<NewMessage>> appends, Instant now) {
+        return commitWithState(stream, token, keep, expected, CommitEffects.appendsOnly(appends, now));
     }
 }

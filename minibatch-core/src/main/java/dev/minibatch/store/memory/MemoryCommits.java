@@ -112,7 +112,7 @@ final class MemoryCommits {
         }
     }
 
-    int deadLetter(String stream, String token, String deadStream, String error) {
+    int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
         MemoryStream state = streams.existing(stream);
         if (state == null) {
             return 0;
@@ -129,7 +129,7 @@ final class MemoryCommits {
         if (group == null) {
             return 0;
         }
-        MemoryStream dead = streams.state(deadStream, state.interval, Instant.now());
+        MemoryStream dead = streams.state(deadStream, state.interval, now);
         synchronized (dead) {
             for (MemoryEntry e : group.entries) {
                 e.attempts++;

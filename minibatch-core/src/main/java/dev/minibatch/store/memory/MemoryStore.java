@@ -64,7 +64,7 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
     }
 
     @Override
-    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now) {
         return streams.compareAndSetLastRead(stream, expected, next);
     }
 
@@ -128,8 +128,8 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
     }
 
     @Override
-    public int deadLetter(String stream, String token, String deadStream, String error) {
-        return commits.deadLetter(stream, token, deadStream, error);
+    public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
+        return commits.deadLetter(stream, token, deadStream, error, now);
     }
 
     // ---- tables (MemoryTables) ----------------------------------------------------------------

@@ -68,7 +68,10 @@ final class MemoryStreams {
     }
 
     void append(String stream, List<NewMessage> messages) {
-        MemoryStream state = state(stream, DEFAULT_INTERVAL, messages.isEmpty() ? Instant.now() : messages.get(0).created());
+        if (messages.isEmpty()) {
+            return; // as on SQLite: nothing to store, no stream created (and no clock needed)
+        }
+        MemoryStream state = state(stream, DEFAULT_INTERVAL, messages.get(0).created());
         synchronized (state) {
             appendLocked(state, messages);
         }

@@ -135,13 +135,13 @@ final class SqliteCommits {
                 + " error = ?, lease_id = NULL", List.of(availableAt.toEpochMilli(), error));
     }
 
-    int deadLetter(String stream, String token, String deadStream, String error) {
+    int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
         return db.inTransaction(() -> {
             Long id = catalog.existingId(stream);
             if (id == null) {
                 return 0;
             }
-            long deadId = catalog.id(deadStream, SqliteCatalog.DEFAULT_INTERVAL, Instant.now());
+            long deadId = catalog.id(deadStream, SqliteCatalog.DEFAULT_INTERVAL, now);
             return endClaimLocked(id, token, "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1,"
                     + " error = ?, available_at = 0, lease_id = NULL", List.of(deadId, error));
         });

@@ -104,7 +104,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     }
 
     @Override
-    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next) {
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now) {
         return catalog.compareAndSetLastRead(stream, expected, next);
     }
 
@@ -190,8 +190,8 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     }
 
     @Override
-    public int deadLetter(String stream, String token, String deadStream, String error) {
-        return commits.deadLetter(stream, token, deadStream, error);
+    public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
+        return commits.deadLetter(stream, token, deadStream, error, now);
     }
 
     // ---- tables (SqliteTables) ----------------------------------------------------------------

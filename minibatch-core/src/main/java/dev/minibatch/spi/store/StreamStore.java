@@ -26,14 +26,18 @@ import java.util.Optional;
  * the lease's {@code now}, availability, the {@code now} of a dead letter, a commit with appends
  * or a {@code lastRead} swap), so tests drive them with a manual clock.
  *
- * <p><b>Optional capabilities</b> are small mixins a store may also implement, found with
- * {@code instanceof}: {@link StreamActivity} (heartbeats, append counts), {@link KeyedStore} (keys
- * indexed, claims by key), {@link TransactionalAppend} (commit a claim and append in one
- * transaction, for pipeline stages), {@link TableStore} (per-key state committed with a claim) and
- * {@link BatchClaims} (several claims, or commits, in one step, for keyed consumers) with
- * {@link BatchTableCommits} (the same for commits with table state). Stores without
+ * <p><b>Optional capabilities</b> are small mixins a store may also implement, each independent of
+ * the others; the runtime finds them once per consumer ({@link StoreCapabilities#of}):
+ * {@link KeyedStore} (keys indexed, claims by key), {@link BatchClaims} (several claims, or
+ * commits, in one step, for keyed consumers) with {@link BatchTableCommits} (the same for commits
+ * with table state), {@link DeferredClaims} (claims written only when they must be),
+ * {@link TransactionalAppend} (commit a claim and append in one transaction, for pipeline
+ * stages), {@link TableStore} (per-key state committed with a claim; {@link TransactionalTableStore}
+ * derives {@code TransactionalAppend} from it), {@link AppendWakeups} (push notices of appends)
+ * and {@link StreamActivity} (heartbeats, append counts). Stores without
  * {@code TransactionalAppend} should derive stored ids from {@link NewMessage#origin()} where they
- * can, so retried stage windows append nothing twice.
+ * can, so retried stage windows append nothing twice. {@code minibatch-test} has a compatibility
+ * suite for the store and for each capability.
  *
  * <p><b>Messages.</b> States move PENDING → CLAIMED → (deleted | DONE), or CLAIMED → PENDING on
  * release and lease expiry. Order is creation time, then the store's append sequence.

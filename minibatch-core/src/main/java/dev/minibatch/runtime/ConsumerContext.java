@@ -96,11 +96,6 @@ final class ConsumerContext implements EmitterContext {
     }
 
     @Override
-    public void claimReleased(String token) {
-        claims.forget(token);
-    }
-
-    @Override
     public void release(Claim claim) {
         claims.release(claim.token());
     }
@@ -145,7 +140,6 @@ final class ConsumerContext implements EmitterContext {
 
     @Override
     public void undo(Window window, Throwable error) {
-        claims.forget(window.id());
         commits.flush(); // commits of windows that finished before this one come first
         failures.undo(window, error);
     }

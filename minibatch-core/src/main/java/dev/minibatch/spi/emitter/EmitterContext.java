@@ -76,8 +76,8 @@ public interface EmitterContext {
     /**
      * Claims each selection under a lease of its own: in one atomic step on a {@link BatchClaims}
      * store, else one by one. For emitters that take several windows ahead (keyed consumers): a
-     * claim taken here but never emitted as a window is released when the consumer stops.
-     * Default: {@link #claim} per selection.
+     * claim taken here but never emitted as a window is released when the consumer stops, or
+     * earlier by {@link #release}. Default: {@link #claim} per selection.
      *
      * @return one claim per selection, in order; empty where too few matched
      */
@@ -87,13 +87,6 @@ public interface EmitterContext {
             out.add(claim(selection));
         }
         return out;
-    }
-
-    /**
-     * Says that the emitter gave back (released in the store) a claim it took through
-     * {@link #claimEach} and will never emit, so the runtime stops tracking it. Default: nothing.
-     */
-    default void claimReleased(String token) {
     }
 
     /**

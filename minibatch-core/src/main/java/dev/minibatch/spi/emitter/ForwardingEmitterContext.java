@@ -96,11 +96,6 @@ public abstract class ForwardingEmitterContext implements EmitterContext {
     }
 
     @Override
-    public void claimReleased(String token) {
-        parent.claimReleased(token);
-    }
-
-    @Override
     public void release(Claim claim) {
         parent.release(claim);
     }

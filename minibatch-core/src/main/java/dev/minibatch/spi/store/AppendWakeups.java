@@ -4,6 +4,9 @@ package dev.minibatch.spi.store;
  * Optional store capability: push notice that messages may have been appended to a stream, so an
  * idle consumer wakes at once instead of waiting for its next poll (MongoDB change streams, for
  * example). Stores that cannot push simply do not implement it; consumers then poll as always.
+ * The built-in memory and SQLite stores tell of appends made through them in this JVM (their
+ * registry is {@code dev.minibatch.store.LocalWakeups}): memory's notices are prompt, SQLite's not,
+ * since another process may append to its file unannounced.
  *
  * <p>Wake-ups are hints, never data: a consumer always reads the store after one, and keeps polling
  * — at its own interval, or at most once a second while notices are {@linkplain Subscription#prompt()

@@ -2,6 +2,7 @@ package dev.minibatch.store.memory;
 
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.store.LocalWakeups;
 import dev.minibatch.store.memory.MemoryStream.ClaimGroup;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,15 +16,18 @@ import java.util.TreeMap;
  *
  * <p><b>Threading.</b> Thread-safe: each holds the lock of the stream concerned; a commit with
  * effects holds the locks of every stream it touches, in name order, then the tables' lock.
+ * Subscribers of streams that got messages are told after the locks are released.
  */
 final class MemoryCommits {
 
     private final MemoryStreams streams;
     private final MemoryTables tables;
+    private final LocalWakeups wakeups;
 
-    MemoryCommits(MemoryStreams streams, MemoryTables tables) {
+    MemoryCommits(MemoryStreams streams, MemoryTables tables, LocalWakeups wakeups) {
         this.streams = streams;
         this.tables = tables;
+        this.wakeups = wakeups;
     }
 
     int commit(String stream, String token, boolean keep) {
@@ -60,7 +64,8 @@ final class MemoryCommits {
         for (String changelog : effects.changelogs().values()) {
             locked.put(changelog, streams.state(changelog, MemoryStreams.DEFAULT_INTERVAL, effects.now()));
         }
-        return underLocks(new ArrayList<>(locked.values()), 0, () -> {
+        List<String> appended = new ArrayList<>();
+        int committed = underLocks(new ArrayList<>(locked.values()), 0, () -> {
             ClaimGroup group = state.claimed.get(token);
             if (group == null || group.entries.size() != expected) {
                 return 0;
@@ -75,10 +80,18 @@ final class MemoryCommits {
             }
             for (Map.Entry<String, List<NewMessage>> a : effects.appends().entrySet()) {
                 streams.appendLocked(locked.get(a.getKey()), a.getValue());
+                if (!a.getValue().isEmpty()) {
+                    appended.add(a.getKey());
+                }
             }
-            changelog.forEach((name, messages) -> streams.appendLocked(locked.get(name), messages));
+            changelog.forEach((name, messages) -> {
+                streams.appendLocked(locked.get(name), messages);
+                appended.add(name);
+            });
             return expected;
         });
+        wakeups.appended(appended); // the next stages' consumers look at once
+        return committed;
     }
 
     private static int underLocks(List<MemoryStream> states, int index, java.util.function.IntSupplier work) {
@@ -95,8 +108,9 @@ final class MemoryCommits {
         if (state == null) {
             return 0;
         }
+        ClaimGroup group;
         synchronized (state) {
-            ClaimGroup group = state.claimed.remove(token);
+            group = state.claimed.remove(token);
             if (group == null) {
                 return 0;
             }
@@ -108,8 +122,10 @@ final class MemoryCommits {
                 e.availableAt = availableAt.toEpochMilli();
                 state.addPending(e);
             }
-            return group.entries.size();
         }
+        // pending again (at once or after a backoff): other consumers of the stream may take them
+        wakeups.appended(stream);
+        return group.entries.size();
     }
 
     int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
@@ -139,6 +155,7 @@ final class MemoryCommits {
                 dead.lastAppend = Math.max(dead.lastAppend, e.createdMillis);
             }
         }
+        wakeups.appended(deadStream);
         return group.entries.size();
     }
 }

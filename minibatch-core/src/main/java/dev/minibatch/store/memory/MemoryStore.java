@@ -7,6 +7,7 @@ import dev.minibatch.model.StreamInfo;
 import dev.minibatch.model.StreamStats;
 import dev.minibatch.model.TableEntry;
 import dev.minibatch.model.TableInfo;
+import dev.minibatch.spi.store.AppendWakeups;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.CommitEffects;
 import dev.minibatch.spi.store.KeyedStore;
@@ -16,6 +17,7 @@ import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamActivity;
 import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.spi.store.TransactionalTableStore;
+import dev.minibatch.store.LocalWakeups;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,13 +34,18 @@ import java.util.Optional;
  * {@link MemoryEntry} (one stream's state, one message), {@link MemoryClaims} (claiming, lease
  * recovery and renewal), {@link MemoryCommits} (commit, release, dead letter), {@link MemoryTables}
  * (table state) and {@link MemoryActivity} (heartbeats, append counts).
+ *
+ * <p>Append notices ({@link AppendWakeups}) are prompt: only this JVM can append here, so every
+ * append — plain, a commit's stage outputs and changelogs, a dead letter, a release that makes
+ * messages pending again — tells the stream's subscribers, after the stream locks are released.
  */
-public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore {
+public final class MemoryStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore, AppendWakeups {
 
-    private final MemoryStreams streams = new MemoryStreams();
+    private final LocalWakeups wakeups = new LocalWakeups(true);
+    private final MemoryStreams streams = new MemoryStreams(wakeups);
     private final MemoryTables tables = new MemoryTables();
     private final MemoryClaims claims = new MemoryClaims(streams);
-    private final MemoryCommits commits = new MemoryCommits(streams, tables);
+    private final MemoryCommits commits = new MemoryCommits(streams, tables, wakeups);
     private final MemoryActivity activity = new MemoryActivity(streams);
 
     @Override
@@ -187,8 +194,16 @@ public final class MemoryStore implements StreamStore, StreamActivity, KeyedStor
         return activity.appendedTotal(stream);
     }
 
+    // ---- append notices (LocalWakeups) --------------------------------------------------------
+
+    @Override
+    public Subscription subscribeAppends(String stream, Runnable onAppend) {
+        return wakeups.subscribe(stream, onAppend);
+    }
+
     @Override
     public void close() {
         streams.close();
+        wakeups.close();
     }
 }

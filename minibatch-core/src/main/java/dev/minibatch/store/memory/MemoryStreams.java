@@ -9,6 +9,7 @@ import dev.minibatch.model.StreamStats;
 import dev.minibatch.spi.store.KeyedStore.KeyCount;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.Selection;
+import dev.minibatch.store.LocalWakeups;
 import dev.minibatch.store.memory.MemoryStream.ClaimGroup;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,9 +37,14 @@ final class MemoryStreams {
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
     private final ConcurrentHashMap<String, MemoryStream> streams = new ConcurrentHashMap<>();
+    private final LocalWakeups wakeups;
     /** Append sequence across streams: a message's id, and its order among messages created together. */
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
+
+    MemoryStreams(LocalWakeups wakeups) {
+        this.wakeups = wakeups;
+    }
 
     StreamInfo openStream(String name, Duration interval, Instant now) {
         return state(name, interval, now).info();
@@ -75,6 +81,7 @@ final class MemoryStreams {
         synchronized (state) {
             appendLocked(state, messages);
         }
+        wakeups.appended(stream); // outside the lock: a woken consumer claims at once
     }
 
     /** Adds messages as pending and counts them; the caller holds {@code state}'s lock. */

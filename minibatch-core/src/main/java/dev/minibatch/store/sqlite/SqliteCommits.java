@@ -48,7 +48,7 @@ final class SqliteCommits {
     }
 
     int commit(String stream, String token, boolean keep) {
-        return endClaim(stream, token, commitHead(keep), List.of());
+        return endClaim(stream, token, commitHead(keep), List.of(), false);
     }
 
     int[] commitEach(String stream, List<String> tokens, boolean keep) {
@@ -129,10 +129,10 @@ final class SqliteCommits {
     int release(String stream, String token, Instant availableAt, String error) {
         if (error == null) {
             return endClaim(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, lease_id = NULL",
-                    List.of(availableAt.toEpochMilli()));
+                    List.of(availableAt.toEpochMilli()), true);
         }
         return endClaim(stream, token, "UPDATE mb_message SET state = 0, available_at = ?, attempts = attempts + 1,"
-                + " error = ?, lease_id = NULL", List.of(availableAt.toEpochMilli(), error));
+                + " error = ?, lease_id = NULL", List.of(availableAt.toEpochMilli(), error), true);
     }
 
     int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
@@ -142,16 +142,27 @@ final class SqliteCommits {
                 return 0;
             }
             long deadId = catalog.id(deadStream, SqliteCatalog.DEFAULT_INTERVAL, now);
-            return endClaimLocked(id, token, "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1,"
+            int moved = endClaimLocked(id, token, "UPDATE mb_message SET stream_id = ?, state = 0, attempts = attempts + 1,"
                     + " error = ?, available_at = 0, lease_id = NULL", List.of(deadId, error));
+            if (moved > 0) {
+                db.appended(deadStream);
+            }
+            return moved;
         });
     }
 
-    /** Applies {@code head} to the messages of a live claim and forgets the claim, in one transaction. */
-    private int endClaim(String stream, String token, String head, List<Object> params) {
+    /**
+     * Applies {@code head} to the messages of a live claim and forgets the claim, in one transaction;
+     * {@code pendingAgain}: the messages become pending, so the stream's in-JVM consumers are woken.
+     */
+    private int endClaim(String stream, String token, String head, List<Object> params, boolean pendingAgain) {
         return db.inTransaction(() -> {
             Long id = catalog.existingId(stream);
-            return id == null ? 0 : endClaimLocked(id, token, head, params);
+            int ended = id == null ? 0 : endClaimLocked(id, token, head, params);
+            if (ended > 0 && pendingAgain) {
+                db.appended(stream);
+            }
+            return ended;
         });
     }
 

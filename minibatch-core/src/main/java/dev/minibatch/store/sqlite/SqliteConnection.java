@@ -1,6 +1,7 @@
 package dev.minibatch.store.sqlite;
 
 import dev.minibatch.model.StoreException;
+import dev.minibatch.store.LocalWakeups;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -8,9 +9,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
@@ -22,7 +26,9 @@ import org.sqlite.SQLiteConfig;
  *
  * <p><b>Threading.</b> Thread-safe: {@link #inLock} and {@link #inTransaction} serialise callers;
  * {@link #prepared}, {@link #savepoint} and friends may be called only inside them. The transaction
- * listener is set once, before the store is shared.
+ * listener is set once, before the store is shared. Streams given messages in a transaction
+ * ({@link #appended}) are told to the in-JVM subscribers once it committed and the outermost lock
+ * is released, so a woken consumer never waits for this lock and always finds the messages.
  */
 final class SqliteConnection {
 
@@ -45,6 +51,11 @@ final class SqliteConnection {
     private final Path file;
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
+    private final LocalWakeups wakeups;
+    /** Streams given pending messages in the running transaction (under the lock). */
+    private final Set<String> appendedInTransaction = new LinkedHashSet<>();
+    /** Streams given messages by committed transactions, told when the lock is released (under the lock). */
+    private final Set<String> appendedToTell = new LinkedHashSet<>();
     /** Prepared statements by SQL, reused under the lock: parsing SQL costs more than a small claim. */
     private final LinkedHashMap<String, PreparedStatement> statements = new LinkedHashMap<>(CACHED_STATEMENTS, 0.75f, true) {
         @Override
@@ -72,9 +83,10 @@ final class SqliteConnection {
     };
 
     /** Opens (creating if needed) the file and its directory, and creates or migrates the tables. */
-    SqliteConnection(String url, Path file, String synchronous, Duration busyTimeout) {
+    SqliteConnection(String url, Path file, String synchronous, Duration busyTimeout, LocalWakeups wakeups) {
         this.url = url;
         this.file = file;
+        this.wakeups = wakeups;
         Path parent = file.getParent();
         try {
             if (parent != null) {
@@ -119,6 +131,7 @@ final class SqliteConnection {
     /** Runs work under the lock, translating SQL errors to {@link StoreException}. */
     <T> T inLock(Work<T> work) {
         lock.lock();
+        List<String> toTell = List.of();
         try {
             if (closed) {
                 throw new StoreException("SQLite store " + url + " is closed");
@@ -127,8 +140,21 @@ final class SqliteConnection {
         } catch (SQLException e) {
             throw new StoreException("SQLite store " + url + ": " + e.getMessage(), e);
         } finally {
+            if (lock.getHoldCount() == 1 && !appendedToTell.isEmpty()) {
+                toTell = new ArrayList<>(appendedToTell);
+                appendedToTell.clear();
+            }
             lock.unlock();
+            wakeups.appended(toTell);
         }
+    }
+
+    /**
+     * Inside a transaction: {@code stream} got pending messages (appended, released, dead-lettered).
+     * Its in-JVM subscribers are told if the transaction commits.
+     */
+    void appended(String stream) {
+        appendedInTransaction.add(stream);
     }
 
     /** Runs work in one IMMEDIATE transaction, so it takes the write lock before reading. */
@@ -139,9 +165,12 @@ final class SqliteConnection {
                 T result = work.run();
                 connection.commit();
                 listener.committed();
+                appendedToTell.addAll(appendedInTransaction);
+                appendedInTransaction.clear();
                 return result;
             } catch (SQLException | RuntimeException e) {
                 listener.rolledBack();
+                appendedInTransaction.clear();
                 try {
                     connection.rollback();
                 } catch (SQLException suppressed) {

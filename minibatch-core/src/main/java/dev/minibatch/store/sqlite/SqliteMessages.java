@@ -64,6 +64,7 @@ final class SqliteMessages {
         count.setLong(3, newest);
         count.setLong(4, id);
         count.executeUpdate();
+        db.appended(stream);
     }
 
     private void insertLocked(long streamId, List<NewMessage> messages) throws SQLException {

@@ -7,6 +7,7 @@ import dev.minibatch.model.StreamInfo;
 import dev.minibatch.model.StreamStats;
 import dev.minibatch.model.TableEntry;
 import dev.minibatch.model.TableInfo;
+import dev.minibatch.spi.store.AppendWakeups;
 import dev.minibatch.spi.store.BatchClaims;
 import dev.minibatch.spi.store.BatchTableCommits;
 import dev.minibatch.spi.store.Claim;
@@ -19,6 +20,7 @@ import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamActivity;
 import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.spi.store.TransactionalTableStore;
+import dev.minibatch.store.LocalWakeups;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,10 +47,16 @@ import java.util.Optional;
  * {@link SqliteDeferredClaims} (claims not yet written), {@link SqliteCommits} (commit, release,
  * dead letter), {@link SqliteTables} (table state) and {@link SqliteActivity} (heartbeats, append
  * counts).
+ *
+ * <p>Append notices ({@link AppendWakeups}) cover appends made through this store object in this
+ * JVM (plain, stage outputs and changelogs, dead letters, releases): active, but not prompt, since
+ * another process may append to the file unannounced; consumers keep polling at their interval and
+ * are woken at once by appends made here.
  */
 public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore,
-        BatchClaims, BatchTableCommits, DeferredClaims {
+        BatchClaims, BatchTableCommits, DeferredClaims, AppendWakeups {
 
+    private final LocalWakeups wakeups = new LocalWakeups(false);
     private final SqliteConnection db;
     private final SqliteCatalog catalog;
     private final SqliteMessages messages;
@@ -65,7 +73,7 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
      *                    process crashes, may lose the last commits on power loss) or FULL
      */
     public SqliteStore(String url, Path file, String synchronous, Duration busyTimeout) {
-        this.db = new SqliteConnection(url, file.toAbsolutePath(), synchronous, busyTimeout);
+        this.db = new SqliteConnection(url, file.toAbsolutePath(), synchronous, busyTimeout, wakeups);
         SqliteDeferredClaims deferred = new SqliteDeferredClaims(db::prepared, url);
         db.listen(deferred); // its bookkeeping follows the file's transactions
         this.catalog = new SqliteCatalog(db);
@@ -243,8 +251,19 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
         return activity.appendedTotal(stream);
     }
 
+    // ---- append notices (LocalWakeups, told by SqliteConnection after each commit) -------------
+
+    @Override
+    public Subscription subscribeAppends(String stream, Runnable onAppend) {
+        return wakeups.subscribe(stream, onAppend);
+    }
+
     @Override
     public void close() {
-        db.close();
+        try {
+            db.close();
+        } finally {
+            wakeups.close();
+        }
     }
 }

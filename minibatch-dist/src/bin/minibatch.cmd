@@ -13,5 +13,6 @@ if errorlevel 1 (
   echo minibatch: java not found; install a JDK 17 or newer, or set JAVA_HOME 1>&2
   exit /b 1
 )
-"%JAVA_EXE%" %MINIBATCH_OPTS% "-Dminibatch.bundled.plugins=%MINIBATCH_DIST%\plugins" -cp "%MINIBATCH_DIST%\lib\*" dev.minibatch.cli.Main %*
+rem --enable-native-access: sqlite-jdbc loads a native library; JDK 22+ warns on every start without it
+"%JAVA_EXE%" --enable-native-access=ALL-UNNAMED %MINIBATCH_OPTS% "-Dminibatch.bundled.plugins=%MINIBATCH_DIST%\plugins" -cp "%MINIBATCH_DIST%\lib\*" dev.minibatch.cli.Main %*
 exit /b %ERRORLEVEL%

@@ -87,6 +87,9 @@ final class CliProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
+        // as bin/minibatch: sqlite-jdbc loads a native library, which JDK 22+ warns about on stderr
+        // without this (JDK 17 accepts the flag too)
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");

@@ -142,7 +142,8 @@ class PackagedJarIT {
         assertThat(first.output()).contains("minibatch: building the command and its plugins (first run only")
                 .contains("minibatch 0.1.0-SNAPSHOT (core 0.1.0-SNAPSHOT)");
         assertThat(Files.readAllLines(root.resolve("mvnw.calls")))
-                .containsExactly("-q -B -pl minibatch-dist -am package -Dmaven.test.skip=true -Dminibatch.dist.skipArchives=true");
+                .containsExactly("-q -B -pl minibatch-dist -am package -Dmaven.test.skip=true -Dminibatch.dist.skipArchives=true"
+                        + " -Dmaven.source.skip=true -Dmaven.javadoc.skip=true -Dcyclonedx.skip=true");
 
         Run second = exec(elsewhere, Map.of(), root.resolve("minibatch").toString(), "--version");
         assertThat(second.exitCode()).as(second.output()).isZero();

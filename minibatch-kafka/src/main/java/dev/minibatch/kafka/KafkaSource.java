@@ -90,7 +90,7 @@ import org.slf4j.LoggerFactory;
  * as the message's error; the source carries on with the next record.
  *
  * <p><b>Delivery.</b> Auto commit is off. For each poll the decoded values are appended with
- * {@link Stream#appendAll} and {@link Stream#flush()} (durable when they return), invalid records
+ * {@link dev.minibatch.Stream#appendAll} and {@link dev.minibatch.Stream#flush()} (durable when they return), invalid records
  * are dead-lettered, and only then are the offsets committed. A crash between the append and the
  * commit delivers those records again: at least once, never lost. If the store fails the batch is
  * kept and appended again after a backoff (1 s doubling to 30 s) without polling further. A commit

@@ -553,7 +553,8 @@ public final class Minibatch implements AutoCloseable {
         }
 
         /**
-         * Connects: the client of the configured store.
+         * Builds the client: opens the store by URL (resolved as for {@link Minibatch#connect()}), or
+         * uses the given store instance.
          *
          * @return the client
          */

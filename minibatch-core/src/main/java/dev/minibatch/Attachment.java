@@ -45,22 +45,40 @@ public final class Attachment implements AutoCloseable {
         }
     }
 
-    /** Whether the source is still running. */
+    /**
+     * Whether the source is still running.
+     *
+     * @return true until the source has returned
+     */
     public boolean isRunning() {
         return thread.isAlive();
     }
 
-    /** The source's failure, or null if it ended normally or is still running. */
+    /**
+     * The source's failure, or null if it ended normally or is still running.
+     *
+     * @return the exception the source ended with, or null
+     */
     public Throwable failure() {
         return failure;
     }
 
-    /** The source. */
+    /**
+     * The source.
+     *
+     * @return the attached source
+     */
     public Source source() {
         return source;
     }
 
-    /** Waits for the source to end on its own (a finite source). */
+    /**
+     * Waits for the source to end on its own (a finite source).
+     *
+     * @param timeout how long to wait
+     * @return true if the source ended within the timeout
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         thread.join(Math.max(1, timeout.toMillis()));
         return !thread.isAlive();

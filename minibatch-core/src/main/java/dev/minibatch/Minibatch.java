@@ -95,16 +95,30 @@ public final class Minibatch implements AutoCloseable {
         this.consumers = new ConsumerRegistry(store.url(), scheduler, installShutdownHook, this::flushAll);
     }
 
-    /** Connects to the store named by the environment, else the embedded default. */
+    /**
+     * Connects to the store named by the environment, else the embedded default.
+     *
+     * @return the connected client
+     */
     public static Minibatch connect() {
         return builder().build();
     }
 
-    /** Connects to the store at {@code url} ({@code sqlite:/path.db}, {@code memory:}, {@code mongodb://…}). */
+    /**
+     * Connects to the store at {@code url} ({@code sqlite:/path.db}, {@code memory:}, {@code mongodb://…}).
+     *
+     * @param url the store's URL
+     * @return the connected client
+     */
     public static Minibatch connect(String url) {
         return builder().url(Objects.requireNonNull(url, "url")).build();
     }
 
+    /**
+     * A builder for a client with options beyond the URL.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -112,6 +126,9 @@ public final class Minibatch implements AutoCloseable {
     /**
      * The URL {@link #connect()} would use: explicit → {@code minibatch.url} → {@code MINIBATCH_URL}
      * → {@code MINIBATCH_MONGO_URL} → {@code MONGO_URL} → {@value #DEFAULT_URL}.
+     *
+     * @param explicit a URL given by the caller, or null
+     * @return the URL to connect to
      */
     public static String resolveUrl(String explicit) {
         for (String candidate : new String[] {explicit, System.getProperty("minibatch.url"),
@@ -128,6 +145,8 @@ public final class Minibatch implements AutoCloseable {
      * shared per name.
      *
      * @throws IllegalArgumentException if the name is null, empty or invalid
+     * @param name the stream's name
+     * @return the stream
      */
     public Stream stream(String name) {
         checkOpen();
@@ -135,7 +154,13 @@ public final class Minibatch implements AutoCloseable {
         return defaultStreams.computeIfAbsent(name, n -> new Stream(this, n, StreamOptions.DEFAULTS));
     }
 
-    /** A new handle on stream {@code name} with its own options (e.g. producer batching). */
+    /**
+     * A new handle on stream {@code name} with its own options (e.g. producer batching).
+     *
+     * @param name the stream's name
+     * @param options the handle's options
+     * @return a new handle on the stream
+     */
     public Stream stream(String name, StreamOptions options) {
         checkOpen();
         Stream stream = new Stream(this, name, Objects.requireNonNull(options, "options"));
@@ -143,7 +168,11 @@ public final class Minibatch implements AutoCloseable {
         return stream;
     }
 
-    /** All streams in the store. */
+    /**
+     * All streams in the store.
+     *
+     * @return every stream's metadata
+     */
     public List<StreamInfo> streams() {
         checkOpen();
         return store.listStreams();
@@ -153,40 +182,76 @@ public final class Minibatch implements AutoCloseable {
      * A pipeline stage reading {@code inputs} (merged) and appending to an output stream through
      * per-message operators: {@code mb.stage("lines").flatMap(…).keyBy(…).to("words").start()}.
      * See {@link dev.minibatch.Stage} for its delivery and ordering contract.
+     *
+     * @param inputs the names of the input streams
+     * @return a new stage builder
      */
     public dev.minibatch.Stage stage(String... inputs) {
         checkOpen();
         return new dev.minibatch.Stage(this, inputs);
     }
 
-    /** A consumer builder for stream {@code name} (Python's {@code streaming(name)}). */
+    /**
+     * A consumer builder for stream {@code name} (Python's {@code streaming(name)}).
+     *
+     * @param name the stream's name
+     * @return a new consumer builder
+     */
     public Streaming streaming(String name) {
         checkOpen();
         return new Streaming(this, Names.checkStreamName(name));
     }
 
+    /**
+     * The store this client works on.
+     *
+     * @return the store
+     */
     public StreamStore store() {
         return store;
     }
 
-    /** The store URL, password removed. */
+    /**
+     * The store URL, password removed.
+     *
+     * @return the URL
+     */
     public String url() {
         return Urls.redact(store.url());
     }
 
+    /**
+     * The clock for creation times, leases and time windows.
+     *
+     * @return the clock
+     */
     public Clock clock() {
         return clock;
     }
 
+    /**
+     * The Jackson mapper that encodes appended values.
+     *
+     * @return the mapper
+     */
     public ObjectMapper mapper() {
         return mapper;
     }
 
+    /**
+     * The largest encoded message accepted.
+     *
+     * @return the limit in bytes
+     */
     public int maxMessageBytes() {
         return maxMessageBytes;
     }
 
-    /** The largest encoded table value accepted (default 1 MiB); see {@link dev.minibatch.model.TableValueException}. */
+    /**
+     * The largest encoded table value accepted (default 1 MiB); see {@link dev.minibatch.model.TableValueException}.
+     *
+     * @return the limit in bytes
+     */
     public int maxStateBytes() {
         return maxStateBytes;
     }
@@ -198,19 +263,29 @@ public final class Minibatch implements AutoCloseable {
      *
      * @throws ConfigurationException if the store keeps no tables
      * @throws IllegalArgumentException if the name is invalid
+     * @param name the table's name
+     * @return the table
      */
     public dev.minibatch.table.Table table(String name) {
         checkOpen();
         return new dev.minibatch.table.Table(tableStore(), name, mapper);
     }
 
-    /** Every table of the store, by name, with its size and update count. */
+    /**
+     * Every table of the store, by name, with its size and update count.
+     *
+     * @return every table's description
+     */
     public List<dev.minibatch.model.TableInfo> tables() {
         checkOpen();
         return tableStore().listTables();
     }
 
-    /** The store as a {@link dev.minibatch.spi.store.TableStore}, or a clear error naming the store. */
+    /**
+     * The store as a {@link dev.minibatch.spi.store.TableStore}, or a clear error naming the store.
+     *
+     * @return the store as a table store
+     */
     public dev.minibatch.spi.store.TableStore tableStore() {
         if (store instanceof dev.minibatch.spi.store.TableStore tables) {
             return tables;
@@ -219,23 +294,40 @@ public final class Minibatch implements AutoCloseable {
                 + ") keeps no tables; memory:, sqlite: and mongodb:// stores do");
     }
 
+    /**
+     * The provider registry: stores, emitters, sources and sinks by name.
+     *
+     * @return the registry
+     */
     public Providers providers() {
         return providers;
     }
 
-    /** Identifies this client in leases: host, process id and a random suffix. */
+    /**
+     * Identifies this client in leases: host, process id and a random suffix.
+     *
+     * @return the owner id
+     */
     public String ownerId() {
         return ownerId;
     }
 
-    /** Messages appended through this client per stream since it connected (for rates). */
+    /**
+     * Messages appended through this client per stream since it connected (for rates).
+     *
+     * @return appended message counts by stream name
+     */
     public Map<String, Long> appendedCounts() {
         Map<String, Long> out = new java.util.TreeMap<>();
         appended.forEach((k, v) -> out.put(k, v.sum()));
         return out;
     }
 
-    /** Consumers started through this client and still running. */
+    /**
+     * Consumers started through this client and still running.
+     *
+     * @return the running consumers' handles
+     */
     public List<ConsumerHandle> consumers() {
         return consumers.consumers();
     }
@@ -243,12 +335,19 @@ public final class Minibatch implements AutoCloseable {
     /**
      * Tells {@code listener} what every consumer of this client does, including consumers already
      * running (from their next event on). See {@link ConsumerListener} for the threading contract.
+     *
+     * @param listener the listener
      */
     public void addListener(ConsumerListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Stops telling {@code listener}; true if it was registered. */
+    /**
+     * Stops telling {@code listener}; true if it was registered.
+     *
+     * @param listener the listener
+     * @return true if it was registered
+     */
     public boolean removeListener(ConsumerListener listener) {
         return listeners.remove(listener);
     }
@@ -303,6 +402,11 @@ public final class Minibatch implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once the client is closed
+     */
     public boolean isClosed() {
         return consumers.isClosed();
     }
@@ -343,31 +447,56 @@ public final class Minibatch implements AutoCloseable {
         private Builder() {
         }
 
-        /** The store URL; when unset, resolved from the environment (see {@link Minibatch}). */
+        /**
+         * The store URL; when unset, resolved from the environment (see {@link Minibatch}).
+         *
+         * @param storeUrl the store's URL
+         * @return this
+         */
         public Builder url(String storeUrl) {
             this.url = storeUrl;
             return this;
         }
 
-        /** An explicit store instance; it wins over any URL and stays yours to close. */
+        /**
+         * An explicit store instance; it wins over any URL and stays yours to close.
+         *
+         * @param instance the store
+         * @return this
+         */
         public Builder store(StreamStore instance) {
             this.store = Objects.requireNonNull(instance, "store");
             return this;
         }
 
-        /** The clock for creation times, leases and time windows (a manual clock in tests). */
+        /**
+         * The clock for creation times, leases and time windows (a manual clock in tests).
+         *
+         * @param source the clock
+         * @return this
+         */
         public Builder clock(Clock source) {
             this.clock = Objects.requireNonNull(source, "clock");
             return this;
         }
 
-        /** The Jackson mapper used to encode appended values. */
+        /**
+         * The Jackson mapper used to encode appended values.
+         *
+         * @param objectMapper the mapper
+         * @return this
+         */
         public Builder mapper(ObjectMapper objectMapper) {
             this.mapper = Objects.requireNonNull(objectMapper, "mapper");
             return this;
         }
 
-        /** The largest encoded message accepted (default 1 MiB). */
+        /**
+         * The largest encoded message accepted (default 1 MiB).
+         *
+         * @param bytes the limit in bytes
+         * @return this
+         */
         public Builder maxMessageBytes(int bytes) {
             if (bytes < 16) {
                 throw new IllegalArgumentException("maxMessageBytes must be at least 16, was " + bytes);
@@ -376,7 +505,12 @@ public final class Minibatch implements AutoCloseable {
             return this;
         }
 
-        /** The largest encoded table value accepted (default 1 MiB). */
+        /**
+         * The largest encoded table value accepted (default 1 MiB).
+         *
+         * @param bytes the limit in bytes
+         * @return this
+         */
         public Builder maxStateBytes(int bytes) {
             if (bytes < 16) {
                 throw new IllegalArgumentException("maxStateBytes must be at least 16, was " + bytes);
@@ -385,24 +519,45 @@ public final class Minibatch implements AutoCloseable {
             return this;
         }
 
-        /** The provider registry (default: discovered on the class path). */
+        /**
+         * The provider registry (default: discovered on the class path).
+         *
+         * @param registry the registry
+         * @return this
+         */
         public Builder providers(Providers registry) {
             this.providers = Objects.requireNonNull(registry, "providers");
             return this;
         }
 
-        /** Whether consumers are stopped gracefully at JVM shutdown (default true). */
+        /**
+         * Whether consumers are stopped gracefully at JVM shutdown (default true).
+         *
+         * @param install true to stop consumers at JVM shutdown
+         * @return this
+         */
         public Builder shutdownHook(boolean install) {
             this.shutdownHook = install;
             return this;
         }
 
-        /** A listener told what every consumer of the client does (see {@link Minibatch#addListener}). */
+        /**
+         * A listener told what every consumer of the client does (see {@link Minibatch#addListener}).
+         *
+         * @param listener the listener
+         * @return this
+         */
         public Builder listener(ConsumerListener listener) {
             this.listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
+        /**
+         * Builds the client: opens the store by URL (resolved as for {@link Minibatch#connect()}), or
+         * uses the given store instance.
+         *
+         * @return the client
+         */
         public Minibatch build() {
             return new Minibatch(this);
         }

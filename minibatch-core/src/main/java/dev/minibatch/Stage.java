@@ -65,7 +65,12 @@ public final class Stage {
     private Duration pollInterval = Duration.ofMillis(10);
     private Duration stopTimeout = Duration.ofSeconds(30);
 
-    /** Use {@code Minibatch.stage(inputs…)}. */
+    /**
+     * Use {@code Minibatch.stage(inputs…)}.
+     *
+     * @param minibatch the client
+     * @param inputStreams the names of the input streams
+     */
     public Stage(Minibatch minibatch, String... inputStreams) {
         this.minibatch = Objects.requireNonNull(minibatch, "minibatch");
         for (String in : inputStreams) {
@@ -76,6 +81,9 @@ public final class Stage {
     /**
      * Adds an input stream. Merge: every input's messages flow through the same operators into the
      * same output; order holds per input.
+     *
+     * @param inputStream the stream's name
+     * @return this
      */
     public Stage merge(String inputStream) {
         inputs.add(Names.checkStreamName(inputStream));
@@ -85,6 +93,9 @@ public final class Stage {
     /**
      * One output per input value: {@code fn(value)}. Delivery as the stage's; order kept.
      * A null result is an error (use {@link #filter} to drop values).
+     *
+     * @param fn maps a value to the output value
+     * @return this
      */
     public Stage map(Function<JsonNode, ?> fn) {
         Objects.requireNonNull(fn, "map function");
@@ -98,7 +109,12 @@ public final class Stage {
         return this;
     }
 
-    /** Keeps the values the predicate accepts (zero or one output per input); order kept. */
+    /**
+     * Keeps the values the predicate accepts (zero or one output per input); order kept.
+     *
+     * @param predicate true for the values to keep
+     * @return this
+     */
     public Stage filter(Predicate<JsonNode> predicate) {
         Objects.requireNonNull(predicate, "filter predicate");
         operators.add(new Operator("filter", (in, out) -> {
@@ -112,6 +128,9 @@ public final class Stage {
     /**
      * Zero or more outputs per input value, in the iterable's order, appended together (all of an
      * input's outputs or none). Null elements are errors.
+     *
+     * @param fn maps a value to the output values
+     * @return this
      */
     public Stage flatMap(Function<JsonNode, ? extends Iterable<?>> fn) {
         Objects.requireNonNull(fn, "flatMap function");
@@ -133,6 +152,9 @@ public final class Stage {
     /**
      * Sets each value's message key (kept by later operators and stored with the output, so
      * keyed consumers of the output window by it). A null key or an exception dead-letters the input.
+     *
+     * @param keyFn maps a value to its key
+     * @return this
      */
     public Stage keyBy(Function<JsonNode, String> keyFn) {
         Objects.requireNonNull(keyFn, "key function");
@@ -146,7 +168,12 @@ public final class Stage {
         return this;
     }
 
-    /** Sets each value's key to a field of it, e.g. {@code keyBy("word")}; a missing field dead-letters the input. */
+    /**
+     * Sets each value's key to a field of it, e.g. {@code keyBy("word")}; a missing field dead-letters the input.
+     *
+     * @param fieldPath the field holding the key
+     * @return this
+     */
     public Stage keyBy(String fieldPath) {
         KeySelector selector = KeySelector.field(fieldPath);
         operators.add(new Operator("keyBy(" + fieldPath + ")", (in, out) ->
@@ -155,13 +182,23 @@ public final class Stage {
         return this;
     }
 
-    /** The output stream (required). */
+    /**
+     * The output stream (required).
+     *
+     * @param outputStream the output stream's name
+     * @return this
+     */
     public Stage to(String outputStream) {
         this.output = Names.checkStreamName(outputStream);
         return this;
     }
 
-    /** Most input messages per window (one transaction); default 100. */
+    /**
+     * Most input messages per window (one transaction); default 100.
+     *
+     * @param messages the most input messages per window
+     * @return this
+     */
     public Stage batch(int messages) {
         if (messages < 1) {
             throw new IllegalArgumentException("batch must be >= 1, was " + messages);
@@ -170,7 +207,12 @@ public final class Stage {
         return this;
     }
 
-    /** Input windows processed in parallel per input (default 1: outputs in input order). */
+    /**
+     * Input windows processed in parallel per input (default 1: outputs in input order).
+     *
+     * @param n the number of workers
+     * @return this
+     */
     public Stage workers(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + n);
@@ -179,7 +221,12 @@ public final class Stage {
         return this;
     }
 
-    /** Tries of a window whose commit fails before its messages are dead-lettered (default 5). */
+    /**
+     * Tries of a window whose commit fails before its messages are dead-lettered (default 5).
+     *
+     * @param n tries per window
+     * @return this
+     */
     public Stage maxAttempts(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1, was " + n);
@@ -188,25 +235,44 @@ public final class Stage {
         return this;
     }
 
-    /** The lease on each input window (default 30 s), renewed while it runs. */
+    /**
+     * The lease on each input window (default 30 s), renewed while it runs.
+     *
+     * @param duration the lease
+     * @return this
+     */
     public Stage lease(Duration duration) {
         this.lease = Objects.requireNonNull(duration, "lease");
         return this;
     }
 
-    /** Idle poll interval (default 10 ms). */
+    /**
+     * Idle poll interval (default 10 ms).
+     *
+     * @param every the poll interval
+     * @return this
+     */
     public Stage pollInterval(Duration every) {
         this.pollInterval = Objects.requireNonNull(every, "pollInterval");
         return this;
     }
 
-    /** How long {@code stop()} waits for running windows (default 30 s). */
+    /**
+     * How long {@code stop()} waits for running windows (default 30 s).
+     *
+     * @param timeout how long stop waits
+     * @return this
+     */
     public Stage stopTimeout(Duration timeout) {
         this.stopTimeout = Objects.requireNonNull(timeout, "stopTimeout");
         return this;
     }
 
-    /** Starts one consumer per input on daemon threads; the handle stops them all. */
+    /**
+     * Starts one consumer per input on daemon threads; the handle stops them all.
+     *
+     * @return one handle for all of the stage's consumers
+     */
     public ConsumerHandle start() {
         if (inputs.isEmpty()) {
             throw new IllegalStateException("a stage needs at least one input stream: mb.stage(\"in\") or merge(\"in\")");

@@ -77,7 +77,11 @@ public final class Stream implements AutoCloseable, StreamWriter {
         return options;
     }
 
-    /** The client this stream belongs to. */
+    /**
+     * The client this stream belongs to.
+     *
+     * @return the client
+     */
     public Minibatch minibatch() {
         return minibatch;
     }
@@ -236,25 +240,44 @@ public final class Stream implements AutoCloseable, StreamWriter {
         }
     }
 
-    /** Messages batched in this handle and not yet written. */
+    /**
+     * Messages batched in this handle and not yet written.
+     *
+     * @return the number of unwritten messages
+     */
     public int unflushed() {
         synchronized (batchLock) {
             return batch.size();
         }
     }
 
-    /** Pending messages, oldest first (Python's {@code buffer()}). */
+    /**
+     * Pending messages, oldest first (Python's {@code buffer()}).
+     *
+     * @return the pending messages
+     */
     public List<Message> buffer() {
         return buffer(0);
     }
 
-    /** At most {@code limit} pending messages, oldest first; 0 for all. */
+    /**
+     * At most {@code limit} pending messages, oldest first; 0 for all.
+     *
+     * @param limit the most messages returned, 0 for all
+     * @return the pending messages
+     */
     public List<Message> buffer(int limit) {
         flushQuietly();
         return store.read(name, Selection.pending().limit(limit), null);
     }
 
-    /** Messages in the given states, oldest first; {@code limit} 0 for all. */
+    /**
+     * Messages in the given states, oldest first; {@code limit} 0 for all.
+     *
+     * @param states the states to list
+     * @param limit the most messages returned, 0 for all
+     * @return the messages
+     */
     public List<Message> messages(List<MessageState> states, int limit) {
         flushQuietly();
         return store.read(name, Selection.pending().limit(limit), states);
@@ -266,17 +289,29 @@ public final class Stream implements AutoCloseable, StreamWriter {
         }
     }
 
-    /** The stream's stored description (Python's {@code stream} document). */
+    /**
+     * The stream's stored description (Python's {@code stream} document).
+     *
+     * @return the stream's metadata
+     */
     public StreamInfo metadata() {
         return store.findStream(name).orElseGet(() -> store.openStream(name, options.interval(), now()));
     }
 
-    /** Counts of pending, claimed and kept messages. */
+    /**
+     * Counts of pending, claimed and kept messages.
+     *
+     * @return the stream's counts
+     */
     public StreamStats stats() {
         return store.stats(name);
     }
 
-    /** A consumer builder for this stream (same as {@code minibatch.streaming(name())}). */
+    /**
+     * A consumer builder for this stream (same as {@code minibatch.streaming(name())}).
+     *
+     * @return a new consumer builder
+     */
     public Streaming streaming() {
         return minibatch.streaming(name);
     }
@@ -284,6 +319,9 @@ public final class Stream implements AutoCloseable, StreamWriter {
     /**
      * Runs the source on a daemon thread, appending to this stream until it ends or is stopped.
      * Python's {@code attach(source)}, without its non-daemon thread.
+     *
+     * @param source the source to run
+     * @return the attachment, to watch or stop the source
      */
     public Attachment attach(Source source) {
         checkOpen();
@@ -293,7 +331,11 @@ public final class Stream implements AutoCloseable, StreamWriter {
         return attachment;
     }
 
-    /** The dead-letter stream {@code <name>.dead}. */
+    /**
+     * The dead-letter stream {@code <name>.dead}.
+     *
+     * @return the dead-letter stream
+     */
     public Stream deadLetters() {
         return minibatch.stream(Names.deadLetterStream(name));
     }
@@ -312,6 +354,7 @@ public final class Stream implements AutoCloseable, StreamWriter {
      * their attempts reset. At least once: a crash midway may leave a copy in both.
      *
      * @return how many were moved
+     * @param limit the most messages moved, 0 for all
      */
     public int requeueDead(int limit) {
         if (limit < 0) {
@@ -339,7 +382,11 @@ public final class Stream implements AutoCloseable, StreamWriter {
         return moved;
     }
 
-    /** Deletes all pending and kept messages (Python's {@code clear()}). */
+    /**
+     * Deletes all pending and kept messages (Python's {@code clear()}).
+     *
+     * @return how many messages the store deleted
+     */
     public int clear() {
         synchronized (batchLock) {
             batch.clear();

@@ -92,7 +92,12 @@ public final class Streaming {
         this.stream = stream;
     }
 
-    /** Windows of exactly {@code n} messages (CountWindow), unless an interval or emitter is set. */
+    /**
+     * Windows of exactly {@code n} messages (CountWindow), unless an interval or emitter is set.
+     *
+     * @param n messages per window, at least 1
+     * @return this
+     */
     public Streaming size(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("size must be >= 1, was " + n);
@@ -101,7 +106,12 @@ public final class Streaming {
         return this;
     }
 
-    /** Time windows of {@code every}; wins over {@code size}, as in Python. */
+    /**
+     * Time windows of {@code every}; wins over {@code size}, as in Python.
+     *
+     * @param every the window length
+     * @return this
+     */
     public Streaming interval(Duration every) {
         if (every == null || every.toMillis() < 1) {
             throw new IllegalArgumentException("interval must be at least 1 ms, was " + every);
@@ -110,13 +120,23 @@ public final class Streaming {
         return this;
     }
 
-    /** With an interval: RelaxedTimeWindow (true, the default) or FixedTimeWindow (false). */
+    /**
+     * With an interval: RelaxedTimeWindow (true, the default) or FixedTimeWindow (false).
+     *
+     * @param isRelaxed true for relaxed, false for fixed (grid-aligned) windows
+     * @return this
+     */
     public Streaming relaxed(boolean isRelaxed) {
         this.relaxed = isRelaxed;
         return this;
     }
 
-    /** A custom emitter instance; wins over size and interval. Must not be shared by consumers. */
+    /**
+     * A custom emitter instance; wins over size and interval. Must not be shared by consumers.
+     *
+     * @param custom the emitter this consumer uses
+     * @return this
+     */
     public Streaming emitter(WindowEmitter custom) {
         this.emitter = Objects.requireNonNull(custom, "emitter");
         this.emitterName = null;
@@ -127,6 +147,9 @@ public final class Streaming {
     /**
      * A custom emitter made by {@code factory}: wins over size, interval and named emitters. Keyed
      * consumers need this form for custom emitters, as they run one emitter per key.
+     *
+     * @param factory makes a new emitter on each call
+     * @return this
      */
     public Streaming emitterFactory(Supplier<? extends WindowEmitter> factory) {
         this.emitterFactory = Objects.requireNonNull(factory, "emitter factory");
@@ -141,6 +164,8 @@ public final class Streaming {
      * messages of one key, a time window one window per key per interval. Unkeyed messages form one
      * group of their own (key null). On a {@code KeyedStore} (memory, SQLite) keys are counted and
      * claimed by the store's index.
+     *
+     * @return this
      */
     public Streaming keyBy() {
         return keyBy(KeySelector.stored());
@@ -151,18 +176,31 @@ public final class Streaming {
      * producers): {@code keyBy("sensor")}. Cost: each sweep reads up to {@link #keyScanLimit} pending
      * messages and claims by ids, O(pending) instead of one grouped count. A message without the
      * field goes to the dead-letter stream alone, with the reason.
+     *
+     * @param fieldPath the field holding the key, e.g. {@code "sensor"}
+     * @return this
      */
     public Streaming keyBy(String fieldPath) {
         return keyBy(KeySelector.field(fieldPath));
     }
 
-    /** Windows per key as {@code selector} finds it (stored key, field path or function). */
+    /**
+     * Windows per key as {@code selector} finds it (stored key, field path or function).
+     *
+     * @param selector where the key comes from
+     * @return this
+     */
     public Streaming keyBy(KeySelector selector) {
         this.keySelector = Objects.requireNonNull(selector, "key selector");
         return this;
     }
 
-    /** Most pending messages a keyed consumer with computed keys reads per sweep (default 10,000). */
+    /**
+     * Most pending messages a keyed consumer with computed keys reads per sweep (default 10,000).
+     *
+     * @param messages the most pending messages read per sweep
+     * @return this
+     */
     public Streaming keyScanLimit(int messages) {
         if (messages < 1) {
             throw new IllegalArgumentException("keyScanLimit must be >= 1, was " + messages);
@@ -171,7 +209,13 @@ public final class Streaming {
         return this;
     }
 
-    /** An emitter by provider name with options, e.g. {@code emitter("sliding", Map.of("size", "10"))}. */
+    /**
+     * An emitter by provider name with options, e.g. {@code emitter("sliding", Map.of("size", "10"))}.
+     *
+     * @param name the emitter provider's name
+     * @param options the emitter's options
+     * @return this
+     */
     public Streaming emitter(String name, Map<String, ?> options) {
         this.emitterName = Objects.requireNonNull(name, "emitter name");
         this.emitterOptions = options == null ? Map.of() : Map.copyOf(options);
@@ -179,13 +223,23 @@ public final class Streaming {
         return this;
     }
 
-    /** Keep committed messages (marked done) instead of deleting them; see {@code StreamOptions.maxAge}. */
+    /**
+     * Keep committed messages (marked done) instead of deleting them; see {@code StreamOptions.maxAge}.
+     *
+     * @param keepCommitted true to keep committed messages
+     * @return this
+     */
     public Streaming keep(boolean keepCommitted) {
         this.keep = keepCommitted;
         return this;
     }
 
-    /** Windows processed in parallel (default 1: processed and committed in order). */
+    /**
+     * Windows processed in parallel (default 1: processed and committed in order).
+     *
+     * @param n the number of workers
+     * @return this
+     */
     public Streaming workers(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("workers must be >= 1, was " + n);
@@ -194,20 +248,36 @@ public final class Streaming {
         return this;
     }
 
-    /** Runs window functions on this executor (yours to shut down) instead of a private pool. */
+    /**
+     * Runs window functions on this executor (yours to shut down) instead of a private pool.
+     *
+     * @param functionExecutor the executor that runs window functions
+     * @return this
+     */
     public Streaming executor(ExecutorService functionExecutor) {
         this.executor = Objects.requireNonNull(functionExecutor, "executor");
         return this;
     }
 
-    /** Forwards each window's result here before committing; the sink stays yours to close. */
+    /**
+     * Forwards each window's result here before committing; the sink stays yours to close.
+     *
+     * @param target the sink
+     * @return this
+     */
     public Streaming sink(Sink target) {
         this.sink = Objects.requireNonNull(target, "sink");
         this.sinkName = null;
         return this;
     }
 
-    /** A sink by provider name with options; the consumer closes it when it stops. */
+    /**
+     * A sink by provider name with options; the consumer closes it when it stops.
+     *
+     * @param name the sink provider's name
+     * @param options the sink's options
+     * @return this
+     */
     public Streaming sink(String name, Map<String, ?> options) {
         this.sinkName = Objects.requireNonNull(name, "sink name");
         this.sinkOptions = options == null ? Map.of() : Map.copyOf(options);
@@ -215,7 +285,12 @@ public final class Streaming {
         return this;
     }
 
-    /** Tries per message before it goes to the dead-letter stream (default 5). */
+    /**
+     * Tries per message before it goes to the dead-letter stream (default 5).
+     *
+     * @param attempts tries per message
+     * @return this
+     */
     public Streaming maxAttempts(int attempts) {
         if (attempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
@@ -224,7 +299,12 @@ public final class Streaming {
         return this;
     }
 
-    /** How long a claim is held without renewal (default 30 s); renewed every third of it. */
+    /**
+     * How long a claim is held without renewal (default 30 s); renewed every third of it.
+     *
+     * @param duration the lease
+     * @return this
+     */
     public Streaming lease(Duration duration) {
         if (duration == null || duration.toMillis() < 100) {
             throw new IllegalArgumentException("lease must be at least 100 ms, was " + duration);
@@ -233,7 +313,13 @@ public final class Streaming {
         return this;
     }
 
-    /** Retry backoff: {@code initial × 2^(attempt-1)}, at most {@code max} (default 1 s … 1 min). */
+    /**
+     * Retry backoff: {@code initial × 2^(attempt-1)}, at most {@code max} (default 1 s … 1 min).
+     *
+     * @param initial the first retry's delay
+     * @param max the longest delay
+     * @return this
+     */
     public Streaming backoff(Duration initial, Duration max) {
         if (initial == null || initial.isNegative() || max == null || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("backoff needs 0 <= initial <= max, was " + initial + " and " + max);
@@ -243,7 +329,12 @@ public final class Streaming {
         return this;
     }
 
-    /** Whether time windows with no messages still call the function (default false). */
+    /**
+     * Whether time windows with no messages still call the function (default false).
+     *
+     * @param emit true to call the function for empty time windows
+     * @return this
+     */
     public Streaming emitEmpty(boolean emit) {
         this.emitEmpty = emit;
         return this;
@@ -253,6 +344,9 @@ public final class Streaming {
      * How often an idle count consumer polls the store (default 10 ms, as Python). Where the store
      * pushes prompt append notices (MongoDB change streams on a replica set) an append wakes the
      * consumer at once, and an idle consumer polls at most once a second, for what no notice announces.
+     *
+     * @param every the poll interval
+     * @return this
      */
     public Streaming pollInterval(Duration every) {
         if (every == null || every.isNegative() || every.isZero()) {
@@ -262,7 +356,12 @@ public final class Streaming {
         return this;
     }
 
-    /** How long stop waits for in-flight windows before releasing them (default 30 s). */
+    /**
+     * How long stop waits for in-flight windows before releasing them (default 30 s).
+     *
+     * @param timeout how long stop waits
+     * @return this
+     */
     public Streaming stopTimeout(Duration timeout) {
         if (timeout == null || timeout.isNegative()) {
             throw new IllegalArgumentException("stopTimeout must be >= 0, was " + timeout);
@@ -274,19 +373,32 @@ public final class Streaming {
     /**
      * {@code false}: {@link #run} does one round (at most one window, run on the calling thread and
      * committed) and returns, as Python's {@code blocking=False}.
+     *
+     * @param block false for one round per {@link #run}
+     * @return this
      */
     public Streaming blocking(boolean block) {
         this.blocking = block;
         return this;
     }
 
-    /** The clock for leases, backoff and time windows (default: the client's clock). */
+    /**
+     * The clock for leases, backoff and time windows (default: the client's clock).
+     *
+     * @param source the clock
+     * @return this
+     */
     public Streaming clock(Clock source) {
         this.clock = Objects.requireNonNull(source, "clock");
         return this;
     }
 
-    /** Where failed messages go after {@code maxAttempts} (default {@code <stream>.dead}). */
+    /**
+     * Where failed messages go after {@code maxAttempts} (default {@code <stream>.dead}).
+     *
+     * @param name the dead-letter stream's name
+     * @return this
+     */
     public Streaming deadLetterStream(String name) {
         this.deadLetterStream = Names.checkStreamName(name);
         return this;
@@ -296,13 +408,21 @@ public final class Streaming {
      * Tells {@code observer} what this consumer does (windows committed and failed, dead letters,
      * lost leases), besides the client's own listeners; see {@link ConsumerListener} for the
      * threading contract. May be called more than once.
+     *
+     * @param observer the listener
+     * @return this
      */
     public Streaming listener(ConsumerListener observer) {
         listeners.add(Objects.requireNonNull(observer, "listener"));
         return this;
     }
 
-    /** Sets a window function whose result is forwarded to the sink; then {@link #run()} or {@link #start()}. */
+    /**
+     * Sets a window function whose result is forwarded to the sink; then {@link #run()} or {@link #start()}.
+     *
+     * @param fn the window function
+     * @return this
+     */
     public Streaming map(WindowFunction<?> fn) {
         this.function = Objects.requireNonNull(fn, "function");
         return this;
@@ -317,6 +437,12 @@ public final class Streaming {
      * JSON. Needs {@link #keyBy}. {@code fn} runs at commit time on the consumer's loop thread
      * against the committed value, so it must be quick and free of side effects; if it throws,
      * the window fails and the table is unchanged. Combine with {@link #map} for a sink result.
+     *
+     * @param <S> the state type
+     * @param table the table's name
+     * @param initial the state of a new key (not null: its class is the state type)
+     * @param fn computes the new state from the old one and a window
+     * @return this
      */
     @SuppressWarnings("unchecked")
     public <S> Streaming aggregate(String table, S initial, BiFunction<S, Window, S> fn) {
@@ -324,7 +450,16 @@ public final class Streaming {
         return aggregate(table, (Class<S>) initial.getClass(), initial, fn);
     }
 
-    /** {@link #aggregate(String, Object, BiFunction)} with an explicit state type ({@code initial} may be null). */
+    /**
+     * {@link #aggregate(String, Object, BiFunction)} with an explicit state type ({@code initial} may be null).
+     *
+     * @param <S> the state type
+     * @param table the table's name
+     * @param type the state type
+     * @param initial the state of a new key
+     * @param fn computes the new state from the old one and a window
+     * @return this
+     */
     public <S> Streaming aggregate(String table, Class<S> type, S initial, BiFunction<S, Window, S> fn) {
         tables.aggregate(table, type, initial, fn);
         return this;
@@ -336,6 +471,12 @@ public final class Streaming {
      * windowResult)}); a new key starts with the window's result. Word count:
      * {@code streaming("words").keyBy().interval(…).reduce("counts", Long.class, Long::sum)} over
      * messages whose value is 1. Needs {@link #keyBy}.
+     *
+     * @param <T> the value type
+     * @param table the table's name
+     * @param type the type message values are mapped to
+     * @param fn combines two values
+     * @return this
      */
     public <T> Streaming reduce(String table, Class<T> type, BinaryOperator<T> fn) {
         tables.reduce(table, type, fn);
@@ -346,6 +487,12 @@ public final class Streaming {
      * Running state per key, message by message (streamz's {@code accumulate}): {@code state =
      * fn(state, value)} for each message value of the window in order, from {@code initial} for a
      * new key, committed with the window. Needs {@link #keyBy}.
+     *
+     * @param <S> the state type
+     * @param table the table's name
+     * @param initial the state of a new key
+     * @param fn computes the new state from the old one and a message value
+     * @return this
      */
     @SuppressWarnings("unchecked")
     public <S> Streaming accumulate(String table, S initial, BiFunction<S, JsonNode, S> fn) {
@@ -358,6 +505,9 @@ public final class Streaming {
      * A window function returning explicit table updates ({@link TableUpdates}: put, remove,
      * update), applied in the same step as the window's commit; keyed or not. The sink, if any,
      * receives the window's data. Replaces a function set by {@link #map}.
+     *
+     * @param fn the window function
+     * @return this
      */
     public Streaming updateTables(WindowFunction<TableUpdates> fn) {
         this.function = Objects.requireNonNull(fn, "function");
@@ -369,18 +519,32 @@ public final class Streaming {
      * Appends each changed entry of {@code table} to {@code stream} in the same step as the update:
      * key = the table key, data = {@code {"table", "key", "value"}} (value null when removed). The
      * changelog is an ordinary stream: windows, sinks and stages work on it.
+     *
+     * @param table the table's name
+     * @param stream the changelog stream's name
+     * @return this
      */
     public Streaming changelog(String table, String stream) {
         tables.changelog(table, stream);
         return this;
     }
 
-    /** Runs the consumer with {@code handler} on this thread until stopped (or one round if not blocking). */
+    /**
+     * Runs the consumer with {@code handler} on this thread until stopped (or one round if not blocking).
+     *
+     * @param handler called with each window
+     * @return the consumer's figures when it ends
+     */
     public ConsumerStats run(WindowHandler handler) {
         return map(asFunction(handler)).run();
     }
 
-    /** Starts the consumer with {@code handler} on a daemon thread. */
+    /**
+     * Starts the consumer with {@code handler} on a daemon thread.
+     *
+     * @param handler called with each window
+     * @return the handle of the running consumer
+     */
     public ConsumerHandle start(WindowHandler handler) {
         return map(asFunction(handler)).start();
     }
@@ -388,13 +552,19 @@ public final class Streaming {
     /**
      * Runs with the function set by {@link #map} (or none: windows go straight to the sink) on
      * this thread until the consumer is stopped, the thread interrupted or the client closed.
+     *
+     * @return the consumer's figures when it ends
      */
     public ConsumerStats run() {
         ConsumerLoop loop = build();
         return blocking ? loop.runBlocking() : loop.runOnce();
     }
 
-    /** Starts with the function set by {@link #map} on a daemon thread. */
+    /**
+     * Starts with the function set by {@link #map} on a daemon thread.
+     *
+     * @return the handle of the running consumer
+     */
     public ConsumerHandle start() {
         ConsumerLoop loop = build();
         loop.startThread();

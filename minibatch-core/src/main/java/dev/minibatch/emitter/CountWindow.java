@@ -18,6 +18,11 @@ public final class CountWindow implements WindowEmitter {
 
     private final int size;
 
+    /**
+     * Windows of exactly {@code size} messages.
+     *
+     * @param size messages per window, at least 1
+     */
     public CountWindow(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("CountWindow size must be >= 1, was " + size);
@@ -25,6 +30,11 @@ public final class CountWindow implements WindowEmitter {
         this.size = size;
     }
 
+    /**
+     * Messages per window.
+     *
+     * @return the size
+     */
     public int size() {
         return size;
     }

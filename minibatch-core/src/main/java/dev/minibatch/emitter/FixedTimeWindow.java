@@ -23,11 +23,21 @@ public final class FixedTimeWindow implements WindowEmitter {
     private final Duration interval;
     private final TimeGrid grid;
 
+    /**
+     * Grid-aligned windows of {@code interval}.
+     *
+     * @param interval the window length
+     */
     public FixedTimeWindow(Duration interval) {
         this.grid = TimeGrid.tumbling(interval, "FixedTimeWindow");
         this.interval = TimeWindows.checkInterval(interval, "FixedTimeWindow");
     }
 
+    /**
+     * The window length.
+     *
+     * @return the interval
+     */
     public Duration interval() {
         return interval;
     }

@@ -20,11 +20,21 @@ public final class RelaxedTimeWindow implements WindowEmitter {
     private final Duration interval;
     private final TimeGrid grid;
 
+    /**
+     * Windows of {@code interval}.
+     *
+     * @param interval the window length
+     */
     public RelaxedTimeWindow(Duration interval) {
         this.grid = TimeGrid.tumbling(interval, "RelaxedTimeWindow");
         this.interval = TimeWindows.checkInterval(interval, "RelaxedTimeWindow");
     }
 
+    /**
+     * The window length.
+     *
+     * @return the interval
+     */
     public Duration interval() {
         return interval;
     }

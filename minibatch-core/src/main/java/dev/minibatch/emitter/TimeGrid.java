@@ -31,13 +31,26 @@ public final class TimeGrid {
         this.step = step;
     }
 
-    /** A grid of back-to-back windows of {@code interval} (whole milliseconds, at least 1 ms). */
+    /**
+     * A grid of back-to-back windows of {@code interval} (whole milliseconds, at least 1 ms).
+     *
+     * @param interval the window length
+     * @param emitter the emitter's name, for error messages
+     * @return the grid
+     */
     public static TimeGrid tumbling(Duration interval, String emitter) {
         Duration checked = TimeWindows.checkInterval(interval, emitter);
         return new TimeGrid(checked, checked);
     }
 
-    /** A grid of windows of {@code length} that start every {@code step} (1 ms ≤ step ≤ length). */
+    /**
+     * A grid of windows of {@code length} that start every {@code step} (1 ms ≤ step ≤ length).
+     *
+     * @param length the window length
+     * @param step the distance between window starts
+     * @param emitter the emitter's name, for error messages
+     * @return the grid
+     */
     public static TimeGrid sliding(Duration length, Duration step, String emitter) {
         Duration l = TimeWindows.checkInterval(length, emitter);
         Duration s = TimeWindows.checkInterval(step, emitter);
@@ -52,6 +65,9 @@ public final class TimeGrid {
      * {@code lastRead} moved to {@code start + step}. Empty while it has not ended, on the first
      * call for a stream without {@code lastRead} (the grid starts now), after skipping empty
      * ranges, or when another consumer moved {@code lastRead} first.
+     *
+     * @param context the consumer's view of the stream
+     * @return the window, or empty
      */
     public Optional<WindowQuery> ready(EmitterContext context) {
         Instant now = TimeWindows.millis(context.now());
@@ -86,6 +102,10 @@ public final class TimeGrid {
     /**
      * The stream's {@code lastRead}; for a stream without one it is set to {@code now} (the grid
      * starts there) and the answer is empty.
+     *
+     * @param context the consumer's view of the stream
+     * @param now the current time
+     * @return {@code lastRead}, or empty
      */
     public Optional<Instant> start(EmitterContext context, Instant now) {
         Optional<Instant> stored = context.lastRead();
@@ -96,7 +116,11 @@ public final class TimeGrid {
         return stored;
     }
 
-    /** Waits for a window that ends at {@code end} (what {@link #pollDelay} counts down to). */
+    /**
+     * Waits for a window that ends at {@code end} (what {@link #pollDelay} counts down to).
+     *
+     * @param end when the window ends
+     */
     public void waitFor(Instant end) {
         nextEnd = end;
     }
@@ -104,6 +128,13 @@ public final class TimeGrid {
     /**
      * Moves {@code lastRead} from {@code from} to {@code to}; on success the next window ends at
      * {@code next}, else another consumer moved it first and the emitter looks again at once.
+     *
+     * @param context the consumer's view of the stream
+     * @param from the expected {@code lastRead}
+     * @param to the new {@code lastRead}
+     * @param now the current time
+     * @param next when the next window ends
+     * @return false if another consumer moved it first
      */
     public boolean advance(EmitterContext context, Instant from, Instant to, Instant now, Instant next) {
         if (!context.compareAndSetLastRead(from, to)) {
@@ -114,7 +145,12 @@ public final class TimeGrid {
         return true;
     }
 
-    /** Until the next window ends (at most one step), or the poll interval before the first round. */
+    /**
+     * Until the next window ends (at most one step), or the poll interval before the first round.
+     *
+     * @param context the consumer's view of the stream
+     * @return how long to wait
+     */
     public Duration pollDelay(EmitterContext context) {
         if (nextEnd == null) {
             return context.pollInterval();

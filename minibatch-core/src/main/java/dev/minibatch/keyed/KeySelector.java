@@ -18,15 +18,25 @@ public abstract class KeySelector {
      * The key computed for {@code message}; null only for {@link #stored()} and unkeyed messages.
      *
      * @throws KeyException when it cannot be computed (a field is missing, the function threw)
+     * @param message the message
+     * @return the key, or null
      */
     public abstract String keyOf(Message message);
 
-    /** Whether the key is the stored one (so a {@link dev.minibatch.spi.store.KeyedStore} can claim by it). */
+    /**
+     * Whether the key is the stored one (so a {@link dev.minibatch.spi.store.KeyedStore} can claim by it).
+     *
+     * @return true for {@link #stored()}
+     */
     public boolean isStored() {
         return false;
     }
 
-    /** The stored message key; unkeyed messages form one group with key null. */
+    /**
+     * The stored message key; unkeyed messages form one group with key null.
+     *
+     * @return the selector
+     */
     public static KeySelector stored() {
         return Stored.INSTANCE;
     }
@@ -35,6 +45,9 @@ public abstract class KeySelector {
      * The value at a dot-separated field path of the data, e.g. {@code "sensor"} or
      * {@code "meta.device"}: text values as they are, other values as JSON. A message without the
      * field has no key and goes to the dead-letter stream.
+     *
+     * @param path the field path
+     * @return the selector
      */
     public static KeySelector field(String path) {
         Objects.requireNonNull(path, "path");
@@ -44,13 +57,24 @@ public abstract class KeySelector {
         return new Field(path);
     }
 
-    /** A function of the data; a null result or an exception means the message has no key (dead letter). */
+    /**
+     * A function of the data; a null result or an exception means the message has no key (dead letter).
+     *
+     * @param function computes the key from the data
+     * @return the selector
+     */
     public static KeySelector of(Function<JsonNode, String> function) {
         return new Computed(Objects.requireNonNull(function, "function"));
     }
 
     /** The key of a message could not be computed; the message goes to the dead-letter stream alone. */
     public static final class KeyException extends RuntimeException {
+        /**
+         * An exception with a message and a cause.
+         *
+         * @param message why the key could not be computed
+         * @param cause the underlying failure, or null
+         */
         public KeyException(String message, Throwable cause) {
             super(message, cause);
         }

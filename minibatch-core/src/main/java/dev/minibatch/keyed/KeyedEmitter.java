@@ -121,7 +121,11 @@ public final class KeyedEmitter implements WindowEmitter {
         return e;
     }
 
-    /** Which key's emitter is running a round now (between windowReady and emit); for tests and logs. */
+    /**
+     * Which key's emitter is running a round now (between windowReady and emit); for tests and logs.
+     *
+     * @return the key, or empty between rounds
+     */
     public Optional<String> currentKey() {
         return current == null ? Optional.empty() : Optional.ofNullable(current.key);
     }

@@ -6,10 +6,21 @@ package dev.minibatch.model;
  * lists the valid ones.
  */
 public class ConfigurationException extends MinibatchException {
+    /**
+     * An exception with a message.
+     *
+     * @param message what is wrong
+     */
     public ConfigurationException(String message) {
         super(message);
     }
 
+    /**
+     * An exception with a message and a cause.
+     *
+     * @param message what is wrong
+     * @param cause the underlying failure
+     */
     public ConfigurationException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -21,12 +21,34 @@ import java.util.Objects;
 public record Message(String id, String stream, Instant created, JsonNode data, MessageState state,
                       int attempts, String error, String key) {
 
-    /** An unkeyed message. */
+    /**
+     * An unkeyed message.
+     *
+     * @param id the store's identifier
+     * @param stream the stream name
+     * @param created when the producer appended it
+     * @param data the message value as JSON
+     * @param state where the message is in its life
+     * @param attempts how many times a window holding it failed
+     * @param error the last failure's text, or null
+     */
     public Message(String id, String stream, Instant created, JsonNode data, MessageState state, int attempts,
                    String error) {
         this(id, stream, created, data, state, attempts, error, null);
     }
 
+    /**
+     * Checks that id, stream, created, data and state are not null.
+     *
+     * @param id the store's identifier
+     * @param stream the stream name
+     * @param created when the producer appended it
+     * @param data the message value as JSON
+     * @param state where the message is in its life
+     * @param attempts how many times a window holding it failed
+     * @param error the last failure's text, or null
+     * @param key the message key, or null
+     */
     public Message {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(stream, "stream");
@@ -35,7 +57,12 @@ public record Message(String id, String stream, Instant created, JsonNode data, 
         Objects.requireNonNull(state, "state");
     }
 
-    /** This message with another key (the stored one is unchanged). */
+    /**
+     * This message with another key (the stored one is unchanged).
+     *
+     * @param newKey the key, or null
+     * @return a copy with the key
+     */
     public Message withKey(String newKey) {
         return new Message(id, stream, created, data, state, attempts, error, newKey);
     }

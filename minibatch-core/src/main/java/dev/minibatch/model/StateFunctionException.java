@@ -10,6 +10,13 @@ package dev.minibatch.model;
  */
 public class StateFunctionException extends MinibatchException {
 
+    /**
+     * The failure of a state function; the message names the table and the key.
+     *
+     * @param table the table's name
+     * @param key the key whose update failed
+     * @param cause what the state function threw
+     */
     public StateFunctionException(String table, String key, RuntimeException cause) {
         super(cause instanceof TableValueException ? cause.getMessage()
                 : "table '" + table + "', key '" + key + "': the state function threw " + cause, cause);

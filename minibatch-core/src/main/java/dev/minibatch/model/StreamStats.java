@@ -12,5 +12,6 @@ import java.time.Instant;
  *                   SQLite remember it after every message was consumed; others may not)
  */
 public record StreamStats(long pending, long claimed, long done, Instant lastAppend) {
+    /** No messages, no known append. */
     public static final StreamStats EMPTY = new StreamStats(0, 0, 0, null);
 }

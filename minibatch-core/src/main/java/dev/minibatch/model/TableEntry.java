@@ -14,6 +14,14 @@ import java.util.Objects;
  */
 public record TableEntry(String key, JsonNode value, long version, Instant updated) {
 
+    /**
+     * Checks that key and value are not null.
+     *
+     * @param key the key
+     * @param value the value as a JSON tree
+     * @param version how many commits changed this key since it was last absent
+     * @param updated when the last update was committed
+     */
     public TableEntry {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");

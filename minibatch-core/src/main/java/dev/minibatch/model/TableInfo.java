@@ -15,6 +15,14 @@ import java.util.Objects;
  */
 public record TableInfo(String name, long size, long updates, Instant lastUpdate) {
 
+    /**
+     * Checks that the name is not null.
+     *
+     * @param name the table name
+     * @param size live keys
+     * @param updates key updates applied since the table was created
+     * @param lastUpdate when the last update was committed, or null
+     */
     public TableInfo {
         Objects.requireNonNull(name, "name");
     }

@@ -44,6 +44,12 @@ public final class Window {
      * A window of one key (keyed consumers: {@code streaming(s).keyBy(…)}).
      *
      * @param key the key all its messages share, or null for an unkeyed window
+     * @param id unique per emitted window
+     * @param stream the stream name
+     * @param created when the window was emitted
+     * @param messages the messages, in append order
+     * @param from start of the query range (inclusive), or null
+     * @param to end of the query range (exclusive), or null
      */
     public Window(String id, String stream, Instant created, List<Message> messages, Instant from, Instant to, String key) {
         this.key = key;
@@ -71,34 +77,67 @@ public final class Window {
     /**
      * The key every message of this window shares, for windows of a keyed consumer
      * ({@code streaming(s).keyBy(…)}); null for unkeyed consumers (and for the unkeyed group).
+     *
+     * @return the key, or null
      */
     public String key() {
         return key;
     }
 
-    /** This window with {@code newKey} (same id, messages and range). */
+    /**
+     * This window with {@code newKey} (same id, messages and range).
+     *
+     * @param newKey the key, or null
+     * @return a copy with the key
+     */
     public Window withKey(String newKey) {
         return new Window(id, stream, created, messages, from, to, newKey);
     }
 
+    /**
+     * Unique per emitted window (the claim's lease token); stable across a retry of the same claim only.
+     *
+     * @return the id
+     */
     public String id() {
         return id;
     }
 
+    /**
+     * The stream name.
+     *
+     * @return the name
+     */
     public String stream() {
         return stream;
     }
 
+    /**
+     * When the window was emitted.
+     *
+     * @return the time
+     */
     public Instant created() {
         return created;
     }
 
-    /** The message values, in append order (Python's {@code window.data}). */
+    /**
+     * The message values, in append order (Python's {@code window.data}).
+     *
+     * @return the values
+     */
     public List<JsonNode> data() {
         return data;
     }
 
-    /** The message values converted to {@code type} with Jackson. */
+    /**
+     * The message values converted to {@code type} with Jackson.
+     *
+     * @param <T> the target type
+     * @param type the target type
+     * @return the converted values
+     * @throws InvalidMessageException if a value cannot be converted
+     */
     public <T> List<T> dataAs(Class<T> type) {
         ObjectMapper mapper = READER;
         List<T> out = new ArrayList<>(data.size());
@@ -113,30 +152,56 @@ public final class Window {
         return out;
     }
 
-    /** The stored messages (ids, creation times, attempts). */
+    /**
+     * The stored messages (ids, creation times, attempts).
+     *
+     * @return the messages
+     */
     public List<Message> messages() {
         return messages;
     }
 
+    /**
+     * The number of messages.
+     *
+     * @return the size
+     */
     public int size() {
         return messages.size();
     }
 
+    /**
+     * Whether the window holds no message.
+     *
+     * @return true when empty
+     */
     public boolean isEmpty() {
         return messages.isEmpty();
     }
 
-    /** Start of the query range (inclusive), or null for count windows. */
+    /**
+     * Start of the query range (inclusive), or null for count windows.
+     *
+     * @return the start, or null
+     */
     public Instant from() {
         return from;
     }
 
-    /** End of the query range (exclusive), or null for count windows. */
+    /**
+     * End of the query range (exclusive), or null for count windows.
+     *
+     * @return the end, or null
+     */
     public Instant to() {
         return to;
     }
 
-    /** Which try this is for the window's messages: 1 + the most failed attempts among them. */
+    /**
+     * Which try this is for the window's messages: 1 + the most failed attempts among them.
+     *
+     * @return the attempt, 1 for the first
+     */
     public int attempt() {
         int max = 0;
         for (Message m : messages) {

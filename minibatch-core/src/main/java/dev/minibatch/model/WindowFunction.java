@@ -9,5 +9,12 @@ package dev.minibatch.model;
  */
 @FunctionalInterface
 public interface WindowFunction<R> {
+    /**
+     * Computes the window's result.
+     *
+     * @param window the window
+     * @return the result for the sink, or null to forward the window's data
+     * @throws Exception to fail the window
+     */
     R apply(Window window) throws Exception;
 }

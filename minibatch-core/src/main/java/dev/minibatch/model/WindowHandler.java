@@ -7,5 +7,11 @@ package dev.minibatch.model;
  */
 @FunctionalInterface
 public interface WindowHandler {
+    /**
+     * Handles one window.
+     *
+     * @param window the window
+     * @throws Exception to fail the window
+     */
     void handle(Window window) throws Exception;
 }

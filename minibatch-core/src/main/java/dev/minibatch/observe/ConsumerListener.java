@@ -18,13 +18,20 @@ package dev.minibatch.observe;
  */
 public interface ConsumerListener {
 
-    /** A window's function and sink succeeded and the window was committed. */
+    /**
+     * A window's function and sink succeeded and the window was committed.
+     *
+     * @param event the window
+     */
     default void windowCommitted(WindowEvent event) {
     }
 
     /**
      * A window's function or sink threw; the window was released for a retry or, on its last
      * attempt, dead-lettered ({@link #deadLettered} is called just before this).
+     *
+     * @param event the window
+     * @param error what the function or sink threw
      */
     default void windowFailed(WindowEvent event, Throwable error) {
     }
@@ -44,6 +51,8 @@ public interface ConsumerListener {
      * A window's lease lapsed before it was committed; its messages may be delivered again.
      *
      * @param windowId the window (claim token) whose lease was lost
+     * @param stream the consumed stream
+     * @param emitter the emitter's short name (as {@link WindowEvent#emitter()})
      */
     default void leaseLost(String stream, String emitter, String windowId) {
     }

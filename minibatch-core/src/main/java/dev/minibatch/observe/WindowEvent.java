@@ -20,6 +20,15 @@ import java.util.Objects;
  */
 public record WindowEvent(String stream, String emitter, String consumerId, Window window, Duration processing) {
 
+    /**
+     * Checks that stream, emitter, window and processing are not null.
+     *
+     * @param stream the consumed stream
+     * @param emitter a short, stable name of the emitter
+     * @param consumerId the consumer's identity
+     * @param window the window
+     * @param processing how long the window function and the sink took
+     */
     public WindowEvent {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(emitter, "emitter");
@@ -27,18 +36,31 @@ public record WindowEvent(String stream, String emitter, String consumerId, Wind
         Objects.requireNonNull(processing, "processing");
     }
 
-    /** Messages in the window. */
+    /**
+     * Messages in the window.
+     *
+     * @return the number of messages
+     */
     public int messageCount() {
         return window.size();
     }
 
-    /** Append→window latency of one message: from its creation to the window's emission (never negative). */
+    /**
+     * Append→window latency of one message: from its creation to the window's emission (never negative).
+     *
+     * @param message a message of the window
+     * @return the latency
+     */
     public Duration latencyOf(Message message) {
         Duration d = Duration.between(message.created(), window.created());
         return d.isNegative() ? Duration.ZERO : d;
     }
 
-    /** Append→window latency of the oldest message, or zero for an empty window. */
+    /**
+     * Append→window latency of the oldest message, or zero for an empty window.
+     *
+     * @return the latency
+     */
     public Duration oldestLatency() {
         Instant oldest = null;
         for (Message m : window.messages()) {

@@ -47,9 +47,13 @@ public final class Providers {
 
     /** The four kinds of provider. */
     public enum Kind {
+        /** Stores ({@link StoreProvider}), found by URL scheme. */
         STORE(StoreProvider.class, "store"),
+        /** Sources ({@link SourceProvider}). */
         SOURCE(SourceProvider.class, "source"),
+        /** Sinks ({@link SinkProvider}). */
         SINK(SinkProvider.class, "sink"),
+        /** Window emitters ({@link EmitterProvider}). */
         EMITTER(EmitterProvider.class, "emitter");
 
         final Class<? extends Provider> type;
@@ -60,11 +64,20 @@ public final class Providers {
             this.label = label;
         }
 
+        /**
+         * The kind's lower-case name in messages, e.g. {@code "emitter"}.
+         *
+         * @return the label
+         */
         public String label() {
             return label;
         }
 
-        /** The provider interface of this kind, e.g. {@code EmitterProvider.class}. */
+        /**
+         * The provider interface of this kind, e.g. {@code EmitterProvider.class}.
+         *
+         * @return the provider interface
+         */
         public Class<? extends Provider> type() {
             return type;
         }
@@ -84,6 +97,8 @@ public final class Providers {
      * Providers on the class path of minibatch's own class loader plus those of the plugins folder
      * ({@link #pluginsDirectory()}), loaded once per JVM and cached. Plugins that fail to load are in
      * {@link #errors()}; a missing plugins folder means no plugins.
+     *
+     * @return the cached registry
      */
     public static Providers defaults() {
         Providers p = defaults;
@@ -102,6 +117,10 @@ public final class Providers {
      * Providers visible through {@code loader}'s {@code META-INF/services} plus the plugins in
      * {@code pluginsDir} (each in its own class loader under {@code loader}); not cached. A missing
      * or null folder adds no plugins. For the command line and tests.
+     *
+     * @param loader the class loader to search
+     * @param pluginsDir the plugins folder, or null
+     * @return a new registry
      */
     public static Providers discover(ClassLoader loader, Path pluginsDir) {
         Providers classPath = discover(loader, (String) null);
@@ -111,6 +130,8 @@ public final class Providers {
     /**
      * The plugins folder: system property {@code minibatch.plugins}, else environment variable
      * {@code MINIBATCH_PLUGINS}, else {@code plugins} under minibatch's home ({@code ~/.minibatch}).
+     *
+     * @return the plugins folder
      */
     public static Path pluginsDirectory() {
         String configured = System.getProperty("minibatch.plugins");
@@ -123,7 +144,12 @@ public final class Providers {
         return Home.directory().resolve("plugins");
     }
 
-    /** Providers visible through {@code loader}'s {@code META-INF/services}. */
+    /**
+     * Providers visible through {@code loader}'s {@code META-INF/services}.
+     *
+     * @param loader the class loader to search
+     * @return a new registry
+     */
     public static Providers discover(ClassLoader loader) {
         return discover(loader, (String) null);
     }
@@ -131,6 +157,10 @@ public final class Providers {
     /**
      * Providers visible through {@code loader}, with {@code origin} overriding where they say they
      * came from (a plugin id), or null to use each class's jar.
+     *
+     * @param loader the class loader to search
+     * @param origin where the providers came from, or null
+     * @return a new registry
      */
     public static Providers discover(ClassLoader loader, String origin) {
         List<Entry> entries = new ArrayList<>();
@@ -161,7 +191,13 @@ public final class Providers {
         return of(entries, errors);
     }
 
-    /** A registry of exactly these entries (tests, explicit registration). */
+    /**
+     * A registry of exactly these entries (tests, explicit registration).
+     *
+     * @param entries the providers
+     * @param errors the load errors
+     * @return a new registry
+     */
     public static Providers of(List<Entry> entries, List<LoadError> errors) {
         Map<Kind, Map<String, List<Entry>>> byName = new java.util.EnumMap<>(Kind.class);
         for (Kind kind : Kind.values()) {
@@ -186,7 +222,12 @@ public final class Providers {
         return new Providers(byName, errors);
     }
 
-    /** This registry plus another's entries and errors (e.g. class path + plugins folder). */
+    /**
+     * This registry plus another's entries and errors (e.g. class path + plugins folder).
+     *
+     * @param other the other registry
+     * @return a new registry
+     */
     public Providers plus(Providers other) {
         List<Entry> all = new ArrayList<>();
         for (Providers p : List.of(this, other)) {
@@ -223,7 +264,11 @@ public final class Providers {
         return root == e ? String.valueOf(e) : e.getMessage() + " (caused by " + root + ")";
     }
 
-    /** Every usable provider, by kind and name. */
+    /**
+     * Every usable provider, by kind and name.
+     *
+     * @return the providers
+     */
     public List<Entry> list() {
         List<Entry> out = new ArrayList<>();
         byName.forEach((kind, names) -> names.forEach((name, list) -> list.stream()
@@ -231,17 +276,32 @@ public final class Providers {
         return Collections.unmodifiableList(out);
     }
 
-    /** Providers that failed to load, with where and why. */
+    /**
+     * Providers that failed to load, with where and why.
+     *
+     * @return the load errors
+     */
     public List<LoadError> errors() {
         return errors;
     }
 
-    /** The names known for a kind (URL schemes for stores). */
+    /**
+     * The names known for a kind (URL schemes for stores).
+     *
+     * @param kind the kind
+     * @return the names
+     */
     public List<String> names(Kind kind) {
         return List.copyOf(byName.get(kind).keySet());
     }
 
-    /** The single provider of a kind and name, or a clear error listing the known names. */
+    /**
+     * The single provider of a kind and name, or a clear error listing the known names.
+     *
+     * @param kind the kind
+     * @param name the provider's name
+     * @return the provider's entry
+     */
     public Entry find(Kind kind, String name) {
         if (name == null || name.isBlank()) {
             throw new ConfigurationException(kind.label + " name must not be empty; known: " + String.join(", ", names(kind)));
@@ -265,7 +325,12 @@ public final class Providers {
         return found.get(0);
     }
 
-    /** Opens a store by URL scheme. */
+    /**
+     * Opens a store by URL scheme.
+     *
+     * @param url the store's URL
+     * @return the open store
+     */
     public StreamStore openStore(String url) {
         String scheme = Urls.scheme(url);
         if (scheme == null) {
@@ -276,21 +341,39 @@ public final class Providers {
         return ((StoreProvider) entry.provider()).open(url);
     }
 
-    /** A new emitter by name, options validated first. */
+    /**
+     * A new emitter by name, options validated first.
+     *
+     * @param name the emitter provider's name
+     * @param options the emitter's options
+     * @return a new emitter
+     */
     public WindowEmitter emitter(String name, Map<String, ?> options) {
         Entry entry = find(Kind.EMITTER, name);
         Options valid = validated(entry, options);
         return created(entry, () -> ((EmitterProvider) entry.provider()).create(valid));
     }
 
-    /** A new source by name, options validated first. */
+    /**
+     * A new source by name, options validated first.
+     *
+     * @param name the source provider's name
+     * @param options the source's options
+     * @return a new source
+     */
     public Source source(String name, Map<String, ?> options) {
         Entry entry = find(Kind.SOURCE, name);
         Options valid = validated(entry, options);
         return created(entry, () -> ((SourceProvider) entry.provider()).create(valid));
     }
 
-    /** A new sink by name, options validated first. */
+    /**
+     * A new sink by name, options validated first.
+     *
+     * @param name the sink provider's name
+     * @param options the sink's options
+     * @return a new sink
+     */
     public Sink sink(String name, Map<String, ?> options) {
         Entry entry = find(Kind.SINK, name);
         Options valid = validated(entry, options);

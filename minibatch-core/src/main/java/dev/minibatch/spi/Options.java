@@ -33,7 +33,12 @@ public final class Options {
         this.specs = specs;
     }
 
-    /** Options for code that declares none (tests, explicit instances). */
+    /**
+     * Options for code that declares none (tests, explicit instances).
+     *
+     * @param raw option values by key
+     * @return the options, unchecked
+     */
     public static Options of(Map<String, ?> raw) {
         Map<String, String> values = new LinkedHashMap<>();
         raw.forEach((k, v) -> values.put(k, v == null ? null : String.valueOf(v)));
@@ -44,6 +49,9 @@ public final class Options {
      * Checks {@code raw} against {@code declared} and fills in defaults.
      *
      * @param owner names the provider in error messages, e.g. {@code "emitter 'sliding'"}
+     * @param declared the provider's declared options
+     * @param raw the values given
+     * @return the checked options
      */
     public static Options validate(String owner, List<OptionSpec> declared, Map<String, ?> raw) {
         Map<String, OptionSpec> specs = new LinkedHashMap<>();
@@ -130,7 +138,12 @@ public final class Options {
         };
     }
 
-    /** Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 1h}, {@code 1d}, {@code PT2S}, or plain seconds. */
+    /**
+     * Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 1h}, {@code 1d}, {@code PT2S}, or plain seconds.
+     *
+     * @param text the duration's text
+     * @return the duration
+     */
     public static Duration parseDuration(String text) {
         String t = text.trim();
         if (t.toUpperCase(Locale.ROOT).startsWith("P")) {
@@ -153,54 +166,122 @@ public final class Options {
         return Duration.ofNanos(Math.round(millis * 1_000_000));
     }
 
+    /**
+     * Whether {@code key} has a value (given or default).
+     *
+     * @param key the option's key
+     * @return true if it has one
+     */
     public boolean has(String key) {
         return values.containsKey(key);
     }
 
+    /**
+     * The value of {@code key} as text.
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public String getString(String key) {
         return values.get(key);
     }
 
+    /**
+     * The value of {@code key} as text, or {@code fallback}.
+     *
+     * @param key the option's key
+     * @param fallback the value when absent
+     * @return the value
+     */
     public String getString(String key, String fallback) {
         return values.getOrDefault(key, fallback);
     }
 
+    /**
+     * The value of {@code key} as an int.
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public Integer getInt(String key) {
         String v = values.get(key);
         return v == null ? null : Integer.valueOf(v);
     }
 
+    /**
+     * The value of {@code key} as an int, or {@code fallback}.
+     *
+     * @param key the option's key
+     * @param fallback the value when absent
+     * @return the value
+     */
     public int getInt(String key, int fallback) {
         Integer v = getInt(key);
         return v == null ? fallback : v;
     }
 
+    /**
+     * The value of {@code key} as a long.
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public Long getLong(String key) {
         String v = values.get(key);
         return v == null ? null : Long.valueOf(v);
     }
 
+    /**
+     * The value of {@code key} as a double.
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public Double getDouble(String key) {
         String v = values.get(key);
         return v == null ? null : Double.valueOf(v);
     }
 
+    /**
+     * The value of {@code key} as a boolean.
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public Boolean getBoolean(String key) {
         String v = values.get(key);
         return v == null ? null : parseBoolean(v);
     }
 
+    /**
+     * The value of {@code key} as a boolean, or {@code fallback}.
+     *
+     * @param key the option's key
+     * @param fallback the value when absent
+     * @return the value
+     */
     public boolean getBoolean(String key, boolean fallback) {
         Boolean v = getBoolean(key);
         return v == null ? fallback : v;
     }
 
+    /**
+     * The value of {@code key} as a duration (see {@link #parseDuration}).
+     *
+     * @param key the option's key
+     * @return the value, or null
+     */
     public Duration getDuration(String key) {
         String v = values.get(key);
         return v == null ? null : parseDuration(v);
     }
 
-    /** The values of keys under {@code prefix.}, with the prefix removed (pass-through properties). */
+    /**
+     * The values of keys under {@code prefix.}, with the prefix removed (pass-through properties).
+     *
+     * @param prefix the prefix, without the dot
+     * @return the values by key without the prefix
+     */
     public Map<String, String> withPrefix(String prefix) {
         String p = prefix.endsWith(".") ? prefix : prefix + ".";
         Map<String, String> out = new LinkedHashMap<>();
@@ -212,12 +293,20 @@ public final class Options {
         return out;
     }
 
-    /** All values, defaults included. */
+    /**
+     * All values, defaults included.
+     *
+     * @return the values by key
+     */
     public Map<String, String> asMap() {
         return values;
     }
 
-    /** Keys given, for error messages. */
+    /**
+     * Keys given, for error messages.
+     *
+     * @return the keys
+     */
     public List<String> keys() {
         return new ArrayList<>(values.keySet());
     }
@@ -227,12 +316,21 @@ public final class Options {
         return owner + values.keySet();
     }
 
-    /** The name used in messages. */
+    /**
+     * The name used in messages.
+     *
+     * @return the owner's name
+     */
     public String owner() {
         return owner;
     }
 
-    /** The declared spec of a key, or null. */
+    /**
+     * The declared spec of a key, or null.
+     *
+     * @param key the option's key
+     * @return the spec, or null
+     */
     public OptionSpec spec(String key) {
         return specFor(specs, key);
     }

@@ -13,21 +13,37 @@ import java.util.List;
  */
 public interface Provider {
 
-    /** The lower-case name users write: {@code "kafka"}, {@code "sliding"}, a URL scheme. */
+    /**
+     * The lower-case name users write: {@code "kafka"}, {@code "sliding"}, a URL scheme.
+     *
+     * @return the name
+     */
     String name();
 
-    /** The provider's version; defaults to its jar's Implementation-Version, else {@code "unknown"}. */
+    /**
+     * The provider's version; defaults to its jar's Implementation-Version, else {@code "unknown"}.
+     *
+     * @return the version
+     */
     default String version() {
         String version = getClass().getPackage() == null ? null : getClass().getPackage().getImplementationVersion();
         return version == null ? "unknown" : version;
     }
 
-    /** One line saying what it is, for {@code minibatch plugins}. */
+    /**
+     * One line saying what it is, for {@code minibatch plugins}.
+     *
+     * @return the description
+     */
     default String description() {
         return "";
     }
 
-    /** The options {@code create} accepts; others are rejected before creation. */
+    /**
+     * The options {@code create} accepts; others are rejected before creation.
+     *
+     * @return the declared options
+     */
     default List<OptionSpec> options() {
         return List.of();
     }

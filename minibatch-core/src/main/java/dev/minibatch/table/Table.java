@@ -36,11 +36,21 @@ public final class Table {
         this.mapper = Objects.requireNonNull(mapper, "mapper");
     }
 
+    /**
+     * The table's name.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
-    /** The value of {@code key} as JSON, or empty. */
+    /**
+     * The value of {@code key} as JSON, or empty.
+     *
+     * @param key the key
+     * @return the value, or empty
+     */
     public Optional<JsonNode> get(String key) {
         return entry(key).map(TableEntry::value);
     }
@@ -49,6 +59,10 @@ public final class Table {
      * The value of {@code key} mapped to {@code type} (any Jackson-mappable type), or empty.
      *
      * @throws TableValueException if the stored value does not map to {@code type}
+     * @param <T> the value type
+     * @param key the key
+     * @param type the value type
+     * @return the value, or empty
      */
     public <T> Optional<T> get(String key, Class<T> type) {
         Optional<JsonNode> value = get(key);
@@ -63,7 +77,12 @@ public final class Table {
         }
     }
 
-    /** The entry of {@code key} (value, version, update time), or empty. */
+    /**
+     * The entry of {@code key} (value, version, update time), or empty.
+     *
+     * @param key the key
+     * @return the entry, or empty
+     */
     public Optional<TableEntry> entry(String key) {
         return store.tableEntry(name, checkKey(key));
     }
@@ -72,6 +91,10 @@ public final class Table {
      * Up to {@code limit} entries (1 … {@link #MAX_PAGE}) with keys after {@code afterKey} (null
      * for the first page), in key order. The next page starts after the last key returned; an
      * empty or short page is the end.
+     *
+     * @param afterKey the last key of the previous page, or null
+     * @param limit the most entries returned
+     * @return the entries, in key order
      */
     public List<TableEntry> entries(String afterKey, int limit) {
         if (limit < 1 || limit > MAX_PAGE) {
@@ -80,27 +103,47 @@ public final class Table {
         return store.tableEntries(name, afterKey, limit);
     }
 
-    /** Live keys (a counter, no scan). */
+    /**
+     * Live keys (a counter, no scan).
+     *
+     * @return the number of keys
+     */
     public long size() {
         return info().size();
     }
 
-    /** Size, update count and last update time; zeros for a table that does not exist yet. */
+    /**
+     * Size, update count and last update time; zeros for a table that does not exist yet.
+     *
+     * @return the table's figures
+     */
     public TableInfo info() {
         return store.tableInfo(name).orElse(new TableInfo(name, 0, 0, null));
     }
 
-    /** Whether the table exists (it had an update and was not dropped since). */
+    /**
+     * Whether the table exists (it had an update and was not dropped since).
+     *
+     * @return true if it exists
+     */
     public boolean exists() {
         return store.tableInfo(name).isPresent();
     }
 
-    /** Removes every entry, keeping the table; returns how many were removed. */
+    /**
+     * Removes every entry, keeping the table; returns how many were removed.
+     *
+     * @return how many entries were removed
+     */
     public long clear() {
         return store.clearTable(name);
     }
 
-    /** Removes the table; returns false if it did not exist. */
+    /**
+     * Removes the table; returns false if it did not exist.
+     *
+     * @return false if it did not exist
+     */
     public boolean drop() {
         return store.dropTable(name);
     }
@@ -116,6 +159,7 @@ public final class Table {
      *
      * @return the name
      * @throws IllegalArgumentException naming the problem
+     * @param name the name to check
      */
     public static String checkName(String name) {
         try {

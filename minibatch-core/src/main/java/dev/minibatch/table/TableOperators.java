@@ -39,12 +39,20 @@ public final class TableOperators {
     private final Map<String, String> changelogs = new LinkedHashMap<>();
     private boolean explicit;
 
-    /** Whether any operator or explicit update function was configured. */
+    /**
+     * Whether any operator or explicit update function was configured.
+     *
+     * @return true if nothing was configured
+     */
     public boolean isEmpty() {
         return operators.isEmpty() && !explicit;
     }
 
-    /** The tables the operators write (explicit updates may write others). */
+    /**
+     * The tables the operators write (explicit updates may write others).
+     *
+     * @return the table names
+     */
     public Set<String> tables() {
         return Set.copyOf(tables);
     }
@@ -54,7 +62,15 @@ public final class TableOperators {
         explicit = true;
     }
 
-    /** See {@code Streaming.aggregate}. */
+    /**
+     * See {@code Streaming.aggregate}.
+     *
+     * @param <S> the state type
+     * @param table the table's name
+     * @param type the state type
+     * @param initial the state of a new key
+     * @param fn computes the new state from the old one and a window
+     */
     public <S> void aggregate(String table, Class<S> type, S initial, BiFunction<S, Window, S> fn) {
         String name = Table.checkName(table);
         Objects.requireNonNull(type, "type");
@@ -70,7 +86,14 @@ public final class TableOperators {
         });
     }
 
-    /** See {@code Streaming.reduce}. */
+    /**
+     * See {@code Streaming.reduce}.
+     *
+     * @param <T> the value type
+     * @param table the table's name
+     * @param type the type message values are mapped to
+     * @param fn combines two values
+     */
     public <T> void reduce(String table, Class<T> type, BinaryOperator<T> fn) {
         String name = Table.checkName(table);
         Objects.requireNonNull(type, "type");
@@ -94,7 +117,15 @@ public final class TableOperators {
         });
     }
 
-    /** See {@code Streaming.accumulate}. */
+    /**
+     * See {@code Streaming.accumulate}.
+     *
+     * @param <S> the state type
+     * @param table the table's name
+     * @param type the state type
+     * @param initial the state of a new key
+     * @param fn computes the new state from the old one and a message value
+     */
     public <S> void accumulate(String table, Class<S> type, S initial, BiFunction<S, JsonNode, S> fn) {
         String name = Table.checkName(table);
         Objects.requireNonNull(type, "type");
@@ -117,7 +148,12 @@ public final class TableOperators {
         });
     }
 
-    /** See {@code Streaming.changelog}. */
+    /**
+     * See {@code Streaming.changelog}.
+     *
+     * @param table the table's name
+     * @param stream the changelog stream's name
+     */
     public void changelog(String table, String stream) {
         changelogs.put(Table.checkName(table), dev.minibatch.internal.Names.checkStreamName(stream));
     }
@@ -136,6 +172,7 @@ public final class TableOperators {
      *
      * @param mapper        maps state values
      * @param maxStateBytes the largest encoded value accepted
+     * @return the bound operators
      */
     public Bound bind(ObjectMapper mapper, int maxStateBytes) {
         return new Bound(List.copyOf(operators), Map.copyOf(changelogs), explicit, new StateCodec(mapper, maxStateBytes));
@@ -161,6 +198,9 @@ public final class TableOperators {
          * The consumer's window function: runs {@code user} (may be null), prepares the window's
          * updates and returns the user's result for the sink ({@link TableUpdates} results are
          * taken as updates, and the sink then gets the window's data).
+         *
+         * @param user the user's window function, or null
+         * @return the consumer's window function
          */
         public WindowFunction<Object> function(WindowFunction<?> user) {
             return window -> {
@@ -186,7 +226,12 @@ public final class TableOperators {
             };
         }
 
-        /** The consumer's emitter: {@code inner}, committing each window with its prepared updates. */
+        /**
+         * The consumer's emitter: {@code inner}, committing each window with its prepared updates.
+         *
+         * @param inner the emitter that decides the windows
+         * @return the consumer's emitter
+         */
         public WindowEmitter emitter(WindowEmitter inner) {
             return new TableEmitter(inner, prepared, changelogs);
         }

@@ -25,12 +25,23 @@ public final class TableUpdates {
     private TableUpdates() {
     }
 
-    /** No updates yet. */
+    /**
+     * No updates yet.
+     *
+     * @return a new, empty set of updates
+     */
     public static TableUpdates of() {
         return new TableUpdates();
     }
 
-    /** Sets {@code key} of {@code table} to {@code value} (null removes it). */
+    /**
+     * Sets {@code key} of {@code table} to {@code value} (null removes it).
+     *
+     * @param table the table's name
+     * @param key the key
+     * @param value the value, or null
+     * @return this
+     */
     public TableUpdates put(String table, String key, Object value) {
         String name = Table.checkName(table);
         check(name, key);
@@ -38,7 +49,13 @@ public final class TableUpdates {
         return this;
     }
 
-    /** Removes {@code key} from {@code table}. */
+    /**
+     * Removes {@code key} from {@code table}.
+     *
+     * @param table the table's name
+     * @param key the key
+     * @return this
+     */
     public TableUpdates remove(String table, String key) {
         return put(table, key, null);
     }
@@ -46,6 +63,14 @@ public final class TableUpdates {
     /**
      * Replaces the value of {@code key} by {@code fn(current)}, where current is the committed value
      * as {@code type}, or {@code initial} when absent; a null result removes the key.
+     *
+     * @param <T> the value type
+     * @param table the table's name
+     * @param key the key
+     * @param type the value type
+     * @param initial the value when absent
+     * @param fn computes the new value
+     * @return this
      */
     public <T> TableUpdates update(String table, String key, Class<T> type, T initial, UnaryOperator<T> fn) {
         String name = Table.checkName(table);
@@ -59,7 +84,11 @@ public final class TableUpdates {
         return this;
     }
 
-    /** How many operations. */
+    /**
+     * How many operations.
+     *
+     * @return the number of operations
+     */
     public int size() {
         return ops.size();
     }

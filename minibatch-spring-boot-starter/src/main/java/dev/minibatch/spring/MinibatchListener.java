@@ -70,7 +70,7 @@ public @interface MinibatchListener {
      * Windows per key ({@link dev.minibatch.Streaming#keyBy(String)}): a field path into the data
      * (e.g. {@code sensor}, for streams written without keys), or {@code @key} for the key stored with
      * each message ({@link dev.minibatch.Streaming#keyBy()}). Each window then holds messages of one
-     * key ({@link Window#key()}). Empty (the default): windows over the whole stream.
+     * key ({@link dev.minibatch.model.Window#key()}). Empty (the default): windows over the whole stream.
      */
     String key() default "";
 

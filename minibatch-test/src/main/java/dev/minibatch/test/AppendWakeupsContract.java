@@ -33,10 +33,19 @@ public abstract class AppendWakeupsContract {
     private StreamStore store;
     private AppendWakeups wakeups;
 
-    /** A new, empty store that implements {@link AppendWakeups} and can push notices here. */
+    /**
+     * A new, empty store that implements {@link AppendWakeups} and can push notices here.
+     *
+     * @return the store
+     * @throws Exception if it cannot be created
+     */
     protected abstract StreamStore createStore() throws Exception;
 
-    /** The longest a subscription may take to become active, or a notice to arrive (default 20 s). */
+    /**
+     * The longest a subscription may take to become active, or a notice to arrive (default 20 s).
+     *
+     * @return the patience
+     */
     protected Duration patience() {
         return Duration.ofSeconds(20);
     }

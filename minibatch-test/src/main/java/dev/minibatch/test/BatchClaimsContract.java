@@ -30,8 +30,14 @@ import org.junit.jupiter.api.Test;
  */
 public interface BatchClaimsContract {
 
+    /** The start time of the cases, {@link StreamStoreContract}'s. */
     Instant T0 = StreamStoreContract.T0;
 
+    /**
+     * The store under test (provided by {@link StreamStoreContract}).
+     *
+     * @return the store
+     */
     StreamStore contractStore();
 
     private BatchClaims batch() {
@@ -61,6 +67,7 @@ public interface BatchClaimsContract {
         contractStore().append("s", batch);
     }
 
+    /** Contract: {@code claimEach} takes every selection under its own lease all or nothing. */
     @Test
     default void claimEachTakesEverySelectionUnderItsOwnLeaseAllOrNothing() {
         appendInterleaved();
@@ -88,6 +95,7 @@ public interface BatchClaimsContract {
         assertEquals(List.of(0, 3, 6, 9), numbers(contractStore().read("s", Selection.pending().key("a"), null)));
     }
 
+    /** Contract: later selections never take what earlier ones took. */
     @Test
     default void laterSelectionsNeverTakeWhatEarlierOnesTook() {
         appendInterleaved();
@@ -104,6 +112,7 @@ public interface BatchClaimsContract {
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), all, "in append order across the claims");
     }
 
+    /** Contract: {@code claimEach} recovers expired leases first and checks its arguments. */
     @Test
     default void claimEachRecoversExpiredLeasesFirstAndChecksItsArguments() {
         appendInterleaved();
@@ -121,6 +130,7 @@ public interface BatchClaimsContract {
         assertEquals(List.of(), batch().claimEach("no-such-stream", List.of(), List.of()));
     }
 
+    /** Contract: {@code commitEach} commits every live claim and skips lost ones. */
     @Test
     default void commitEachCommitsEveryLiveClaimAndSkipsLostOnes() {
         appendInterleaved();

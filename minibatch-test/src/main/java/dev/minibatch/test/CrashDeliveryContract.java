@@ -32,35 +32,62 @@ import org.junit.jupiter.api.io.TempDir;
  */
 public abstract class CrashDeliveryContract {
 
+    /** A temporary folder per test (JUnit's): passed to {@link #storeUrl}, and holds logs and record files. */
     @TempDir
     protected Path dir;
 
     private final List<JvmProcess> processes = new ArrayList<>();
 
-    /** A URL of a fresh, empty store reachable from other processes. */
+    /**
+     * A URL of a fresh, empty store reachable from other processes.
+     *
+     * @param dir a temporary folder the store may use
+     * @return the URL
+     * @throws Exception if the store cannot be prepared
+     */
     protected abstract String storeUrl(Path dir) throws Exception;
 
-    /** Messages the producer appends in the kill test (the issue asks for 100,000). */
+    /**
+     * Messages the producer appends in the kill test (the issue asks for 100,000).
+     *
+     * @return the number of messages
+     */
     protected int killTestMessages() {
         return 100_000;
     }
 
-    /** Messages in the competing-consumer tests. */
+    /**
+     * Messages in the competing-consumer tests.
+     *
+     * @return the number of messages
+     */
     protected int competingMessages() {
         return 20_000;
     }
 
-    /** Messages in the two-process test (a multiple of 100). */
+    /**
+     * Messages in the two-process test (a multiple of 100).
+     *
+     * @return the number of messages
+     */
     protected int twoProcessMessages() {
         return 10_000;
     }
 
-    /** The kill test's producer appends batches of this size … */
+    /**
+     * The kill test's producer appends batches of this size …
+     *
+     * @return the batch size
+     */
     protected int producerBatch() {
         return 100;
     }
 
-    /** … with this pause between batches, so the kills hit a stream that is still growing. */
+    /**
+     * … with this pause between batches, so the kills hit a stream that is still growing.
+     *
+     * @return the pause
+     */
     protected Duration producerPause() {
         return Duration.ofMillis(3);
     }
@@ -68,12 +95,20 @@ public abstract class CrashDeliveryContract {
     /** Lease of consumers in the tests that kill nobody: long enough that no stall of a loaded machine lapses it. */
     private static final Duration NO_CRASH_LEASE = Duration.ofSeconds(30);
 
-    /** Lease of the consumer JVMs: short, so a killed consumer's windows come back quickly. */
+    /**
+     * Lease of the consumer JVMs: short, so a killed consumer's windows come back quickly.
+     *
+     * @return the lease
+     */
     protected Duration lease() {
         return Duration.ofSeconds(1);
     }
 
-    /** Time allowed for everything to be delivered after the last kill. */
+    /**
+     * Time allowed for everything to be delivered after the last kill.
+     *
+     * @return the timeout
+     */
     protected Duration drainTimeout() {
         return Duration.ofMinutes(3);
     }
@@ -96,7 +131,11 @@ public abstract class CrashDeliveryContract {
         return p;
     }
 
-    /** How long each window is held after it was recorded, so kills land on in-flight windows. */
+    /**
+     * How long each window is held after it was recorded, so kills land on in-flight windows.
+     *
+     * @return the hold time
+     */
     protected Duration holdPerWindow() {
         return Duration.ofMillis(5);
     }

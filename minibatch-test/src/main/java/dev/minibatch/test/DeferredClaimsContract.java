@@ -29,11 +29,21 @@ import org.junit.jupiter.api.Test;
  */
 public interface DeferredClaimsContract {
 
+    /** The start time of the cases, {@link StreamStoreContract}'s. */
     Instant T0 = StreamStoreContract.T0;
 
+    /**
+     * The store under test (provided by {@link StreamStoreContract}).
+     *
+     * @return the store
+     */
     StreamStore contractStore();
 
-    /** A second, independent store on the same data (another process's view); closed by the test. */
+    /**
+     * A second, independent store on the same data (another process's view); closed by the test.
+     *
+     * @return the other store
+     */
     StreamStore otherStore();
 
     private DeferredClaims deferred() {
@@ -58,6 +68,11 @@ public interface DeferredClaimsContract {
         contractStore().append("in", List.of(value(1), value(2), value(3)));
     }
 
+    /**
+     * Contract: a deferred claim writes nothing until its commit.
+     *
+     * @throws Exception if the store fails
+     */
     @Test
     default void aDeferredClaimWritesNothingUntilItsCommit() throws Exception {
         appendOneTwoThree();
@@ -74,6 +89,11 @@ public interface DeferredClaimsContract {
         }
     }
 
+    /**
+     * Contract: a deferred claim whose messages another claimed commits nothing.
+     *
+     * @throws Exception if the store fails
+     */
     @Test
     default void aDeferredClaimWhoseMessagesAnotherClaimedCommitsNothing() throws Exception {
         appendOneTwoThree();
@@ -95,6 +115,11 @@ public interface DeferredClaimsContract {
         }
     }
 
+    /**
+     * Contract: renewing writes the claim.
+     *
+     * @throws Exception if the store fails
+     */
     @Test
     default void renewingWritesTheClaim() throws Exception {
         appendOneTwoThree();
@@ -107,6 +132,11 @@ public interface DeferredClaimsContract {
         assertEquals(2, contractStore().commit("in", mine.token(), false));
     }
 
+    /**
+     * Contract: a consumer reading ahead gets the next messages and a third claim is written.
+     *
+     * @throws Exception if the store fails
+     */
     @Test
     default void aConsumerReadingAheadGetsTheNextMessagesAndAThirdClaimIsWritten() throws Exception {
         contractStore().append("in", List.of(value(1), value(2), value(3), value(4)));
@@ -125,6 +155,7 @@ public interface DeferredClaimsContract {
         assertEquals(1, contractStore().commit("in", third.token(), false));
     }
 
+    /** Contract: claims of one store never overlap. */
     @Test
     default void claimsOfOneStoreNeverOverlap() {
         appendOneTwoThree();
@@ -139,6 +170,7 @@ public interface DeferredClaimsContract {
         assertEquals(List.of(), contractStore().read("in", Selection.pending(), null));
     }
 
+    /** Contract: release and dead letter act on a deferred claim. */
     @Test
     default void releaseAndDeadLetterActOnADeferredClaim() {
         appendOneTwoThree();
@@ -151,6 +183,7 @@ public interface DeferredClaimsContract {
                 .messages()), "a released message waits for its backoff");
     }
 
+    /** Contract: dead lettering a deferred claim moves its messages. */
     @Test
     default void deadLetteringADeferredClaimMovesItsMessages() {
         appendOneTwoThree();
@@ -160,6 +193,11 @@ public interface DeferredClaimsContract {
         assertEquals(List.of(2, 3), numbers(contractStore().read("in", Selection.pending(), null)));
     }
 
+    /**
+     * Contract: a crash with a deferred claim leaves its messages pending at once.
+     *
+     * @throws Exception if the store fails
+     */
     @Test
     default void aCrashWithADeferredClaimLeavesItsMessagesPendingAtOnce() throws Exception {
         appendOneTwoThree();

@@ -18,7 +18,13 @@ public final class DeliveryRecord {
     private final Map<Long, Integer> deliveries = new HashMap<>();
     private int windows;
 
-    /** Reads and merges every given record file (missing files count as empty). */
+    /**
+     * Reads and merges every given record file (missing files count as empty).
+     *
+     * @param files the record files
+     * @return the merged record
+     * @throws IOException if a file cannot be read
+     */
     public static DeliveryRecord read(List<Path> files) throws IOException {
         DeliveryRecord record = new DeliveryRecord();
         for (Path file : files) {
@@ -39,7 +45,12 @@ public final class DeliveryRecord {
         return record;
     }
 
-    /** How many distinct numbers in [0, expected) were never delivered. */
+    /**
+     * How many distinct numbers in [0, expected) were never delivered.
+     *
+     * @param expected how many numbers were sent
+     * @return the count of missing numbers
+     */
     public long missing(long expected) {
         long missing = 0;
         for (long n = 0; n < expected; n++) {
@@ -50,7 +61,11 @@ public final class DeliveryRecord {
         return missing;
     }
 
-    /** Deliveries beyond the first, summed over all numbers. */
+    /**
+     * Deliveries beyond the first, summed over all numbers.
+     *
+     * @return the count of duplicates
+     */
     public long duplicates() {
         long dup = 0;
         for (int count : deliveries.values()) {
@@ -59,15 +74,30 @@ public final class DeliveryRecord {
         return dup;
     }
 
+    /**
+     * How many distinct numbers were delivered.
+     *
+     * @return the count
+     */
     public int distinct() {
         return deliveries.size();
     }
 
+    /**
+     * How many windows were recorded.
+     *
+     * @return the count
+     */
     public int windows() {
         return windows;
     }
 
-    /** A few missing numbers, for failure messages. */
+    /**
+     * A few missing numbers, for failure messages.
+     *
+     * @param expected how many numbers were sent
+     * @return the missing numbers, abridged
+     */
     public String sampleMissing(long expected) {
         StringBuilder out = new StringBuilder();
         int shown = 0;

@@ -37,6 +37,14 @@ public final class EmitterHarness implements AutoCloseable {
     private UnaryOperator<Streaming> settings = s -> s;
     private boolean failNext;
 
+    /**
+     * A harness on {@code store}'s {@code stream}, with {@code clock}, running {@code emitter}.
+     *
+     * @param store the store
+     * @param clock the clock, moved by the test
+     * @param emitter the emitter under test
+     * @param stream the stream's name
+     */
     public EmitterHarness(StreamStore store, ManualClock clock, WindowEmitter emitter, String stream) {
         this.clock = clock;
         this.emitter = emitter;
@@ -45,48 +53,91 @@ public final class EmitterHarness implements AutoCloseable {
         this.minibatch.stream(stream);
     }
 
-    /** A harness on a fresh in-memory store, stream {@code "test"}, clock at 2025-01-01T10:00Z. */
+    /**
+     * A harness on a fresh in-memory store, stream {@code "test"}, clock at 2025-01-01T10:00Z.
+     *
+     * @param emitter the emitter under test
+     * @return the harness
+     */
     public static EmitterHarness memory(WindowEmitter emitter) {
         return new EmitterHarness(new dev.minibatch.store.memory.MemoryStore(), ManualClock.startingAt2025(), emitter, "test");
     }
 
-    /** Extra consumer settings for every round, e.g. {@code s -> s.keep(true).emitEmpty(true)}. */
+    /**
+     * Extra consumer settings for every round, e.g. {@code s -> s.keep(true).emitEmpty(true)}.
+     *
+     * @param consumerSettings applied to each round's consumer builder
+     * @return this
+     */
     public EmitterHarness configure(UnaryOperator<Streaming> consumerSettings) {
         this.settings = consumerSettings;
         return this;
     }
 
+    /**
+     * The harness's clock.
+     *
+     * @return the clock
+     */
     public ManualClock clock() {
         return clock;
     }
 
+    /**
+     * The client on the harness's store.
+     *
+     * @return the client
+     */
     public Minibatch minibatch() {
         return minibatch;
     }
 
+    /**
+     * The stream under test.
+     *
+     * @return the stream
+     */
     public Stream stream() {
         return minibatch.stream(stream);
     }
 
-    /** Appends values at the current clock time. */
+    /**
+     * Appends values at the current clock time.
+     *
+     * @param values the values
+     * @return this
+     */
     public EmitterHarness append(Object... values) {
         stream().appendAll(List.of(values));
         return this;
     }
 
-    /** Advances the clock. */
+    /**
+     * Advances the clock.
+     *
+     * @param by how far
+     * @return this
+     */
     public EmitterHarness advance(Duration by) {
         clock.advance(by);
         return this;
     }
 
-    /** Makes the next emitted window's function throw (to test undo/retry). */
+    /**
+     * Makes the next emitted window's function throw (to test undo/retry).
+     *
+     * @return this
+     */
     public EmitterHarness failNextWindow() {
         failNext = true;
         return this;
     }
 
-    /** Runs one consumer round; returns the window the function received, if any. */
+    /**
+     * Runs one consumer round; returns the window the function received, if any.
+     *
+     * @return the window, or empty
+     */
     public Optional<Window> round() {
         int before = emitted.size();
         Streaming s = settings.apply(minibatch.streaming(stream).emitter(emitter).clock(clock).blocking(false));
@@ -100,22 +151,42 @@ public final class EmitterHarness implements AutoCloseable {
         return emitted.size() > before ? Optional.of(emitted.get(emitted.size() - 1)) : Optional.empty();
     }
 
-    /** Runs one round and returns the window's values converted to {@code type} (empty list if no window). */
+    /**
+     * Runs one round and returns the window's values converted to {@code type} (empty list if no window).
+     *
+     * @param <T> the value type
+     * @param type the value type
+     * @return the values
+     */
     public <T> List<T> roundValues(Class<T> type) {
         return round().map(w -> w.dataAs(type)).orElse(List.of());
     }
 
-    /** Every window emitted so far. */
+    /**
+     * Every window emitted so far.
+     *
+     * @return the windows, in order
+     */
     public List<Window> emitted() {
         return List.copyOf(emitted);
     }
 
-    /** Pending messages in the store now. */
+    /**
+     * Pending messages in the store now.
+     *
+     * @return the pending messages
+     */
     public List<Message> pending() {
         return stream().buffer();
     }
 
-    /** Time passes in small steps; handy to show nothing is emitted before a deadline. */
+    /**
+     * Time passes in small steps; handy to show nothing is emitted before a deadline.
+     *
+     * @param step how far the clock moves per round
+     * @param maxRounds the most rounds run
+     * @return the rounds run until a window came
+     */
     public int roundsUntilWindow(Duration step, int maxRounds) {
         for (int i = 1; i <= maxRounds; i++) {
             if (round().isPresent()) {

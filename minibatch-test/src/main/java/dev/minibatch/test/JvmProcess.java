@@ -33,6 +33,12 @@ public final class JvmProcess implements AutoCloseable {
      * Starts {@code mainClass} with {@code args}, system properties and a heap limit.
      *
      * @param log where stdout and stderr go
+     * @param mainClass the class whose main method runs
+     * @param args its arguments
+     * @param systemProperties {@code -D} properties of the JVM
+     * @param maxHeap the {@code -Xmx} value, e.g. {@code "256m"}
+     * @return the started process
+     * @throws IOException if it cannot be started
      */
     public static JvmProcess start(Class<?> mainClass, List<String> args, Map<String, String> systemProperties,
                                    String maxHeap, Path log) throws IOException {
@@ -55,26 +61,54 @@ public final class JvmProcess implements AutoCloseable {
         return new JvmProcess(builder.start(), log, mainClass.getName());
     }
 
-    /** Shorthand: no system properties, 256 MB heap. */
+    /**
+     * Shorthand: no system properties, 256 MB heap.
+     *
+     * @param mainClass the class whose main method runs
+     * @param args its arguments
+     * @param log where stdout and stderr go
+     * @return the started process
+     * @throws IOException if it cannot be started
+     */
     public static JvmProcess start(Class<?> mainClass, List<String> args, Path log) throws IOException {
         return start(mainClass, args, Map.of(), "256m", log);
     }
 
+    /**
+     * The process id.
+     *
+     * @return the pid
+     */
     public long pid() {
         return process.pid();
     }
 
+    /**
+     * Whether the process is still running.
+     *
+     * @return true while it runs
+     */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** SIGKILL: no shutdown hooks, no cleanup — a crash. Waits until the process is gone. */
+    /**
+     * SIGKILL: no shutdown hooks, no cleanup — a crash. Waits until the process is gone.
+     *
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** SIGTERM: shutdown hooks run. Waits up to {@code timeout}, then kills. */
+    /**
+     * SIGTERM: shutdown hooks run. Waits up to {@code timeout}, then kills.
+     *
+     * @param timeout how long to wait before killing
+     * @return the exit code
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -83,7 +117,13 @@ public final class JvmProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Waits for the process to exit on its own; returns its exit code. */
+    /**
+     * Waits for the process to exit on its own; returns its exit code.
+     *
+     * @param timeout how long to wait
+     * @return the exit code
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(mainClass + " did not exit within " + timeout + "; log:\n" + tail(60));
@@ -91,7 +131,14 @@ public final class JvmProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Polls {@code condition} every 20 ms until true; fails with the process log otherwise. */
+    /**
+     * Polls {@code condition} every 20 ms until true; fails with the process log otherwise.
+     *
+     * @param what the condition, for the failure message
+     * @param timeout how long to wait
+     * @param condition the condition
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public void awaitCondition(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
@@ -103,12 +150,22 @@ public final class JvmProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until the log contains {@code text}. */
+    /**
+     * Waits until the log contains {@code text}.
+     *
+     * @param text the text to wait for
+     * @param timeout how long to wait
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public void awaitOutput(String text, Duration timeout) throws InterruptedException {
         awaitCondition("output '" + text + "'", timeout, () -> output().contains(text));
     }
 
-    /** Everything the process printed so far. */
+    /**
+     * Everything the process printed so far.
+     *
+     * @return the output
+     */
     public String output() {
         try {
             return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
@@ -117,13 +174,23 @@ public final class JvmProcess implements AutoCloseable {
         }
     }
 
-    /** The last {@code lines} lines of output, for failure messages. */
+    /**
+     * The last {@code lines} lines of output, for failure messages.
+     *
+     * @param lines how many lines
+     * @return the lines
+     */
     public String tail(int lines) {
         String[] all = output().split("\n");
         int from = Math.max(0, all.length - lines);
         return String.join("\n", java.util.Arrays.copyOfRange(all, from, all.length));
     }
 
+    /**
+     * The file stdout and stderr go to.
+     *
+     * @return the log file
+     */
     public Path log() {
         return log;
     }

@@ -37,9 +37,14 @@ import org.junit.jupiter.api.Test;
  */
 public interface KeyedStoreContract {
 
+    /** The start time of the cases, {@link StreamStoreContract}'s. */
     Instant T0 = StreamStoreContract.T0;
 
-    /** The store under test (provided by {@link StreamStoreContract}). */
+    /**
+     * The store under test (provided by {@link StreamStoreContract}).
+     *
+     * @return the store
+     */
     StreamStore contractStore();
 
     private KeyedStore keyed() {
@@ -73,6 +78,7 @@ public interface KeyedStoreContract {
         contractStore().append(stream, batch);
     }
 
+    /** Contract: keys are stored and returned. */
     @Test
     default void keysAreStoredAndReturned() {
         keyed();
@@ -86,6 +92,7 @@ public interface KeyedStoreContract {
         assertEquals(java.util.Arrays.asList("a", "b", "a", null, "b", "a"), keys);
     }
 
+    /** Contract: read by key returns only that key in order. */
     @Test
     default void readByKeyReturnsOnlyThatKeyInOrder() {
         keyed();
@@ -96,6 +103,7 @@ public interface KeyedStoreContract {
         assertEquals(List.of(), contractStore().read("s", Selection.pending().key("zzz"), null));
     }
 
+    /** Contract: claim by key takes only that key oldest first. */
     @Test
     default void claimByKeyTakesOnlyThatKeyOldestFirst() {
         keyed();
@@ -109,6 +117,7 @@ public interface KeyedStoreContract {
         assertEquals(List.of(1, 4, 5), numbers(contractStore().read("s", Selection.pending(), null)));
     }
 
+    /** Contract: claim by key with min count is all or nothing per key. */
     @Test
     default void claimByKeyWithMinCountIsAllOrNothingPerKey() {
         keyed();
@@ -120,6 +129,7 @@ public interface KeyedStoreContract {
         assertEquals(List.of(1, 3, 4), numbers(contractStore().read("s", Selection.pending(), null)));
     }
 
+    /** Contract: claim by key honours time bounds and ids. */
     @Test
     default void claimByKeyHonoursTimeBoundsAndIds() {
         keyed();
@@ -134,6 +144,7 @@ public interface KeyedStoreContract {
         assertEquals(List.of(1, 4), numbers(byIds.messages()));
     }
 
+    /** Contract: pending counts per key in order of their oldest message. */
     @Test
     default void pendingCountsPerKeyInOrderOfTheirOldestMessage() {
         KeyedStore keyed = keyed();
@@ -152,6 +163,7 @@ public interface KeyedStoreContract {
         assertEquals(List.of(), keyed.pendingByKey("nothing", Selection.pending(), T0));
     }
 
+    /** Contract: keys survive release and dead letter. */
     @Test
     default void keysSurviveReleaseAndDeadLetter() {
         keyed();
@@ -166,6 +178,11 @@ public interface KeyedStoreContract {
         assertEquals("b", dead.get(0).key());
     }
 
+    /**
+     * Contract: concurrent keyed claimers never share a message.
+     *
+     * @throws Exception if the store fails or the claimers are interrupted
+     */
     @Test
     default void concurrentKeyedClaimersNeverShareAMessage() throws Exception {
         keyed();
@@ -203,6 +220,7 @@ public interface KeyedStoreContract {
         }
     }
 
+    /** Contract: keyed and unkeyed claims share one buffer. */
     @Test
     default void keyedAndUnkeyedClaimsShareOneBuffer() {
         keyed();

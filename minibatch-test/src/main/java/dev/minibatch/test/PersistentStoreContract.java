@@ -17,7 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class PersistentStoreContract extends StreamStoreContract {
 
-    /** Opens the same storage again (same file, same database) as a new store instance. */
+    /**
+     * Opens the same storage again (same file, same database) as a new store instance.
+     *
+     * @return the reopened store
+     * @throws Exception if it cannot be opened
+     */
     protected abstract StreamStore reopenStore() throws Exception;
 
     @Test

@@ -18,6 +18,12 @@ public final class ProducerMain {
     private ProducerMain() {
     }
 
+    /**
+     * Runs the producer.
+     *
+     * @param args {@code storeUrl stream from count batchSize [pauseMillis]}
+     * @throws InterruptedException if interrupted during a pause
+     */
     public static void main(String[] args) throws InterruptedException {
         String url = args[0];
         String stream = args[1];

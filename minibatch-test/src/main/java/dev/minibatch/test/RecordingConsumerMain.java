@@ -29,6 +29,12 @@ public final class RecordingConsumerMain {
     private RecordingConsumerMain() {
     }
 
+    /**
+     * Runs the consumer.
+     *
+     * @param args {@code storeUrl stream size workers recordFile leaseMillis [holdMillis]}
+     * @throws Exception if the consumer cannot start
+     */
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String stream = args[1];

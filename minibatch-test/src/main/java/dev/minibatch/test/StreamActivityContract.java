@@ -27,10 +27,19 @@ public abstract class StreamActivityContract {
     private StreamStore store;
     private StreamActivity activity;
 
-    /** A new, empty store that implements {@link StreamActivity}. */
+    /**
+     * A new, empty store that implements {@link StreamActivity}.
+     *
+     * @return the store
+     * @throws Exception if it cannot be created
+     */
     protected abstract StreamStore createStore() throws Exception;
 
-    /** Whether the store counts appends; a store that does not must say so with -1. */
+    /**
+     * Whether the store counts appends; a store that does not must say so with -1.
+     *
+     * @return true if it counts appends
+     */
     protected boolean countsAppends() {
         return true;
     }

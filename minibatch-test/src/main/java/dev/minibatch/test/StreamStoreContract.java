@@ -59,9 +59,15 @@ public abstract class StreamStoreContract {
     /** A fixed, round start time for readable failures. */
     protected static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
 
+    /** The store under test, new for each test. */
     protected StreamStore store;
 
-    /** A new, empty store; closed after each test. */
+    /**
+     * A new, empty store; closed after each test.
+     *
+     * @return the store
+     * @throws Exception if it cannot be created
+     */
     protected abstract StreamStore createStore() throws Exception;
 
     @BeforeEach
@@ -76,18 +82,37 @@ public abstract class StreamStoreContract {
         }
     }
 
-    /** The store under test (for the capability contracts: {@link KeyedStoreContract}, {@link TransactionalAppendContract}). */
+    /**
+     * The store under test (for the capability contracts: {@link KeyedStoreContract}, {@link TransactionalAppendContract}).
+     *
+     * @return the store
+     */
     public StreamStore contractStore() {
         return store;
     }
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /**
+     * A message {@code {"n": n}} created at {@code created}.
+     *
+     * @param created the creation time
+     * @param n the number
+     * @return the message
+     */
     protected static NewMessage message(Instant created, int n) {
         ObjectNode data = Json.mapper().createObjectNode().put("n", n);
         return NewMessage.ofTree(created, data, 0, null);
     }
 
+    /**
+     * Messages {@code {"n": i}} for i in [from, from + count), created at {@code created}.
+     *
+     * @param created the creation time
+     * @param from the first number
+     * @param count how many messages
+     * @return the messages
+     */
     protected static List<NewMessage> messages(Instant created, int from, int count) {
         List<NewMessage> out = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
@@ -96,6 +121,12 @@ public abstract class StreamStoreContract {
         return out;
     }
 
+    /**
+     * The {@code n} fields of messages.
+     *
+     * @param messages the messages
+     * @return their numbers, in order
+     */
     protected static List<Integer> numbers(List<Message> messages) {
         List<Integer> out = new ArrayList<>();
         for (Message m : messages) {
@@ -104,14 +135,34 @@ public abstract class StreamStoreContract {
         return out;
     }
 
+    /**
+     * A new lease from {@code now} for {@code duration}.
+     *
+     * @param now the claim's time
+     * @param duration how long the lease lasts
+     * @return the lease
+     */
     protected static Lease lease(Instant now, Duration duration) {
         return new Lease(UUID.randomUUID().toString(), "contract-test", now, now.plus(duration));
     }
 
+    /**
+     * A new 30-second lease from {@code now}.
+     *
+     * @param now the claim's time
+     * @return the lease
+     */
     protected static Lease lease(Instant now) {
         return lease(now, Duration.ofSeconds(30));
     }
 
+    /**
+     * The integers in [from, to).
+     *
+     * @param from the first
+     * @param to the end, excluded
+     * @return the integers, in order
+     */
     protected static List<Integer> range(int from, int to) {
         List<Integer> out = new ArrayList<>();
         for (int i = from; i < to; i++) {
@@ -279,6 +330,8 @@ public abstract class StreamStoreContract {
     /**
      * How many messages {@link #concurrentClaimersNeverShareAMessage()} shares among its 8 claimers:
      * 2,000 by default; a store on a slow server may take fewer (the overlap check is the same).
+     *
+     * @return the number of messages
      */
     protected int concurrentClaimMessages() {
         return 2_000;
@@ -513,7 +566,12 @@ public abstract class StreamStoreContract {
         store = null;
     }
 
-    /** Ids of a claim, for subclasses. */
+    /**
+     * Ids of a claim, for subclasses.
+     *
+     * @param claim the claim
+     * @return its messages' ids
+     */
     protected static Set<String> ids(Claim claim) {
         Set<String> out = new HashSet<>();
         claim.messages().forEach(m -> out.add(m.id()));

@@ -31,39 +31,71 @@ public abstract class TableCrashContract {
     /** Words of the crash test's vocabulary (keys of the table). */
     private static final int VOCABULARY = 40;
 
+    /** A temporary folder per test (JUnit's): passed to {@link #storeUrl}, and holds the processes' logs. */
     @TempDir
     protected Path dir;
 
     private final List<JvmProcess> processes = new ArrayList<>();
 
-    /** A URL of a fresh, empty store reachable from other processes. */
+    /**
+     * A URL of a fresh, empty store reachable from other processes.
+     *
+     * @param dir a temporary folder the store may use
+     * @return the URL
+     * @throws Exception if the store cannot be prepared
+     */
     protected abstract String storeUrl(Path dir) throws Exception;
 
-    /** Words in the kill test (the issue asks for 200,000), as lines of {@link #wordsPerLine}. */
+    /**
+     * Words in the kill test (the issue asks for 200,000), as lines of {@link #wordsPerLine}.
+     *
+     * @return the number of words
+     */
     protected int crashTestWords() {
         return 200_000;
     }
 
+    /**
+     * Words per line of the kill test's input.
+     *
+     * @return the number of words
+     */
     protected int wordsPerLine() {
         return 20;
     }
 
-    /** Keyed numbers in the competing-consumer test (100 keys). */
+    /**
+     * Keyed numbers in the competing-consumer test (100 keys).
+     *
+     * @return the number of messages
+     */
     protected int competingMessages() {
         return 20_000;
     }
 
-    /** Lease of the consumer JVMs: short, so a killed consumer's windows come back quickly. */
+    /**
+     * Lease of the consumer JVMs: short, so a killed consumer's windows come back quickly.
+     *
+     * @return the lease
+     */
     protected Duration lease() {
         return Duration.ofSeconds(2);
     }
 
-    /** The time windows of the consumers. */
+    /**
+     * The time windows of the consumers.
+     *
+     * @return the interval
+     */
     protected Duration interval() {
         return Duration.ofMillis(200);
     }
 
-    /** Time allowed for everything to be counted after the last kill. */
+    /**
+     * Time allowed for everything to be counted after the last kill.
+     *
+     * @return the timeout
+     */
     protected Duration drainTimeout() {
         return Duration.ofMinutes(3);
     }
@@ -88,7 +120,12 @@ public abstract class TableCrashContract {
         return st.pending() == 0 && st.claimed() == 0;
     }
 
-    /** The whole table, paged. */
+    /**
+     * The whole table, paged.
+     *
+     * @param table the table
+     * @return its values by key
+     */
     protected static Map<String, Long> contents(Table table) {
         Map<String, Long> out = new TreeMap<>();
         String after = null;

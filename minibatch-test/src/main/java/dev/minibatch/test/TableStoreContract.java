@@ -38,8 +38,14 @@ import org.junit.jupiter.api.Test;
  */
 public interface TableStoreContract {
 
+    /** The start time of the cases, {@link StreamStoreContract}'s. */
     Instant T0 = StreamStoreContract.T0;
 
+    /**
+     * The store under test (provided by {@link StreamStoreContract}).
+     *
+     * @return the store
+     */
     StreamStore contractStore();
 
     private TableStore tables() {
@@ -67,6 +73,7 @@ public interface TableStoreContract {
         return CommitEffects.of(List.of(updates), T0.plusSeconds(1));
     }
 
+    /** Contract: updates commit with the claim and are queryable. */
     @Test
     default void updatesCommitWithTheClaimAndAreQueryable() {
         TableStore t = tables();
@@ -96,6 +103,7 @@ public interface TableStoreContract {
         assertEquals(4, t.tableInfo("counts").orElseThrow().updates());
     }
 
+    /** Contract: entries page in key order. */
     @Test
     default void entriesPageInKeyOrder() {
         TableStore t = tables();
@@ -128,6 +136,7 @@ public interface TableStoreContract {
         assertEquals(25, t.tableInfo("paged").orElseThrow().size());
     }
 
+    /** Contract: a throwing state function changes nothing and keeps the claim. */
     @Test
     default void aThrowingStateFunctionChangesNothingAndKeepsTheClaim() {
         TableStore t = tables();
@@ -151,6 +160,7 @@ public interface TableStoreContract {
         assertEquals(6, t.tableEntry("counts", "a").orElseThrow().value().asInt());
     }
 
+    /** Contract: a lost lease applies nothing. */
     @Test
     default void aLostLeaseAppliesNothing() {
         TableStore t = tables();
@@ -167,6 +177,7 @@ public interface TableStoreContract {
         assertEquals(1, t.tableEntry("counts", "a").orElseThrow().value().asInt());
     }
 
+    /** Contract: changed entries go to the changelog with the commit. */
     @Test
     default void changedEntriesGoToTheChangelogWithTheCommit() {
         TableStore t = tables();
@@ -196,6 +207,7 @@ public interface TableStoreContract {
         assertEquals("a", after.get(2).data().get("key").asText());
     }
 
+    /** Contract: tables are listed, cleared and dropped. */
     @Test
     default void tablesAreListedClearedAndDropped() {
         TableStore t = tables();

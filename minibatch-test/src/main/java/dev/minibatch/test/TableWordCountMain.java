@@ -27,11 +27,22 @@ public final class TableWordCountMain {
     private TableWordCountMain() {
     }
 
-    /** The words of a line: split on blanks. */
+    /**
+     * The words of a line: split on blanks.
+     *
+     * @param line the line, a JSON text value
+     * @return the words
+     */
     public static List<String> words(JsonNode line) {
         return Arrays.stream(line.asText().split(" ")).filter(w -> !w.isEmpty()).toList();
     }
 
+    /**
+     * Runs the process.
+     *
+     * @param args {@code storeUrl mode leaseMillis intervalMillis}
+     * @throws Exception if it cannot start
+     */
     public static void main(String[] args) throws Exception {
         String url = args[0];
         String mode = args[1];

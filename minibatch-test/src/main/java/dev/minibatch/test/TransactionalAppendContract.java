@@ -26,8 +26,14 @@ import org.junit.jupiter.api.Test;
  */
 public interface TransactionalAppendContract {
 
+    /** The start time of the cases, {@link StreamStoreContract}'s. */
     Instant T0 = StreamStoreContract.T0;
 
+    /**
+     * The store under test (provided by {@link StreamStoreContract}).
+     *
+     * @return the store
+     */
     StreamStore contractStore();
 
     private TransactionalAppend tx() {
@@ -44,6 +50,7 @@ public interface TransactionalAppendContract {
         return out;
     }
 
+    /** Contract: {@code commitAndAppend} does both at once. */
     @Test
     default void commitAndAppendDoesBothAtOnce() {
         TransactionalAppend tx = tx();
@@ -59,6 +66,7 @@ public interface TransactionalAppendContract {
         assertEquals(List.of(99), numbers(contractStore().read("in.dead", Selection.pending(), null)));
     }
 
+    /** Contract: {@code commitAndAppend} with keep marks inputs done. */
     @Test
     default void commitAndAppendWithKeepMarksInputsDone() {
         TransactionalAppend tx = tx();
@@ -68,6 +76,7 @@ public interface TransactionalAppendContract {
         assertEquals(List.of(1), numbers(contractStore().read("in", Selection.pending(), List.of(MessageState.DONE))));
     }
 
+    /** Contract: a lost lease appends nothing. */
     @Test
     default void aLostLeaseAppendsNothing() {
         TransactionalAppend tx = tx();

@@ -17,15 +17,30 @@ import dev.minibatch.model.Window;
  */
 public interface Sink extends AutoCloseable {
 
-    /** Delivers one result. */
+    /**
+     * Delivers one result.
+     *
+     * @param message the result
+     * @throws Exception if it cannot be delivered
+     */
     void put(Object message) throws Exception;
 
-    /** Delivers one result with the window it came from. Default: {@code put(message)}. */
+    /**
+     * Delivers one result with the window it came from. Default: {@code put(message)}.
+     *
+     * @param message the result
+     * @param window the window it came from
+     * @throws Exception if it cannot be delivered
+     */
     default void put(Object message, Window window) throws Exception {
         put(message);
     }
 
-    /** Makes everything put so far durable downstream. Default: nothing. */
+    /**
+     * Makes everything put so far durable downstream. Default: nothing.
+     *
+     * @throws Exception if it cannot be made durable
+     */
     default void flush() throws Exception {
     }
 

@@ -6,6 +6,11 @@ import dev.minibatch.spi.Provider;
 /** Creates sinks by name; the consumer that created a sink from a name also closes it. */
 public interface SinkProvider extends Provider {
 
-    /** A new sink; options are already validated against {@link #options()}. */
+    /**
+     * A new sink; options are already validated against {@link #options()}.
+     *
+     * @param options the validated options
+     * @return a new sink
+     */
     Sink create(Options options);
 }

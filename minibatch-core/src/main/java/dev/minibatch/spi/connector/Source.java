@@ -17,7 +17,12 @@ package dev.minibatch.spi.connector;
  */
 public interface Source {
 
-    /** Pushes messages into the stream until exhausted or cancelled. */
+    /**
+     * Pushes messages into the stream until exhausted or cancelled.
+     *
+     * @param stream where to append
+     * @throws Exception when the source fails
+     */
     void stream(StreamWriter stream) throws Exception;
 
     /** Asks {@link #stream(StreamWriter)} to return soon. Default: nothing (rely on interruption). */

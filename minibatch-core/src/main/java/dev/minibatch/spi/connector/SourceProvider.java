@@ -6,6 +6,11 @@ import dev.minibatch.spi.Provider;
 /** Creates sources by name, e.g. {@code kafka} with {@code topic} and {@code bootstrap.servers}. */
 public interface SourceProvider extends Provider {
 
-    /** A new source; options are already validated against {@link #options()}. */
+    /**
+     * A new source; options are already validated against {@link #options()}.
+     *
+     * @param options the validated options
+     * @return a new source
+     */
     Source create(Options options);
 }

@@ -26,7 +26,11 @@ import java.util.Optional;
  */
 public interface EmitterContext {
 
-    /** The stream being consumed. */
+    /**
+     * The stream being consumed.
+     *
+     * @return the stream's name
+     */
     String stream();
 
     /**
@@ -34,43 +38,83 @@ public interface EmitterContext {
      * peeks and claims see only messages of that key, its {@code lastRead} is the key's, and its
      * windows carry the key. Null for unkeyed consumers, and for the group of unkeyed messages.
      * Emitters need no key bookkeeping of their own: each key gets its own emitter instance.
+     *
+     * @return the key, or null
      */
     default String key() {
         return null;
     }
 
-    /** Whether this context is scoped to one key (see {@link #key()}). */
+    /**
+     * Whether this context is scoped to one key (see {@link #key()}).
+     *
+     * @return true for a keyed context
+     */
     default boolean keyed() {
         return false;
     }
 
-    /** The consumer's clock (a manual clock in tests). */
+    /**
+     * The consumer's clock (a manual clock in tests).
+     *
+     * @return the clock
+     */
     Clock clock();
 
-    /** Shorthand for {@code clock().instant()}. */
+    /**
+     * Shorthand for {@code clock().instant()}.
+     *
+     * @return the clock's time
+     */
     default Instant now() {
         return clock().instant();
     }
 
-    /** Whether empty windows are emitted ({@code emitEmpty}). */
+    /**
+     * Whether empty windows are emitted ({@code emitEmpty}).
+     *
+     * @return true if empty windows are emitted
+     */
     boolean emitEmpty();
 
-    /** The consumer's idle poll interval. */
+    /**
+     * The consumer's idle poll interval.
+     *
+     * @return the poll interval
+     */
     Duration pollInterval();
 
-    /** The stream's current {@code lastRead}, read from the store. */
+    /**
+     * The stream's current {@code lastRead}, read from the store.
+     *
+     * @return {@code lastRead}, or empty
+     */
     Optional<Instant> lastRead();
 
     /**
      * Moves {@code lastRead} from {@code expected} to {@code next}; false if another consumer moved
      * it first (then reload with {@link #lastRead()} and decide again).
+     *
+     * @param expected the value {@code lastRead} must still have
+     * @param next the new value
+     * @return false if another consumer moved it first
      */
     boolean compareAndSetLastRead(Instant expected, Instant next);
 
-    /** Pending messages without claiming them, oldest first (a snapshot; may be stale at once). */
+    /**
+     * Pending messages without claiming them, oldest first (a snapshot; may be stale at once).
+     *
+     * @param selection which messages
+     * @return the messages
+     */
     List<Message> peek(Selection selection);
 
-    /** Atomically claims the selected messages under a new lease owned by this consumer. */
+    /**
+     * Atomically claims the selected messages under a new lease owned by this consumer.
+     *
+     * @param selection which messages
+     * @return the claim (possibly empty)
+     */
     Claim claim(Selection selection);
 
     /**
@@ -80,6 +124,7 @@ public interface EmitterContext {
      * earlier by {@link #release}. Default: {@link #claim} per selection.
      *
      * @return one claim per selection, in order; empty where too few matched
+     * @param selections what each claim takes
      */
     default List<Claim> claimEach(List<Selection> selections) {
         List<Claim> out = new java.util.ArrayList<>(selections.size());
@@ -93,6 +138,8 @@ public interface EmitterContext {
      * Gives back a claim this emitter took and will not emit (a window claimed ahead that its key
      * did not take): released at once as a clean give-back (no attempt counted), and no longer
      * tracked by the runtime. Default: unsupported (the consumer runtime has it).
+     *
+     * @param claim the claim to give back
      */
     default void release(Claim claim) {
         throw new UnsupportedOperationException("this emitter context cannot release claims");
@@ -103,6 +150,7 @@ public interface EmitterContext {
      * before its window is emitted. Default: unsupported (the consumer runtime has it).
      *
      * @return false if the lease was lost meanwhile (its messages went back)
+     * @param claim the claim
      */
     default boolean renew(Claim claim) {
         throw new UnsupportedOperationException("this emitter context cannot renew claims");
@@ -115,15 +163,28 @@ public interface EmitterContext {
      * (the consumer runtime has it).
      *
      * @return false if another consumer took the message first
+     * @param message the message
+     * @param reason why it cannot be placed
      */
     default boolean deadLetter(Message message, String reason) {
         throw new UnsupportedOperationException("this emitter context cannot dead-letter messages");
     }
 
-    /** Builds the window the function will receive from a claim (and, rarely, extra messages). */
+    /**
+     * Builds the window the function will receive from a claim (and, rarely, extra messages).
+     *
+     * @param query the window decided by the emitter
+     * @param claim the claim
+     * @param messages extra messages, usually empty
+     * @return the window
+     */
     Window window(WindowQuery query, Claim claim, List<Message> messages);
 
-    /** Commits a window's claim: delete, or mark DONE with {@code keep}. */
+    /**
+     * Commits a window's claim: delete, or mark DONE with {@code keep}.
+     *
+     * @param window the window
+     */
     void commit(Window window);
 
     /**
@@ -132,6 +193,9 @@ public interface EmitterContext {
      * lease appends nothing); elsewhere the messages are appended first, then the claim committed
      * (idempotent where the store derives ids from {@link NewMessage#origin()}, else at least
      * once). Used by pipeline stages. Default: unsupported (the consumer runtime has it).
+     *
+     * @param window the window
+     * @param appends stream → messages to append
      */
     default void commitAndAppend(Window window, java.util.Map<String, List<NewMessage>> appends) {
         throw new UnsupportedOperationException("this emitter context cannot append on commit");
@@ -151,6 +215,9 @@ public interface EmitterContext {
      * ({@link TableStore#commitWithState}); a state function that throws makes the window fail
      * instead ({@code dev.minibatch.model.StateFunctionException}), with nothing changed. Used by
      * table operators. Default: unsupported (the consumer runtime has it).
+     *
+     * @param window the window
+     * @param effects the state updates, changelogs and appends
      */
     default void commit(Window window, CommitEffects effects) {
         throw new UnsupportedOperationException("this emitter context cannot commit with state");
@@ -159,6 +226,9 @@ public interface EmitterContext {
     /**
      * Undoes a failed window: released with {@code attempts + 1} and a backoff, or moved to the
      * dead-letter stream once {@code maxAttempts} is reached.
+     *
+     * @param window the window
+     * @param error what failed
      */
     void undo(Window window, Throwable error);
 }

@@ -26,11 +26,20 @@ public abstract class ForwardingEmitterContext implements EmitterContext {
 
     private final EmitterContext parent;
 
+    /**
+     * A context forwarding every call to {@code parent}.
+     *
+     * @param parent the context to forward to
+     */
     protected ForwardingEmitterContext(EmitterContext parent) {
         this.parent = java.util.Objects.requireNonNull(parent, "parent");
     }
 
-    /** The context this one forwards to. */
+    /**
+     * The context this one forwards to.
+     *
+     * @return the parent context
+     */
     protected final EmitterContext parent() {
         return parent;
     }

@@ -27,12 +27,19 @@ public interface WindowEmitter {
 
     /**
      * Returns the window to build now, or empty when none is ready. Called on every poll.
+     *
+     * @param context the consumer's view of the stream
+     * @return the window to build, or empty
      */
     Optional<WindowQuery> windowReady(EmitterContext context);
 
     /**
      * Turns the decision into a selection. Default: pending messages created before the window's
      * end (late messages included), at most {@code size} of them.
+     *
+     * @param context the consumer's view of the stream
+     * @param query the window decided by {@link #windowReady}
+     * @return the messages to claim
      */
     default Selection query(EmitterContext context, WindowQuery query) {
         Selection selection = Selection.pending();
@@ -45,7 +52,14 @@ public interface WindowEmitter {
         return selection;
     }
 
-    /** Claims the selected messages. Default: one atomic claim of the selection. */
+    /**
+     * Claims the selected messages. Default: one atomic claim of the selection.
+     *
+     * @param context the consumer's view of the stream
+     * @param query the window decided by {@link #windowReady}
+     * @param selection the messages to claim
+     * @return the claim (possibly empty)
+     */
     default Claim process(EmitterContext context, WindowQuery query, Selection selection) {
         return context.claim(selection);
     }
@@ -53,6 +67,11 @@ public interface WindowEmitter {
     /**
      * Builds the window from the claim, or returns empty to skip it. Default: skip empty claims
      * unless {@code emitEmpty}.
+     *
+     * @param context the consumer's view of the stream
+     * @param query the window decided by {@link #windowReady}
+     * @param claim the claimed messages
+     * @return the window, or empty to skip it
      */
     default Optional<Window> emit(EmitterContext context, WindowQuery query, Claim claim) {
         if (claim.isEmpty() && !context.emitEmpty()) {
@@ -61,12 +80,23 @@ public interface WindowEmitter {
         return Optional.of(context.window(query, claim, claim.messages()));
     }
 
-    /** Called after the window function and the sink succeeded. Default: commit the claim. */
+    /**
+     * Called after the window function and the sink succeeded. Default: commit the claim.
+     *
+     * @param context the consumer's view of the stream
+     * @param window the window that succeeded
+     */
     default void commit(EmitterContext context, Window window) {
         context.commit(window);
     }
 
-    /** Called when the function or the sink failed. Default: release with backoff, or dead-letter. */
+    /**
+     * Called when the function or the sink failed. Default: release with backoff, or dead-letter.
+     *
+     * @param context the consumer's view of the stream
+     * @param window the window that failed
+     * @param error what the function or sink threw
+     */
     default void undo(EmitterContext context, Window window, Throwable error) {
         context.undo(window, error);
     }
@@ -78,6 +108,8 @@ public interface WindowEmitter {
      * sees. A consumer with such an emitter, one worker and no sink may then claim through
      * {@link DeferredClaims}, where the store offers it. Default false: a window function or sink
      * with effects of its own must never run for messages another consumer also gets.
+     *
+     * @return true if a window's commit writes all it causes
      */
     default boolean effectsInCommit() {
         return false;
@@ -86,6 +118,9 @@ public interface WindowEmitter {
     /**
      * How long to wait before asking {@link #windowReady} again when nothing was ready (a consumer
      * wakes earlier when a window finishes). Default: the consumer's poll interval.
+     *
+     * @param context the consumer's view of the stream
+     * @return how long to wait
      */
     default Duration pollDelay(EmitterContext context) {
         return context.pollInterval();

@@ -24,6 +24,10 @@ public interface AppendWakeups {
      * whenever this subscription's pushes (re)start — also when it joins a stream already watched —
      * since appends may have gone unnoticed before. {@code minibatch-test}'s
      * {@code AppendWakeupsContract} checks it.
+     *
+     * @param stream the stream's name
+     * @param onAppend called on a possible append; must be quick
+     * @return the subscription, to close
      */
     Subscription subscribeAppends(String stream, Runnable onAppend);
 
@@ -33,6 +37,8 @@ public interface AppendWakeups {
         /**
          * True while notices are being delivered; false before pushes start, after they failed, or
          * where the server has none (the consumer then relies on polling alone).
+         *
+         * @return whether notices are being delivered
          */
         boolean active();
 
@@ -41,6 +47,8 @@ public interface AppendWakeups {
          * replica set's change stream does); a consumer then polls at most once a second. False where
          * the store has to ask again and again (a server that answers at once): the consumer keeps
          * its own poll interval. Default: {@link #active()}.
+         *
+         * @return whether notices are prompt
          */
         default boolean prompt() {
             return active();

@@ -23,6 +23,8 @@ public interface BatchClaims {
      * @param leases one lease per selection, with distinct tokens; all with the same {@code now}
      * @return one claim per selection, in order; empty where too few messages matched
      * @throws IllegalArgumentException when the lists differ in length
+     * @param stream the stream's name
+     * @param selections what each claim takes
      */
     List<Claim> claimEach(String stream, List<Selection> selections, List<Lease> leases);
 
@@ -31,6 +33,9 @@ public interface BatchClaims {
      * step; each exactly as {@link StreamStore#commit} would.
      *
      * @return per token, in order, how many of its messages were committed (0 when its lease was lost)
+     * @param stream the stream's name
+     * @param tokens the claims' lease tokens
+     * @param keep true to mark the messages DONE instead of deleting them
      */
     int[] commitEach(String stream, List<String> tokens, boolean keep);
 }

@@ -35,6 +35,9 @@ public interface BatchTableCommits {
      * the others commit.
      *
      * @return one outcome per commit, in order
+     * @param stream the stream's name
+     * @param commits the windows to commit, each with its effects or none
+     * @param keep true to mark the messages DONE instead of deleting them
      */
     List<CommitOutcome> commitEachWithState(String stream, List<StatefulCommit> commits, boolean keep);
 }

@@ -10,14 +10,30 @@ import java.util.List;
  * @param messages the claimed messages in append order; may be empty
  */
 public record Claim(Lease lease, List<Message> messages) {
+    /**
+     * Copies the message list.
+     *
+     * @param lease the lease
+     * @param messages the claimed messages in append order
+     */
     public Claim {
         messages = List.copyOf(messages);
     }
 
+    /**
+     * Whether the claim took no message.
+     *
+     * @return true without messages
+     */
     public boolean isEmpty() {
         return messages.isEmpty();
     }
 
+    /**
+     * The lease's token, also the window's id.
+     *
+     * @return the token
+     */
     public String token() {
         return lease.token();
     }

@@ -23,6 +23,14 @@ import java.util.Objects;
 public record CommitEffects(List<StateUpdate> updates, Map<String, String> changelogs,
                             Map<String, List<NewMessage>> appends, Instant now) {
 
+    /**
+     * Copies the lists and maps.
+     *
+     * @param updates state updates, applied in order
+     * @param changelogs table name → changelog stream
+     * @param appends stream → messages appended with the commit
+     * @param now creation time of changelog messages and tables' update time
+     */
     public CommitEffects {
         updates = List.copyOf(updates);
         changelogs = Map.copyOf(changelogs);
@@ -30,7 +38,15 @@ public record CommitEffects(List<StateUpdate> updates, Map<String, String> chang
         Objects.requireNonNull(now, "now");
     }
 
-    /** The changelog message of one changed entry (see {@link #changelogs()}); the same on every store. */
+    /**
+     * The changelog message of one changed entry (see {@link #changelogs()}); the same on every store.
+     *
+     * @param table the table's name
+     * @param key the entry's key
+     * @param value the new value, or null when the key was removed
+     * @param now the message's creation time
+     * @return the changelog message
+     */
     public static NewMessage changelogMessage(String table, String key, JsonNode value, Instant now) {
         ObjectNode data = JsonNodeFactory.instance.objectNode();
         data.put("table", table);
@@ -39,12 +55,24 @@ public record CommitEffects(List<StateUpdate> updates, Map<String, String> chang
         return NewMessage.ofTree(now, data, 0, null).withKey(key);
     }
 
-    /** Appends only (stream → messages), as a commit with stage outputs has. */
+    /**
+     * Appends only (stream → messages), as a commit with stage outputs has.
+     *
+     * @param appends stream name → messages
+     * @param now the commit's time
+     * @return the effects
+     */
     public static CommitEffects appendsOnly(Map<String, List<NewMessage>> appends, Instant now) {
         return new CommitEffects(List.of(), Map.of(), appends, now);
     }
 
-    /** State updates only. */
+    /**
+     * State updates only.
+     *
+     * @param updates the state updates, in order
+     * @param now the commit's time
+     * @return the effects
+     */
     public static CommitEffects of(List<StateUpdate> updates, Instant now) {
         return new CommitEffects(updates, Map.of(), Map.of(), now);
     }

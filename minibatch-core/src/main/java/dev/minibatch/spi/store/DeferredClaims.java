@@ -31,6 +31,11 @@ public interface DeferredClaims {
      * {@code minCount}, oldest first), deferring the writes as described above. A store may claim
      * the ordinary way instead (for example when expired leases wait for recovery); the caller
      * cannot tell and need not care.
+     *
+     * @param stream the stream's name
+     * @param selection which messages, how many
+     * @param lease the claim's lease
+     * @return the claim
      */
     Claim claimDeferred(String stream, Selection selection, Lease lease);
 }

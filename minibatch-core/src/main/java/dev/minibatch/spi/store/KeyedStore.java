@@ -19,6 +19,11 @@ public interface KeyedStore {
      * Counts the PENDING messages available at {@code now} per key, within the selection's time
      * bounds (its ids, limit, minCount and key are ignored), keys ordered by their oldest such
      * message. Unkeyed messages are counted under a null key.
+     *
+     * @param stream the stream's name
+     * @param selection the time bounds
+     * @param now the caller's time
+     * @return the counts per key
      */
     List<KeyCount> pendingByKey(String stream, Selection selection, Instant now);
 

@@ -15,6 +15,14 @@ import java.util.Objects;
  * @param expiresAt when the lease lapses unless renewed
  */
 public record Lease(String token, String owner, Instant now, Instant expiresAt) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param token unique per claim; also the window's id
+     * @param owner who claimed
+     * @param now the claimer's clock
+     * @param expiresAt when the lease lapses unless renewed
+     */
     public Lease {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(owner, "owner");

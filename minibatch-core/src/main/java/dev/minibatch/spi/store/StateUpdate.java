@@ -15,6 +15,14 @@ import java.util.Objects;
  */
 public record StateUpdate(String table, String key, Function function) {
 
+    /**
+     * Checks the table, key and function.
+     *
+     * @throws IllegalArgumentException if the key is null or empty
+     * @param table the table name
+     * @param key the key, non-empty
+     * @param function current value → new value
+     */
     public StateUpdate {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(function, "function");
@@ -24,7 +32,14 @@ public record StateUpdate(String table, String key, Function function) {
         }
     }
 
-    /** A state update that sets {@code value} whatever was there (null removes the key). */
+    /**
+     * A state update that sets {@code value} whatever was there (null removes the key).
+     *
+     * @param table the table's name
+     * @param key the key
+     * @param value the new value, or null
+     * @return the update
+     */
     public static StateUpdate put(String table, String key, JsonNode value) {
         return new StateUpdate(table, key, current -> value);
     }
@@ -32,6 +47,12 @@ public record StateUpdate(String table, String key, Function function) {
     /** Current value (null when absent) → new value (null removes the key). */
     @FunctionalInterface
     public interface Function {
+        /**
+         * Computes a key's new value.
+         *
+         * @param current the current value, or null when absent
+         * @return the new value, or null to remove the key
+         */
         JsonNode apply(JsonNode current);
     }
 }

@@ -23,7 +23,12 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
                                 BatchTableCommits batchTableCommits, DeferredClaims deferredClaims, TransactionalAppend transactionalAppend,
                                 TableStore tables, AppendWakeups wakeups, StreamActivity activity) {
 
-    /** The capabilities of {@code store}. */
+    /**
+     * The capabilities of {@code store}.
+     *
+     * @param store the store
+     * @return its capabilities
+     */
     public static StoreCapabilities of(StreamStore store) {
         return new StoreCapabilities(store,
                 store instanceof KeyedStore k ? k : null,
@@ -36,7 +41,11 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
                 store instanceof StreamActivity a ? a : null);
     }
 
-    /** The names of the capabilities present, for logs and status pages. */
+    /**
+     * The names of the capabilities present, for logs and status pages.
+     *
+     * @return the names
+     */
     public List<String> names() {
         List<String> out = new ArrayList<>();
         if (keys != null) {

@@ -9,7 +9,11 @@ import java.util.List;
  */
 public interface StoreProvider extends Provider {
 
-    /** The URL schemes handled, lower case, without the colon. Default: {@code name()}. */
+    /**
+     * The URL schemes handled, lower case, without the colon. Default: {@code name()}.
+     *
+     * @return the schemes
+     */
     default List<String> schemes() {
         return List.of(name());
     }
@@ -17,6 +21,9 @@ public interface StoreProvider extends Provider {
     /**
      * Opens a store, failing fast with a {@link dev.minibatch.model.StoreException} naming the URL (with
      * any password removed) when it cannot be reached or written.
+     *
+     * @param url the store's URL
+     * @return the open store
      */
     StreamStore open(String url);
 }

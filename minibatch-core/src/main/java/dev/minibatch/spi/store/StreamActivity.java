@@ -14,18 +14,29 @@ import java.util.List;
  */
 public interface StreamActivity {
 
-    /** Records a consumer's latest counts (insert or replace by stream and consumer id). */
+    /**
+     * Records a consumer's latest counts (insert or replace by stream and consumer id).
+     *
+     * @param status the consumer's counts
+     */
     void heartbeat(ConsumerStatus status);
 
     /**
      * Consumers of the stream that reported since {@code since}, newest first. Stores may forget
      * consumers that have been silent for a day.
+     *
+     * @param stream the stream's name
+     * @param since the oldest report included
+     * @return the consumers' latest reports
      */
     List<ConsumerStatus> consumers(String stream, Instant since);
 
     /**
      * Messages ever appended to the stream, or -1 when this store does not count appends (counting
      * can cost a write on every append; a store may choose heartbeats only).
+     *
+     * @param stream the stream's name
+     * @return the count, or -1
      */
     long appendedTotal(String stream);
 }

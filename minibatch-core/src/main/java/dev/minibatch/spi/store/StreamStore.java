@@ -44,7 +44,11 @@ import java.util.Optional;
  */
 public interface StreamStore extends AutoCloseable {
 
-    /** The URL this store was opened with, with any password removed (safe to log). */
+    /**
+     * The URL this store was opened with, with any password removed (safe to log).
+     *
+     * @return the URL, password removed
+     */
     String url();
 
     /**
@@ -52,13 +56,25 @@ public interface StreamStore extends AutoCloseable {
      * Concurrent creators from several processes end with one stream.
      *
      * @param interval Python's nominal stream interval, stored on creation only
+     * @param name the stream's name
+     * @param now the caller's time
+     * @return the stream's metadata
      */
     StreamInfo openStream(String name, Duration interval, Instant now);
 
-    /** The stream, or empty if it was never created. */
+    /**
+     * The stream, or empty if it was never created.
+     *
+     * @param name the stream's name
+     * @return the stream's metadata, or empty
+     */
     Optional<StreamInfo> findStream(String name);
 
-    /** All streams, by name. */
+    /**
+     * All streams, by name.
+     *
+     * @return every stream's metadata
+     */
     List<StreamInfo> listStreams();
 
     /**
@@ -66,12 +82,20 @@ public interface StreamStore extends AutoCloseable {
      * batch is written in as few round trips as the back end allows; when this returns normally
      * every message is stored. On failure none or some may be stored, never a corrupted one. An
      * empty list changes nothing. The stream is created at its first message's creation time.
+     *
+     * @param stream the stream's name
+     * @param messages the messages, in order
      */
     void append(String stream, List<NewMessage> messages);
 
     /**
      * Reads messages without claiming them, oldest first. With {@code states} null, only PENDING
      * messages are returned (whether or not they are waiting out a retry backoff).
+     *
+     * @param stream the stream's name
+     * @param selection which messages, how many
+     * @param states the states to read, or null for PENDING
+     * @return the messages, oldest first
      */
     List<Message> read(String stream, Selection selection, List<MessageState> states);
 
@@ -82,15 +106,30 @@ public interface StreamStore extends AutoCloseable {
      * {@code selection.minCount() > 0} the claim is all-or-nothing.
      *
      * @return the claim; empty if nothing matched
+     * @param stream the stream's name
+     * @param selection which messages, how many
+     * @param lease the claim's owner, token, time and expiry
      */
     Claim claim(String stream, Selection selection, Lease lease);
 
-    /** Extends a live lease; false if the token no longer holds any message (the lease was lost). */
+    /**
+     * Extends a live lease; false if the token no longer holds any message (the lease was lost).
+     *
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param expiresAt the new expiry
+     * @return false if the lease was lost
+     */
     boolean renew(String stream, String token, Instant expiresAt);
 
     /**
      * Commits the messages still claimed under {@code token}: deletes them, or with {@code keep}
      * marks them DONE. Returns how many were committed; fewer than claimed means the lease was lost.
+     *
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param keep true to mark the messages DONE instead of deleting them
+     * @return how many messages were committed
      */
     int commit(String stream, String token, boolean keep);
 
@@ -98,6 +137,12 @@ public interface StreamStore extends AutoCloseable {
      * Gives the messages claimed under {@code token} back as PENDING, available again at
      * {@code availableAt}. With an error text, the release counts as a failed attempt
      * ({@code attempts + 1}) and the text is kept; with null it is a clean give-back.
+     *
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param availableAt when the messages may be claimed again
+     * @param error the failure's text, or null for a clean give-back
+     * @return how many messages were released
      */
     int release(String stream, String token, Instant availableAt, String error);
 
@@ -106,6 +151,11 @@ public interface StreamStore extends AutoCloseable {
      * {@code attempts + 1} and the error text, in one atomic step where the back end allows it.
      *
      * @param now the caller's time: the dead-letter stream is created then if missing
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param deadStream the dead-letter stream's name
+     * @param error the failure's text
+     * @return how many messages were moved
      */
     int deadLetter(String stream, String token, String deadStream, String error, Instant now);
 
@@ -113,16 +163,36 @@ public interface StreamStore extends AutoCloseable {
      * Sets the stream's {@code lastRead} to {@code next} only if it is still {@code expected}.
      *
      * @param now the caller's time (a store that locks the stream for the swap leases the lock from then)
+     * @param stream the stream's name
+     * @param expected the value {@code lastRead} must still have
+     * @param next the new value
+     * @return true if it was set
      */
     boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now);
 
-    /** Counts by state; cheap enough for a status page, not meant for the hot path. */
+    /**
+     * Counts by state; cheap enough for a status page, not meant for the hot path.
+     *
+     * @param stream the stream's name
+     * @return the counts by state
+     */
     StreamStats stats(String stream);
 
-    /** Deletes messages created before {@code cutoff} that are PENDING or DONE ({@code max_age}). */
+    /**
+     * Deletes messages created before {@code cutoff} that are PENDING or DONE ({@code max_age}).
+     *
+     * @param stream the stream's name
+     * @param cutoff messages created before it are deleted
+     * @return how many messages were deleted
+     */
     int expire(String stream, Instant cutoff);
 
-    /** Deletes every PENDING and DONE message of the stream (Python's {@code clear()}). */
+    /**
+     * Deletes every PENDING and DONE message of the stream (Python's {@code clear()}).
+     *
+     * @param stream the stream's name
+     * @return how many messages were deleted
+     */
     int clear(String stream);
 
     /** Releases connections and files. Idempotent. */

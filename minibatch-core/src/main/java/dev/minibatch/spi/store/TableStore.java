@@ -26,25 +26,55 @@ import java.util.Optional;
  */
 public interface TableStore {
 
-    /** The entry of {@code key} in {@code table}, or empty (no such key, or no such table). */
+    /**
+     * The entry of {@code key} in {@code table}, or empty (no such key, or no such table).
+     *
+     * @param table the table's name
+     * @param key the key
+     * @return the entry, or empty
+     */
     Optional<TableEntry> tableEntry(String table, String key);
 
     /**
      * Up to {@code limit} entries of {@code table} with keys after {@code afterKey} (null: from the
      * first), in key order: page through a table by passing the last key of the previous page.
+     *
+     * @param table the table's name
+     * @param afterKey the last key of the previous page, or null
+     * @param limit the most entries returned
+     * @return the entries, in key order
      */
     List<TableEntry> tableEntries(String table, String afterKey, int limit);
 
-    /** The table's size and update counts, or empty if it does not exist. */
+    /**
+     * The table's size and update counts, or empty if it does not exist.
+     *
+     * @param table the table's name
+     * @return the table's figures, or empty
+     */
     Optional<TableInfo> tableInfo(String table);
 
-    /** Every table, by name. */
+    /**
+     * Every table, by name.
+     *
+     * @return every table's figures
+     */
     List<TableInfo> listTables();
 
-    /** Removes every entry of the table, keeping the table (its update count goes on). Returns how many. */
+    /**
+     * Removes every entry of the table, keeping the table (its update count goes on). Returns how many.
+     *
+     * @param table the table's name
+     * @return how many entries were removed
+     */
     long clearTable(String table);
 
-    /** Removes the table and its entries. Returns false if it did not exist. */
+    /**
+     * Removes the table and its entries. Returns false if it did not exist.
+     *
+     * @param table the table's name
+     * @return false if the table did not exist
+     */
     boolean dropTable(String table);
 
     /**
@@ -60,6 +90,11 @@ public interface TableStore {
      * transactions, the step is made idempotent instead (see the store's documentation).
      *
      * @return how many messages were committed: {@code expected}, or 0 when nothing changed
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param keep true to mark the messages DONE instead of deleting them
+     * @param expected how many messages the token should still hold
+     * @param effects the table updates, changelogs and appends
      */
     int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects);
 
@@ -67,6 +102,9 @@ public interface TableStore {
      * Settles table commits of {@code stream} that a dead consumer left half done, on stores that
      * need it (MongoDB without transactions); called by table consumers on every poll, so a store
      * rate-limits it. Default: nothing (transactional stores never leave any).
+     *
+     * @param stream the stream's name
+     * @param now the caller's time
      */
     default void recoverTables(String stream, Instant now) {
     }

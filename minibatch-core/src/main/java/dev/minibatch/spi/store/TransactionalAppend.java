@@ -22,6 +22,11 @@ public interface TransactionalAppend {
      *
      * @param now the caller's time: streams created for the appends are created then
      * @return how many messages were committed: {@code expected}, or 0 when nothing changed
+     * @param stream the stream's name
+     * @param token the lease's token
+     * @param keep true to mark the messages DONE instead of deleting them
+     * @param expected how many messages the token should still hold
+     * @param appends stream name → messages to append
      */
     int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
                         Instant now);

@@ -1,12 +1,8 @@
 package dev.minibatch;
 
-import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.runtime.ConsumerLoop;
-import dev.minibatch.spi.store.StoreCapabilities;
-import dev.minibatch.runtime.ConsumerSettings;
 import dev.minibatch.model.ConsumerStats;
-import dev.minibatch.runtime.Observers;
 import dev.minibatch.model.StreamOptions;
 import dev.minibatch.model.Window;
 import dev.minibatch.model.WindowFunction;
@@ -56,36 +52,36 @@ import java.util.function.Supplier;
  */
 public final class Streaming {
 
-    private final Minibatch minibatch;
-    private final String stream;
-    private Integer size;
-    private Duration interval;
-    private boolean relaxed = true;
-    private WindowEmitter emitter;
-    private String emitterName;
-    private Map<String, ?> emitterOptions = Map.of();
-    private Supplier<? extends WindowEmitter> emitterFactory;
-    private KeySelector keySelector;
-    private int keyScanLimit = KeyedEmitter.DEFAULT_SCAN_LIMIT;
-    private boolean keep;
-    private int workers = 1;
-    private ExecutorService executor;
-    private Sink sink;
-    private String sinkName;
-    private Map<String, ?> sinkOptions = Map.of();
-    private int maxAttempts = 5;
-    private Duration lease = Duration.ofSeconds(30);
-    private Duration backoff = Duration.ofSeconds(1);
-    private Duration maxBackoff = Duration.ofMinutes(1);
-    private boolean emitEmpty;
-    private Duration pollInterval = Duration.ofMillis(10);
-    private Duration stopTimeout = Duration.ofSeconds(30);
-    private boolean blocking = true;
-    private Clock clock;
-    private String deadLetterStream;
-    private WindowFunction<?> function;
-    private final List<ConsumerListener> listeners = new ArrayList<>();
-    private final TableOperators tables = new TableOperators();
+    final Minibatch minibatch;
+    final String stream;
+    Integer size;
+    Duration interval;
+    boolean relaxed = true;
+    WindowEmitter emitter;
+    String emitterName;
+    Map<String, ?> emitterOptions = Map.of();
+    Supplier<? extends WindowEmitter> emitterFactory;
+    KeySelector keySelector;
+    int keyScanLimit = KeyedEmitter.DEFAULT_SCAN_LIMIT;
+    boolean keep;
+    int workers = 1;
+    ExecutorService executor;
+    Sink sink;
+    String sinkName;
+    Map<String, ?> sinkOptions = Map.of();
+    int maxAttempts = 5;
+    Duration lease = Duration.ofSeconds(30);
+    Duration backoff = Duration.ofSeconds(1);
+    Duration maxBackoff = Duration.ofMinutes(1);
+    boolean emitEmpty;
+    Duration pollInterval = Duration.ofMillis(10);
+    Duration stopTimeout = Duration.ofSeconds(30);
+    boolean blocking = true;
+    Clock clock;
+    String deadLetterStream;
+    WindowFunction<?> function;
+    final List<ConsumerListener> listeners = new ArrayList<>();
+    final TableOperators tables = new TableOperators();
 
     Streaming(Minibatch minibatch, String stream) {
         this.minibatch = minibatch;
@@ -579,69 +575,12 @@ public final class Streaming {
         };
     }
 
-    /** The emitter Python's rule picks for these settings. */
+    /** The emitter Python's rule picks for these settings (also each key's, for keyed consumers). */
     WindowEmitter chooseEmitter() {
-        if (emitter != null) {
-            return emitter;
-        }
-        if (emitterFactory != null) {
-            return emitterFactory.get();
-        }
-        if (emitterName != null) {
-            return minibatch.providers().emitter(emitterName, emitterOptions);
-        }
-        if (interval != null) {
-            return relaxed ? new RelaxedTimeWindow(interval) : new FixedTimeWindow(interval);
-        }
-        return new CountWindow(size != null ? size : 1);
-    }
-
-    /** A short, stable emitter name for metric tags (see {@code WindowEvent.emitter()}). */
-    private String emitterTag(WindowEmitter chosen) {
-        if (emitterName != null) {
-            return emitterName.toLowerCase(java.util.Locale.ROOT);
-        }
-        if (chosen instanceof CountWindow) {
-            return "count";
-        }
-        if (chosen instanceof RelaxedTimeWindow) {
-            return "relaxed";
-        }
-        if (chosen instanceof FixedTimeWindow) {
-            return "fixed";
-        }
-        return chosen.getClass().getSimpleName();
+        return ConsumerAssembly.chooseEmitter(this);
     }
 
     private ConsumerLoop build() {
-        StoreCapabilities capabilities = StoreCapabilities.of(minibatch.store()); // resolved once per consumer
-        WindowEmitter chosen = chooseEmitter();
-        String tag = emitterTag(chosen);
-        String dead = deadLetterStream != null ? deadLetterStream : Names.deadLetterStream(stream);
-        if (keySelector != null) {
-            if (emitter != null) {
-                throw new ConfigurationException("streaming(\"" + stream + "\").keyBy(…) runs one emitter per key:"
-                        + " pass emitterFactory(() -> new …) instead of an emitter instance");
-            }
-            chosen = new KeyedEmitter(capabilities, stream, this::chooseEmitter, keySelector, keyScanLimit);
-        }
-        Sink target = sink;
-        boolean ownsSink = false;
-        if (target == null && sinkName != null) {
-            target = minibatch.providers().sink(sinkName, sinkOptions);
-            ownsSink = true;
-        }
-        WindowFunction<?> fn = function;
-        if (!tables.isEmpty()) {
-            minibatch.tableStore(); // fails early, naming the store, if it keeps no tables
-            TableOperators.Bound bound = tables.bind(minibatch.mapper(), minibatch.maxStateBytes());
-            fn = bound.function(function);
-            chosen = bound.emitter(chosen);
-        }
-        ConsumerSettings settings = new ConsumerSettings(stream, chosen, fn, target, ownsSink, keep,
-                workers, executor, maxAttempts, lease, backoff, maxBackoff, emitEmpty, pollInterval, stopTimeout,
-                clock != null ? clock : minibatch.clock(), dead);
-        Observers observers = new Observers(listeners, minibatch.listeners(), stream, tag);
-        return new ConsumerLoop(capabilities, minibatch.consumerRegistry(), minibatch.ownerId(), settings, observers);
+        return ConsumerAssembly.build(this);
     }
 }

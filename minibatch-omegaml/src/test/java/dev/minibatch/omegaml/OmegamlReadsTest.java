@@ -17,8 +17,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,34 +26,15 @@ import org.junit.jupiter.api.Test;
  * index; streams go both ways between {@code om.streams} and {@link OmegaStreams}; and a Java
  * source follows a dataset omega|ml keeps appending to.
  */
-class OmegamlReadsTest {
+class OmegamlReadsTest extends OmegamlPeerTestBase {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    static TestServer server;
-    static OmegaPython python;
-    String url;
     Omega omega;
 
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        python = OmegaPython.start(server.freshUrl());
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            python.close();
-        } finally {
-            server.close();
-        }
-    }
-
     @BeforeEach
-    void freshDatabase() {
-        url = server.freshUrl();
-        omega = Omega.connect(url);
+    void connect() {
+        omega = Omega.connect(url); // after the base class's fresh url
     }
 
     @org.junit.jupiter.api.AfterEach

@@ -11,9 +11,6 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,31 +19,9 @@ import org.junit.jupiter.api.Test;
  * (values, dtypes, index, row order; {@code pandas.testing.assert_frame_equal}). Rows that do not
  * fit are refused and leave the dataset as omega|ml wrote it.
  */
-class OmegamlWritesTest {
+class OmegamlWritesTest extends OmegamlPeerTestBase {
 
-    static TestServer server;
-    static OmegaPython python;
-    String url;
 
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-        python = OmegaPython.start(server.freshUrl());
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            python.close();
-        } finally {
-            server.close();
-        }
-    }
-
-    @BeforeEach
-    void freshDatabase() {
-        url = server.freshUrl();
-    }
 
     static Map<String, Object> row(Object... keysAndValues) {
         Map<String, Object> row = new LinkedHashMap<>();

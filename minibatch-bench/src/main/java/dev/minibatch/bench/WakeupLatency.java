@@ -6,17 +6,13 @@ import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.plugin.Providers;
 import dev.minibatch.spi.store.AppendWakeups;
 import dev.minibatch.spi.store.StreamStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import dev.minibatch.test.LookCountingStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -177,22 +173,7 @@ public final class WakeupLatency {
 
     /** The store behind a proxy counting claims and reads; without {@link AppendWakeups} unless {@code notices}. */
     private static StreamStore counting(StreamStore inner, AtomicLong looks, boolean notices) {
-        Set<Class<?>> interfaces = new LinkedHashSet<>(Arrays.asList(inner.getClass().getInterfaces()));
-        if (!notices) {
-            interfaces.remove(AppendWakeups.class);
-        }
-        Set<String> lookups = Set.of("claim", "claimDeferred", "claimEach", "read", "pendingByKey");
-        return (StreamStore) Proxy.newProxyInstance(WakeupLatency.class.getClassLoader(), interfaces.toArray(Class<?>[]::new),
-                (proxy, method, args) -> {
-                    if (lookups.contains(method.getName())) {
-                        looks.incrementAndGet();
-                    }
-                    try {
-                        return method.invoke(inner, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return notices ? LookCountingStore.wrap(inner, looks) : LookCountingStore.wrap(inner, looks, AppendWakeups.class);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -7,15 +7,11 @@ import dev.minibatch.Minibatch;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.plugin.Providers;
 import dev.minibatch.spi.store.StreamStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -54,22 +50,7 @@ class InProcessWakeupsTest {
 
     /** The store behind a proxy with all its capabilities, counting each look for messages. */
     private StreamStore counting(StreamStore inner) {
-        Set<Class<?>> interfaces = new LinkedHashSet<>();
-        for (Class<?> c = inner.getClass(); c != null; c = c.getSuperclass()) {
-            interfaces.addAll(List.of(c.getInterfaces()));
-        }
-        Set<String> lookups = Set.of("claim", "claimDeferred", "claimEach", "read", "pendingByKey");
-        return (StreamStore) Proxy.newProxyInstance(getClass().getClassLoader(), interfaces.toArray(Class<?>[]::new),
-                (proxy, method, args) -> {
-                    if (lookups.contains(method.getName())) {
-                        looks.incrementAndGet();
-                    }
-                    try {
-                        return method.invoke(inner, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return LookCountingStore.wrap(inner, looks);
     }
 
     private StreamStore open(String store) {

@@ -31,15 +31,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Client properties shared by the source and the sink: the {@code kafka.*} pass-through, the set of
+ * Client properties shared by the source, the sink and the {@code kafka://} store (internal to this
+ * module: public only for its {@code store} package): the {@code kafka.*} pass-through, the set of
  * secret values to keep out of messages, and the bounded start-up reachability check. Immutable.
  */
-final class ClientSettings {
+public final class ClientSettings {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSettings.class);
 
     /** Prefix of pass-through client properties in options. */
-    static final String PREFIX = "kafka.";
+    public static final String PREFIX = "kafka.";
 
     /** Names that hold secrets even when no Kafka ConfigDef declares them (custom login modules). */
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(password|secret|jaas|token|credential|\\.key$).*");
@@ -61,7 +62,7 @@ final class ClientSettings {
      * Reads the {@code kafka.*} options; a key in {@code managed} is rejected with the reason given,
      * because setting it would break what the connector promises (e.g. auto commit).
      */
-    static ClientSettings from(Options options, String servers, Map<String, String> managed, String owner) {
+    public static ClientSettings from(Options options, String servers, Map<String, String> managed, String owner) {
         Map<String, Object> props = new LinkedHashMap<>();
         List<String> secrets = new ArrayList<>();
         for (Map.Entry<String, String> e : options.withPrefix("kafka").entrySet()) {
@@ -91,7 +92,7 @@ final class ClientSettings {
     }
 
     /** Whether a client property holds a secret: Kafka declares it a password, or its name says so. */
-    static boolean isSecret(String key) {
+    public static boolean isSecret(String key) {
         for (ConfigDef def : List.of(ConsumerConfig.configDef(), ProducerConfig.configDef(), AdminClientConfig.configDef())) {
             ConfigDef.ConfigKey k = def.configKeys().get(key);
             if (k != null && k.type == ConfigDef.Type.PASSWORD) {
@@ -102,22 +103,22 @@ final class ClientSettings {
     }
 
     /** The bootstrap servers as given. */
-    String servers() {
+    public String servers() {
         return servers;
     }
 
     /** The pass-through properties (never log them: they may hold secrets). */
-    Map<String, Object> passThrough() {
+    public Map<String, Object> passThrough() {
         return passThrough;
     }
 
     /** Whether the user set this client property through {@code kafka.*}. */
-    boolean has(String key) {
+    public boolean has(String key) {
         return passThrough.containsKey(key);
     }
 
     /** {@code text} with every secret value replaced by {@code [hidden]}. */
-    String scrub(String text) {
+    public String scrub(String text) {
         if (text == null) {
             return null;
         }
@@ -129,7 +130,7 @@ final class ClientSettings {
     }
 
     /** The cause chain of {@code e} as one line, secrets removed, for exception messages. */
-    String describe(Throwable e) {
+    public String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
         Throwable t = e;
         int depth = 0;
@@ -158,7 +159,7 @@ final class ClientSettings {
      * {@code cause} if no message in its chain contains a secret (so it can be chained and logged
      * with its stack trace), else null.
      */
-    Throwable chainable(Throwable cause) {
+    public Throwable chainable(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
             if (t instanceof ConfigException || (m != null && !m.equals(scrub(m)))) {
@@ -169,7 +170,7 @@ final class ClientSettings {
     }
 
     /** A client creation failure (bad pass-through property, unresolvable servers) as a clear error. */
-    ConfigurationException configurationError(String owner, RuntimeException e) {
+    public ConfigurationException configurationError(String owner, RuntimeException e) {
         Throwable t = e;
         while (t != null && !(t instanceof ConfigException)) {
             t = t.getCause();
@@ -205,7 +206,7 @@ final class ClientSettings {
      * @throws KafkaUnavailableException if no broker answered in time
      * @throws KafkaConnectorException   if authentication or authorization failed
      */
-    boolean checkReachable(String owner, List<String> topics, Duration timeout, BooleanSupplier cancelled) {
+    public boolean checkReachable(String owner, List<String> topics, Duration timeout, BooleanSupplier cancelled) {
         long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(2);
         Admin admin;
         try {
@@ -276,7 +277,7 @@ final class ClientSettings {
     }
 
     /** A duration as people write it: {@code 15s}, {@code 500ms}. */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long ms = d.toMillis();
         if (ms % 1000 == 0) {
             return (ms / 1000) + "s";

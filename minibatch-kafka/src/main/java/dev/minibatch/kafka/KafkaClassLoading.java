@@ -8,11 +8,11 @@ import java.util.function.Supplier;
  * JWT retrievers) through the context class loader; when minibatch-kafka runs as a PF4J plugin,
  * the calling thread's loader is the application's, which cannot see kafka-clients.
  */
-final class KafkaClassLoading {
+public final class KafkaClassLoading {
     private KafkaClassLoading() {
     }
 
-    static <T> T withModuleClassLoader(Supplier<T> create) {
+    public static <T> T withModuleClassLoader(Supplier<T> create) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(KafkaClassLoading.class.getClassLoader());

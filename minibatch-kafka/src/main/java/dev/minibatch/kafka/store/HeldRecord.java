@@ -1,0 +1,50 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.Message;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One record a share consumer of this process holds under the broker's acquisition lock: in the
+ * pool, claimed under a token, or being settled. The pool's fields ({@code token},
+ * {@code leaseDeadline}, {@code settling}, {@code lost}) are guarded by the {@link SharePool}'s lock;
+ * {@code record} and {@code lockedAt} belong to the fetcher thread.
+ */
+final class HeldRecord {
+
+    final String id;
+    final int partition;
+    final long offset;
+    final long timestamp;
+    final ShareLane lane;
+    final Message message;
+
+    /** The last delivery of this record (replaced when a renewal re-delivers it). Fetcher thread only. */
+    ConsumerRecord<byte[], byte[]> record;
+    /** When the broker last locked it (acquired or renewed), {@link System#nanoTime()}. Fetcher thread only. */
+    long lockedAt;
+
+    String token;
+    long leaseDeadline;
+    boolean settling;
+    boolean lost;
+
+    HeldRecord(ConsumerRecord<byte[], byte[]> record, ShareLane lane, Message message, long now) {
+        this.id = message.id();
+        this.partition = record.partition();
+        this.offset = record.offset();
+        this.timestamp = record.timestamp();
+        this.lane = lane;
+        this.message = message;
+        this.record = record;
+        this.lockedAt = now;
+    }
+
+    int deliveryCount() {
+        return record.deliveryCount().map(Short::intValue).orElse(1);
+    }
+
+    @Override
+    public String toString() {
+        return id + (token == null ? "" : " claimed " + token);
+    }
+}

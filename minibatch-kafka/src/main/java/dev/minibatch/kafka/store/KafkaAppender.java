@@ -1,0 +1,161 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.spi.store.NewMessage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+
+/**
+ * Appends: one message through the shared idempotent producer ({@code acks=all}), returning when
+ * the record is replicated; several in one Kafka transaction (all or nothing; the store's share
+ * groups and readers read committed). Each record's size is checked against its topic's
+ * {@code max.message.bytes} before anything is sent, so an oversized message fails alone and clearly.
+ * Thread-safe: transactions are serialized on one transactional producer, made on first use.
+ */
+final class KafkaAppender implements AutoCloseable {
+
+    private static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+    private final KafkaStoreSettings settings;
+    private final KafkaClients clients;
+    private final KafkaCatalog catalog;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Admin admin;
+    private final Map<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
+    private final Object txLock = new Object();
+    private KafkaProducer<byte[], byte[]> tx;
+    private volatile boolean closed;
+
+    KafkaAppender(KafkaStoreSettings settings, KafkaClients clients, KafkaCatalog catalog,
+                  KafkaProducer<byte[], byte[]> producer, Admin admin) {
+        this.settings = settings;
+        this.clients = clients;
+        this.catalog = catalog;
+        this.producer = producer;
+        this.admin = admin;
+    }
+
+    void append(String stream, List<NewMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        String topic = catalog.topic(stream);
+        catalog.ensure(stream, null, messages.get(0).created());
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(messages.size());
+        int limit = maxMessageBytes(topic);
+        for (int i = 0; i < messages.size(); i++) {
+            ProducerRecord<byte[], byte[]> r = RecordCodec.encode(topic, messages.get(i));
+            int size = RecordCodec.size(r);
+            if (size > limit) {
+                throw new IllegalArgumentException("message " + (i + 1) + " of " + messages.size() + " for stream '" + stream
+                        + "' is about " + size + " bytes; topic '" + topic + "' takes at most " + limit
+                        + " (its max.message.bytes); nothing of this append was written");
+            }
+            records.add(r);
+        }
+        if (records.size() == 1) {
+            send(stream, records.get(0));
+        } else {
+            sendInTransaction(stream, records);
+        }
+    }
+
+    private void send(String stream, ProducerRecord<byte[], byte[]> record) {
+        try {
+            producer.send(record).get();
+        } catch (ExecutionException e) {
+            throw appendFailed(stream, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("appending to stream '" + stream + "'");
+        }
+    }
+
+    private void sendInTransaction(String stream, List<ProducerRecord<byte[], byte[]>> records) {
+        synchronized (txLock) {
+            if (closed) {
+                throw new IllegalStateException("the kafka:// store is closed");
+            }
+            if (tx == null) {
+                tx = clients.transactionalProducer();
+            }
+            try {
+                tx.beginTransaction();
+                List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+                for (ProducerRecord<byte[], byte[]> r : records) {
+                    sent.add(tx.send(r));
+                }
+                tx.commitTransaction(); // flushes; throws if any send failed
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
+                discardTransactionalProducer();
+                throw appendFailed(stream, fatal);
+            } catch (KafkaException e) {
+                try {
+                    tx.abortTransaction();
+                } catch (KafkaException abortFailed) {
+                    discardTransactionalProducer();
+                }
+                throw appendFailed(stream, e);
+            }
+        }
+    }
+
+    private void discardTransactionalProducer() {
+        if (tx != null) {
+            tx.close(Duration.ZERO);
+            tx = null;
+        }
+    }
+
+    private RuntimeException appendFailed(String stream, Throwable cause) {
+        if (cause instanceof RecordTooLargeException) {
+            return new IllegalArgumentException("appending to stream '" + stream + "' on " + settings.url()
+                    + ": a message is larger than the topic or broker accepts: " + settings.client().describe(cause));
+        }
+        return KafkaStore.failure("appending to stream '" + stream + "'", settings, cause);
+    }
+
+    /** The topic's {@code max.message.bytes} (asked once per topic). */
+    int maxMessageBytes(String topic) {
+        return maxMessageBytes.computeIfAbsent(topic, t -> {
+            try {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, t);
+                Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+                ConfigEntry entry = config == null ? null : config.get("max.message.bytes");
+                return entry == null || entry.value() == null ? BROKER_DEFAULT_MAX_MESSAGE_BYTES : Integer.parseInt(entry.value());
+            } catch (ExecutionException e) {
+                throw KafkaStore.failure("reading the configuration of topic '" + t + "'", settings, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw KafkaStore.interrupted("reading topic configuration");
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        synchronized (txLock) {
+            closed = true;
+            if (tx != null) {
+                tx.close(Duration.ofSeconds(5));
+                tx = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.kafka.ClientSettings;
+import dev.minibatch.kafka.KafkaClassLoading;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Makes the store's Kafka clients from its settings: each gets the pass-through properties its kind
+ * knows (so none logs "unused" warnings) and the settings the store's promises need, which the
+ * user cannot override ({@link KafkaStoreSettings} rejects them). Creation failures become clear
+ * configuration errors. Stateless apart from a per-store client-id stem.
+ */
+final class KafkaClients {
+
+    private final KafkaStoreSettings settings;
+    private final String clientId = "minibatch-" + UUID.randomUUID().toString().substring(0, 8);
+
+    KafkaClients(KafkaStoreSettings settings) {
+        this.settings = settings;
+    }
+
+    Admin admin() {
+        Map<String, Object> p = known(AdminClientConfig.configNames());
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
+        int ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1000, settings.connectTimeout().toMillis()));
+        p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Math.max(ms, 30_000));
+        return create(() -> Admin.create(p));
+    }
+
+    /** The idempotent producer: {@code acks=all}, retries within {@code delivery.timeout.ms}. */
+    KafkaProducer<byte[], byte[]> producer() {
+        Map<String, Object> p = producerBase("-producer");
+        return create(() -> new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
+    /** A transactional producer for all-or-nothing appends, with a transactional id of its own. */
+    KafkaProducer<byte[], byte[]> transactionalProducer() {
+        Map<String, Object> p = producerBase("-tx");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId + "-tx-" + UUID.randomUUID());
+        KafkaProducer<byte[], byte[]> producer = create(() -> new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer()));
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(java.time.Duration.ZERO);
+            throw e;
+        }
+        return producer;
+    }
+
+    private Map<String, Object> producerBase(String suffix) {
+        Map<String, Object> p = known(ProducerConfig.configNames());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + suffix);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // the topic's max.message.bytes is the limit that counts; KafkaAppender checks it before sending
+        p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        return p;
+    }
+
+    /** A share consumer of {@code group}, acknowledging explicitly. */
+    KafkaShareConsumer<byte[], byte[]> shareConsumer(String group, int lane) {
+        Map<String, Object> p = known(ConsumerConfig.configNames());
+        p.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG); // not a share-consumer setting: the group has its own
+        p.remove(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-share-" + lane);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        return create(() -> new KafkaShareConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    /** A plain consumer that reads committed records by assignment, never committing. */
+    KafkaConsumer<byte[], byte[]> reader() {
+        Map<String, Object> p = known(ConsumerConfig.configNames());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-reader");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        return create(() -> new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    ClientSettings client() {
+        return settings.client();
+    }
+
+    private Map<String, Object> known(Set<String> names) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        settings.client().passThrough().forEach((k, v) -> {
+            if (names.contains(k)) {
+                p.put(k, v);
+            }
+        });
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.client().servers());
+        return p;
+    }
+
+    private <T> T create(java.util.function.Supplier<T> factory) {
+        try {
+            return KafkaClassLoading.withModuleClassLoader(factory);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw settings.client().configurationError(KafkaStoreSettings.OWNER, e);
+        }
+    }
+}

@@ -1,0 +1,485 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.model.StreamInfo;
+import dev.minibatch.model.StreamStats;
+import dev.minibatch.spi.store.AppendWakeups;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.Selection;
+import dev.minibatch.spi.store.StreamStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams on a Kafka cluster ({@code kafka://host:9092,host2:9092/?prefix=mb.&partitions=6&replication=3}):
+ * each stream is a topic, created on first use; its consumers form one share group (named after the
+ * topic), which the store configures before the first consumer joins to start at the earliest
+ * offset, read committed appends, and allow up to {@value #DELIVERY_LIMIT} deliveries per record.
+ *
+ * <p>What holds on a log, and what does not: a claim takes records this process's share consumers
+ * hold (its share of the stream), so with several consumer processes each window holds records of
+ * one process's share, and order across the stream is not promised. {@code attempts} is Kafka's
+ * delivery count less one (so it also counts deliveries that ended in a crash, a lapsed lock or a
+ * record given back). Committed records are acknowledged, not kept: {@code keep} and the
+ * {@code DONE} state do not exist here; {@code read} sees pending records only. Time windows read
+ * record timestamps, and each process keeps its own window grid ({@code lastRead}).
+ *
+ * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream.
+ */
+public final class KafkaStore implements StreamStore, AppendWakeups {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaStore.class);
+    static final int DELIVERY_LIMIT = 10;
+
+    private final KafkaStoreSettings settings;
+    private final KafkaClients clients;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaCatalog catalog;
+    private final KafkaAppender appender;
+    private final LogReader reader;
+    private final Map<String, ShareFetcher> fetchers = new ConcurrentHashMap<>();
+    private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
+    private final Set<String> preparedGroups = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    KafkaStore(KafkaStoreSettings settings) {
+        this.settings = settings;
+        this.clients = new KafkaClients(settings);
+        settings.client().checkReachable(KafkaStoreSettings.OWNER + " " + settings.url(), List.of(),
+                settings.connectTimeout(), () -> false);
+        this.admin = clients.admin();
+        KafkaProducer<byte[], byte[]> p = null;
+        try {
+            p = clients.producer();
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
+        }
+        this.producer = p;
+        this.catalog = new KafkaCatalog(settings, clients, admin, producer);
+        this.appender = new KafkaAppender(settings, clients, catalog, producer, admin);
+        this.reader = new LogReader(clients);
+    }
+
+    @Override
+    public String url() {
+        return settings.url();
+    }
+
+    @Override
+    public StreamInfo openStream(String name, Duration interval, Instant now) {
+        return catalog.ensure(name, interval, now);
+    }
+
+    @Override
+    public Optional<StreamInfo> findStream(String name) {
+        return catalog.find(name);
+    }
+
+    @Override
+    public List<StreamInfo> listStreams() {
+        return catalog.list();
+    }
+
+    @Override
+    public void append(String stream, List<NewMessage> messages) {
+        appender.append(stream, messages);
+    }
+
+    @Override
+    public List<Message> read(String stream, Selection selection, List<MessageState> states) {
+        if (states != null && !states.contains(MessageState.PENDING)) {
+            return List.of(); // a log keeps no CLAIMED or DONE view: claims live in consumers, commits delete
+        }
+        if (!catalog.exists(stream)) {
+            return List.of();
+        }
+        String topic = catalog.topic(stream);
+        return reader.read(stream, topic, startOffsets(stream, topic), selection);
+    }
+
+    @Override
+    public Claim claim(String stream, Selection selection, Lease lease) {
+        return fetcher(stream).pool().claim(selection, lease);
+    }
+
+    @Override
+    public boolean renew(String stream, String token, Instant expiresAt) {
+        ShareFetcher f = fetchers.get(stream);
+        return f != null && f.pool().renew(token, expiresAt);
+    }
+
+    @Override
+    public int commit(String stream, String token, boolean keep) {
+        ShareFetcher f = fetchers.get(stream);
+        if (f == null) {
+            return 0;
+        }
+        List<HeldRecord> records = f.pool().take(token);
+        return f.await(f.settle(records, AcknowledgeType.ACCEPT, System.nanoTime()), "committing a window");
+    }
+
+    @Override
+    public int release(String stream, String token, Instant availableAt, String error) {
+        ShareFetcher f = fetchers.get(stream);
+        if (f == null) {
+            return 0;
+        }
+        SharePool pool = f.pool();
+        long notBefore = pool.nanosFor(token, availableAt);
+        List<HeldRecord> records = pool.take(token);
+        f.settle(records, AcknowledgeType.RELEASE, notBefore);
+        return records.size();
+    }
+
+    @Override
+    public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
+        ShareFetcher f = fetchers.get(stream);
+        if (f == null) {
+            return 0;
+        }
+        List<HeldRecord> records = f.pool().take(token);
+        if (records.isEmpty()) {
+            return 0;
+        }
+        List<NewMessage> dead = new ArrayList<>(records.size());
+        for (HeldRecord h : records) {
+            Message m = h.message;
+            NewMessage n = NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, error);
+            dead.add(m.key() == null ? n : n.withKey(m.key()));
+        }
+        try {
+            appender.append(deadStream, dead);
+        } catch (RuntimeException e) {
+            f.settle(records, AcknowledgeType.RELEASE, System.nanoTime());
+            throw e;
+        }
+        // written to the dead-letter stream first: a crash here delivers them again, never loses them
+        return f.await(f.settle(records, AcknowledgeType.ACCEPT, System.nanoTime()), "dead-lettering a window");
+    }
+
+    @Override
+    public boolean compareAndSetLastRead(String stream, Instant expected, Instant next, Instant now) {
+        return catalog.compareAndSetLastRead(stream, expected, next);
+    }
+
+    @Override
+    public StreamStats stats(String stream) {
+        if (!catalog.exists(stream)) {
+            return StreamStats.EMPTY;
+        }
+        String topic = catalog.topic(stream);
+        Map<TopicPartition, Long> start = startOffsets(stream, topic);
+        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());
+        long pending = 0;
+        for (TopicPartition tp : start.keySet()) {
+            long from = start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp));
+            pending += Math.max(0, end.get(tp) - from);
+        }
+        ShareFetcher f = fetchers.get(stream);
+        long claimed = f == null ? 0 : f.pool().claimedCount();
+        return new StreamStats(pending, claimed, 0, null);
+    }
+
+    @Override
+    public int expire(String stream, Instant cutoff) {
+        if (!catalog.exists(stream)) {
+            return 0;
+        }
+        String topic = catalog.topic(stream);
+        Set<TopicPartition> partitions = partitions(topic);
+        Map<TopicPartition, Long> before = offsets(partitions, OffsetSpec.forTimestamp(cutoff.toEpochMilli()));
+        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> cut = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            Long offset = before.get(tp);
+            cut.put(tp, offset == null || offset < 0 ? end.get(tp) : offset);
+        }
+        return deleteBefore(cut);
+    }
+
+    @Override
+    public int clear(String stream) {
+        if (!catalog.exists(stream)) {
+            return 0;
+        }
+        String topic = catalog.topic(stream);
+        return deleteBefore(offsets(partitions(topic), OffsetSpec.latest()));
+    }
+
+    private int deleteBefore(Map<TopicPartition, Long> cut) {
+        Map<TopicPartition, Long> earliest = offsets(cut.keySet(), OffsetSpec.earliest());
+        Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+        long count = 0;
+        for (Map.Entry<TopicPartition, Long> e : cut.entrySet()) {
+            long from = earliest.get(e.getKey());
+            if (e.getValue() > from) {
+                delete.put(e.getKey(), RecordsToDelete.beforeOffset(e.getValue()));
+                count += e.getValue() - from;
+            }
+        }
+        if (!delete.isEmpty()) {
+            try {
+                admin.deleteRecords(delete).all().get();
+            } catch (ExecutionException e) {
+                throw failure("deleting records", settings, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw interrupted("deleting records");
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, count);
+    }
+
+    @Override
+    public Subscription subscribeAppends(String stream, Runnable onAppend) {
+        listeners.computeIfAbsent(stream, s -> new CopyOnWriteArrayList<>()).add(onAppend);
+        ShareFetcher f = fetcher(stream);
+        onAppend.run(); // records may have arrived before this subscription
+        return new Subscription() {
+            private volatile boolean open = true;
+
+            @Override
+            public boolean active() {
+                return open && !closed && fetchers.get(stream) == f;
+            }
+
+            @Override
+            public void close() {
+                open = false;
+                List<Runnable> l = listeners.get(stream);
+                if (l != null) {
+                    l.remove(onAppend);
+                }
+            }
+        };
+    }
+
+    /** The stream's fetcher, started (and its share group prepared) on first use. */
+    ShareFetcher fetcher(String stream) {
+        if (closed) {
+            throw new IllegalStateException("the kafka:// store " + settings.url() + " is closed");
+        }
+        ShareFetcher f = fetchers.get(stream);
+        if (f != null) {
+            return f;
+        }
+        synchronized (fetchers) {
+            f = fetchers.get(stream);
+            if (f == null) {
+                String topic = catalog.topic(stream);
+                catalog.ensure(stream, null, Instant.now());
+                String group = groupOf(stream);
+                prepareGroup(group);
+                f = new ShareFetcher(stream, topic, group, clients, settings.lanes(), () -> notifyArrival(stream),
+                        () -> groupMembers(group));
+                fetchers.put(stream, f);
+            }
+            return f;
+        }
+    }
+
+    String groupOf(String stream) {
+        return catalog.topic(stream);
+    }
+
+    private void notifyArrival(String stream) {
+        List<Runnable> l = listeners.get(stream);
+        if (l != null) {
+            for (Runnable r : l) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.debug("append listener of stream '{}' failed: {}", stream, e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Before the group's first consumer joins: checks the cluster serves share groups, and sets the
+     * group to start at the earliest offset (Kafka's default is the latest: messages appended before
+     * the first consumer would be skipped), to read committed appends and to allow
+     * {@value #DELIVERY_LIMIT} deliveries.
+     */
+    private void prepareGroup(String group) {
+        if (preparedGroups.contains(group)) {
+            return;
+        }
+        checkShareGroupsEnabled();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = new ArrayList<>(List.of(
+                set("share.auto.offset.reset", "earliest"),
+                set("share.isolation.level", "read_committed")));
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            try {
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(set("share.delivery.count.limit",
+                        Integer.toString(DELIVERY_LIMIT))))).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException)) {
+                    throw e;
+                }
+                LOG.warn("kafka:// store: share group '{}' keeps the broker's delivery count limit ({}); records delivered"
+                        + " that often are archived by Kafka", group, settings.client().describe(e.getCause()));
+            }
+        } catch (ExecutionException e) {
+            throw failure("configuring share group '" + group + "'", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("configuring share group");
+        }
+        preparedGroups.add(group);
+    }
+
+    private void checkShareGroupsEnabled() {
+        FinalizedVersionRange share;
+        try {
+            share = admin.describeFeatures().featureMetadata().get().finalizedFeatures().get("share.version");
+        } catch (ExecutionException e) {
+            throw failure("reading the cluster's features", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("reading the cluster's features");
+        }
+        if (share == null || share.maxVersionLevel() < 1) {
+            throw new ConfigurationException(KafkaStoreSettings.OWNER + ": the Kafka cluster at " + settings.client().servers()
+                    + " has share groups (KIP-932, feature share.version) disabled, and kafka:// consumers need them."
+                    + " Enable them with: kafka-features.sh --bootstrap-server " + settings.client().servers()
+                    + " upgrade --feature share.version=1 (Kafka 4.1 or later)");
+        }
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    private int groupMembers(String group) {
+        try {
+            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().size();
+        } catch (ExecutionException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /** Where the share group stands in each partition; -1 where it has not started (it starts at the earliest). */
+    private Map<TopicPartition, Long> startOffsets(String stream, String topic) {
+        Set<TopicPartition> partitions = partitions(topic);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        partitions.forEach(tp -> out.put(tp, -1L));
+        String group = groupOf(stream);
+        try {
+            Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(
+                    Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions))).partitionsToOffsetInfo(group).get();
+            info.forEach((tp, o) -> {
+                if (o != null && out.containsKey(tp)) {
+                    out.put(tp, o.startOffset());
+                }
+            });
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.debug("share group offsets of '{}' unknown ({}); reading from the earliest", group, e.getCause().toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("reading share group offsets");
+        }
+        return out;
+    }
+
+    private Set<TopicPartition> partitions(String topic) {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            Set<TopicPartition> out = new java.util.HashSet<>();
+            d.partitions().forEach(p -> out.add(new TopicPartition(topic, p.partition())));
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Set.of();
+            }
+            throw failure("describing topic '" + topic + "'", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("describing topic");
+        }
+    }
+
+    private Map<TopicPartition, Long> offsets(Set<TopicPartition> partitions, OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, spec));
+        try {
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(request).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (ExecutionException e) {
+            throw failure("listing offsets", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted("listing offsets");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        fetchers.values().forEach(ShareFetcher::close);
+        fetchers.clear();
+        appender.close();
+        producer.close(Duration.ofSeconds(5));
+        admin.close(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaStore[" + settings.url() + "]";
+    }
+
+    static RuntimeException failure(String what, KafkaStoreSettings settings, Throwable cause) {
+        return new IllegalStateException(KafkaStoreSettings.OWNER + " at " + settings.client().servers() + ": " + what
+                + " failed: " + settings.client().describe(cause), settings.client().chainable(cause));
+    }
+
+    static RuntimeException interrupted(String what) {
+        return new IllegalStateException("interrupted while " + what);
+    }
+}

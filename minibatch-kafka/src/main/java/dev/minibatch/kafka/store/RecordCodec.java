@@ -1,0 +1,125 @@
+package dev.minibatch.kafka.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.spi.store.NewMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * How a message is a Kafka record: the value is the message's JSON (UTF-8), the key its key, the
+ * record timestamp its creation time; attempts made before it was appended (dead letters), its
+ * error and its origin (a stage's input window, for idempotent retries) ride in headers. A record
+ * whose value is not JSON (written by a foreign producer) reads as a JSON string. Stateless.
+ */
+final class RecordCodec {
+
+    static final String ATTEMPTS = "minibatch.attempts";
+    static final String ERROR = "minibatch.error";
+    static final String ORIGIN = "minibatch.origin";
+
+    /** Bytes a record's framing adds to its key, value and headers, bounded generously. */
+    static final int RECORD_OVERHEAD = 128;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private RecordCodec() {
+    }
+
+    static ProducerRecord<byte[], byte[]> encode(String topic, NewMessage m) {
+        String json = m.json();
+        if (json == null) {
+            try {
+                json = MAPPER.writeValueAsString(m.data());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("message cannot be written as JSON: " + e.getOriginalMessage(), e);
+            }
+        }
+        byte[] key = m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, m.created().toEpochMilli(), key,
+                json.getBytes(StandardCharsets.UTF_8));
+        if (m.attempts() > 0) {
+            record.headers().add(ATTEMPTS, Integer.toString(m.attempts()).getBytes(StandardCharsets.UTF_8));
+        }
+        if (m.error() != null) {
+            record.headers().add(ERROR, m.error().getBytes(StandardCharsets.UTF_8));
+        }
+        if (m.origin() != null) {
+            record.headers().add(ORIGIN, m.origin().getBytes(StandardCharsets.UTF_8));
+        }
+        return record;
+    }
+
+    /** The record's size as the broker's {@code max.message.bytes} sees it, within {@link #RECORD_OVERHEAD}. */
+    static int size(ProducerRecord<byte[], byte[]> r) {
+        int n = RECORD_OVERHEAD + (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (Header h : r.headers()) {
+            n += h.key().length() + (h.value() == null ? 0 : h.value().length) + 8;
+        }
+        return n;
+    }
+
+    /** A message id: partition and offset, {@code "2@1045"}. */
+    static String id(int partition, long offset) {
+        return partition + "@" + offset;
+    }
+
+    /**
+     * The record as a message. {@code attempts} counts earlier deliveries (Kafka's delivery count,
+     * less this one) plus attempts made before the record was appended.
+     */
+    static Message decode(String stream, ConsumerRecord<byte[], byte[]> r, MessageState state) {
+        int delivered = r.deliveryCount().map(c -> c.intValue()).orElse(1);
+        return decode(stream, r, state, Math.max(0, delivered - 1));
+    }
+
+    static Message decode(String stream, ConsumerRecord<byte[], byte[]> r, MessageState state, int deliveriesBefore) {
+        Headers headers = r.headers();
+        int attempts = deliveriesBefore + intHeader(headers, ATTEMPTS);
+        String error = textHeader(headers, ERROR);
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        return new Message(id(r.partition(), r.offset()), stream, Instant.ofEpochMilli(r.timestamp()), data(r.value()),
+                state, attempts, error, key);
+    }
+
+    static String origin(ConsumerRecord<byte[], byte[]> r) {
+        return textHeader(r.headers(), ORIGIN);
+    }
+
+    private static JsonNode data(byte[] value) {
+        if (value == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        try {
+            return MAPPER.readTree(value);
+        } catch (IOException notJson) {
+            return TextNode.valueOf(new String(value, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static int intHeader(Headers headers, String name) {
+        String text = textHeader(headers, name);
+        if (text == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String textHeader(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,501 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share-group consumption of one stream in one process: a thread that owns the stream's share
+ * consumers ({@link ShareLane}s; a Kafka consumer is single-threaded), puts what they deliver into
+ * the {@link SharePool} that claims take from, and applies what consumers decide about the records:
+ * ACCEPT on commit, RELEASE on a failed window (when its backoff has passed) or a lapsed lease,
+ * RENEW while a record is held longer than a third of the broker's lock.
+ *
+ * <p>Acknowledgement results are reported per partition and may be wrong around a broker failure
+ * (Kafka 4.4 reports errors for acknowledgements it did store): an error is logged and the records
+ * are treated as "may come back", never as lost; windows are at-least-once.
+ *
+ * <p><b>Threading.</b> {@link #settle} and the pool are safe from any thread; everything touching a
+ * consumer runs on this fetcher's daemon thread. {@link #close()} settles what is due, closes the
+ * consumers (which release what they hold) and joins the thread.
+ */
+public final class ShareFetcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShareFetcher.class);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    private static final long MAX_IDLE_MS = 20;
+    private static final Duration LONG_POLL = Duration.ofMillis(100);
+    private static final long RENEW_BACK_WAIT = TimeUnit.SECONDS.toNanos(15);
+    private static final long LANE_IDLE_CLOSE = TimeUnit.SECONDS.toNanos(30);
+    /** Records delivered this many times or more are never given back for starvation. */
+    private static final int KEEP_FROM_DELIVERY = 3;
+
+    /** What to do with records once {@code notBefore} ({@link System#nanoTime()}) has passed. */
+    record Settlement(List<HeldRecord> records, AcknowledgeType type, long notBefore, CompletableFuture<Integer> done) {
+    }
+
+    private record Applied(CompletableFuture<Integer> done, int count) {
+    }
+
+    private final String stream;
+    private final String topic;
+    private final String group;
+    private final KafkaClients clients;
+    private final SharePool pool;
+    private final int maxLanes;
+    private final Runnable onArrival;
+    private final IntSupplier groupMembers;
+    private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
+    private final List<Settlement> pending = new ArrayList<>();
+    private final List<ShareLane> lanes = new ArrayList<>();
+    private final Thread thread;
+    private final Duration starvationPatience;
+    private volatile boolean running = true;
+    private volatile RuntimeException failure;
+    private volatile ShareLane longPolling;
+    private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
+    private long nextMembersCheck;
+    private boolean othersInGroup;
+    private int laneNumbers;
+    private long lastReport;
+
+    ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
+                 IntSupplier groupMembers) {
+        this.stream = stream;
+        this.topic = topic;
+        this.group = group;
+        this.clients = clients;
+        this.pool = new SharePool(stream);
+        this.maxLanes = maxLanes;
+        this.onArrival = onArrival;
+        this.groupMembers = groupMembers;
+        this.starvationPatience = Duration.ofMillis(1000 + ThreadLocalRandom.current().nextInt(1000));
+        this.thread = new Thread(this::run, "minibatch-kafka-share-" + stream);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    SharePool pool() {
+        checkAlive();
+        return pool;
+    }
+
+    String group() {
+        return group;
+    }
+
+    /** Queues a settlement; the returned future completes with how many records were acknowledged. */
+    CompletableFuture<Integer> settle(List<HeldRecord> records, AcknowledgeType type, long notBefore) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        if (records.isEmpty()) {
+            done.complete(0);
+            return done;
+        }
+        checkAlive();
+        queue.add(new Settlement(records, type, notBefore, done));
+        ShareLane polling = longPolling;
+        if (polling != null) {
+            polling.consumer.wakeup();
+        }
+        return done;
+    }
+
+    /** Waits for a settlement; its count, or an error naming the stream. */
+    public static final java.util.concurrent.atomic.AtomicLong WAITS = new java.util.concurrent.atomic.AtomicLong(), WAITED = new java.util.concurrent.atomic.AtomicLong(), COMMITS = new java.util.concurrent.atomic.AtomicLong(), COMMITTED = new java.util.concurrent.atomic.AtomicLong();
+
+    int await(CompletableFuture<Integer> done, String what) {
+        long t0 = System.nanoTime();
+        try {
+            return done.get(COMMIT_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " on stream '" + stream + "' got no answer from Kafka in "
+                    + COMMIT_TIMEOUT.toSeconds() * 2 + " s; its records may be delivered again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted(what);
+        } finally {
+            WAITS.incrementAndGet(); WAITED.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    private void checkAlive() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        if (!running) {
+            throw new IllegalStateException("the kafka:// store is closed");
+        }
+    }
+
+    // ---- the fetcher thread ----
+
+    private void run() {
+        long idleMs = 1;
+        try {
+            openLane();
+            if (maxLanes > 1) {
+                openLane(); // a second one reads ahead while the first holds a batch: joining takes seconds
+            }
+            while (running) {
+                long now = System.nanoTime();
+                queue.drainTo(pending);
+                boolean worked = applyDue(now, false);
+                worked |= expireLeases(now);
+                worked |= renewLanes(now);
+                worked |= pollLanes(Duration.ZERO);
+                worked |= giveBack(now);
+                manageLanes(now);
+                if (LOG.isDebugEnabled() && now - lastReport > 5_000_000_000L) {
+                    lastReport = now;
+                    LOG.debug("stream '{}': {} free {} claimed {} hungry {} pending {}", stream, lanes, pool.freeCount(),
+                            pool.claimedCount(), pool.hungry(), pending.size());
+                }
+                if (worked || !pending.isEmpty() && anyDue(now)) {
+                    idleMs = 1;
+                    continue;
+                }
+                ShareLane only = singleFetchingLane();
+                if (only != null && pending.isEmpty() && queue.isEmpty()) {
+                    longPoll(only);
+                    continue;
+                }
+                Settlement next = queue.poll(idleMs, TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    pending.add(next);
+                    idleMs = 1;
+                } else {
+                    idleMs = Math.min(MAX_IDLE_MS, idleMs * 2);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = fatal(e);
+            LOG.error("kafka:// store: consuming stream '{}' (share group '{}') stopped: {}", stream, group,
+                    failure.getMessage(), e);
+        } finally {
+            try {
+                queue.drainTo(pending);
+                if (failure == null) {
+                    applyDue(Long.MAX_VALUE, true);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("kafka:// store: settling on close of stream '{}': {}", stream, e.toString());
+            }
+            for (Settlement s : pending) {
+                s.done.completeExceptionally(failure != null ? failure : new IllegalStateException("the kafka:// store is closed"));
+            }
+            for (ShareLane lane : lanes) {
+                try {
+                    lane.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing {} of stream '{}': {}", lane, stream, e.toString());
+                }
+            }
+            running = false;
+        }
+    }
+
+    private ShareLane singleFetchingLane() {
+        ShareLane only = null;
+        for (ShareLane lane : lanes) {
+            if (lane.polls()) {
+                if (only != null) {
+                    return null;
+                }
+                only = lane;
+            }
+        }
+        return only != null && !only.renewing ? only : null;
+    }
+
+    private void longPoll(ShareLane lane) {
+        longPolling = lane;
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            if (!queue.isEmpty()) {
+                return;
+            }
+            records = lane.poll(LONG_POLL);
+        } catch (WakeupException woken) {
+            return;
+        } finally {
+            longPolling = null;
+        }
+        take(lane, records, System.nanoTime());
+    }
+
+    private boolean anyDue(long now) {
+        for (Settlement s : pending) {
+            if (s.notBefore - now <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void openLane() {
+        ShareLane lane = new ShareLane(++laneNumbers, clients.shareConsumer(group, laneNumbers));
+        lane.consumer.subscribe(List.of(topic));
+        lanes.add(lane);
+        LOG.debug("stream '{}': opened share {} of group '{}'", stream, lane, group);
+    }
+
+    /** Applies the due settlements whose lanes can take acknowledgements now, one commit per lane. */
+    private boolean applyDue(long now, boolean closing) {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        Set<ShareLane> touched = new HashSet<>();
+        List<Applied> applied = new ArrayList<>();
+        for (Iterator<Settlement> it = pending.iterator(); it.hasNext(); ) {
+            Settlement s = it.next();
+            if (!closing && s.notBefore - now > 0) {
+                continue;
+            }
+            if (s.records.stream().anyMatch(h -> h.lane.renewing)) {
+                continue;
+            }
+            int acknowledged = 0;
+            for (HeldRecord h : s.records) {
+                if (h.lost || !h.lane.outstanding.containsKey(h.id)) {
+                    continue;
+                }
+                try {
+                    h.lane.acknowledge(h, s.type);
+                    acknowledged++;
+                    touched.add(h.lane);
+                } catch (IllegalStateException cannot) {
+                    LOG.debug("stream '{}': record {} can no longer be acknowledged: {}", stream, h.id, cannot.getMessage());
+                }
+                h.lane.outstanding.remove(h.id);
+                pool.remove(h);
+            }
+            it.remove();
+            applied.add(new Applied(s.done, acknowledged));
+        }
+        for (ShareLane lane : touched) {
+            commit(lane);
+        }
+        for (Applied a : applied) {
+            a.done.complete(a.count);
+        }
+        return !applied.isEmpty();
+    }
+
+    private void commit(ShareLane lane) {
+        Map<TopicIdPartition, Optional<KafkaException>> results;
+        try {
+            long c0 = System.nanoTime();
+            try {
+                results = lane.commit(COMMIT_TIMEOUT);
+                COMMITS.incrementAndGet(); COMMITTED.addAndGet(System.nanoTime() - c0);
+            } catch (WakeupException woken) {
+                results = lane.commit(COMMIT_TIMEOUT); // a wake-up meant for a poll: commit again
+            }
+        } catch (KafkaException e) {
+            if (isFatal(e)) {
+                throw e;
+            }
+            LOG.warn("stream '{}': acknowledging records failed ({}); they may be delivered again", stream, e.toString());
+            return;
+        }
+        results.forEach((tp, error) -> error.ifPresent(e -> LOG.warn(
+                "stream '{}': Kafka reported an error for acknowledgements of partition {} ({}); those records may be"
+                        + " delivered again", stream, tp.partition(), e.toString())));
+        if (lane.outstanding.isEmpty()) {
+            lane.idleSince = System.nanoTime();
+        }
+    }
+
+    private boolean expireLeases(long now) {
+        List<HeldRecord> expired = pool.expired(now);
+        if (expired.isEmpty()) {
+            return false;
+        }
+        LOG.info("stream '{}': {} claimed records outlived their lease; releasing them", stream, expired.size());
+        pending.add(new Settlement(expired, AcknowledgeType.RELEASE, now, new CompletableFuture<>()));
+        return true;
+    }
+
+    /** Renews each holding lane whose oldest lock is a third through; the lane then polls to get its records back. */
+    private boolean renewLanes(long now) {
+        boolean any = false;
+        for (ShareLane lane : lanes) {
+            if (lane.renewing || lane.outstanding.isEmpty() || now - lane.oldestLock() < lockNanos / 3) {
+                continue;
+            }
+            lane.renewAll(now);
+            commit(lane);
+            any = true;
+        }
+        return any;
+    }
+
+    private boolean pollLanes(Duration timeout) {
+        boolean got = false;
+        for (ShareLane lane : List.copyOf(lanes)) {
+            if (!lane.polls()) {
+                continue;
+            }
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = lane.poll(timeout);
+            } catch (WakeupException woken) {
+                continue;
+            }
+            got |= take(lane, records, System.nanoTime());
+        }
+        return got;
+    }
+
+    /** Takes what a lane's poll returned: new records into the pool; renewed ones re-locked. */
+    private boolean take(ShareLane lane, ConsumerRecords<byte[], byte[]> records, long now) {
+        if (lane.consumer.acquisitionLockTimeoutMs().isPresent()) {
+            lockNanos = TimeUnit.MILLISECONDS.toNanos(lane.consumer.acquisitionLockTimeoutMs().get());
+        }
+        boolean arrived = false;
+        Set<String> back = lane.renewing ? new HashSet<>() : Set.of();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            String id = RecordCodec.id(r.partition(), r.offset());
+            HeldRecord known = lane.outstanding.get(id);
+            if (known != null) {
+                known.record = r;
+                known.lockedAt = now;
+                if (lane.renewing) {
+                    back.add(id);
+                }
+                continue;
+            }
+            Message m = RecordCodec.decode(stream, r, MessageState.PENDING);
+            HeldRecord h = new HeldRecord(r, lane, m, now);
+            lane.outstanding.put(id, h);
+            pool.add(h);
+            arrived = true;
+        }
+        if (lane.renewing) {
+            if (back.containsAll(lane.outstanding.keySet())) {
+                lane.renewing = false;
+            } else if (now - lane.renewSent > RENEW_BACK_WAIT) {
+                for (HeldRecord h : lane.records()) {
+                    if (!back.contains(h.id) && h.lockedAt < lane.renewSent) {
+                        LOG.warn("stream '{}': record {} did not come back after renewing its lock; another consumer"
+                                + " may get it", stream, h.id);
+                        lane.outstanding.remove(h.id);
+                        pool.lose(h);
+                    }
+                }
+                lane.renewing = false;
+            } else if (!back.isEmpty() && lane.outstanding.values().stream().allMatch(h -> h.lockedAt >= lane.renewSent)) {
+                lane.renewing = false;
+            }
+        }
+        if (arrived) {
+            lane.idleSince = now;
+            onArrival.run();
+        }
+        return arrived || !records.isEmpty();
+    }
+
+    /** Gives free records back to the group when claims starve and other consumers could use them. */
+    private boolean giveBack(long now) {
+        if (!pool.hungry() || pool.freeCount() == 0) {
+            return false;
+        }
+        if (now - nextMembersCheck >= 0) {
+            nextMembersCheck = now + TimeUnit.SECONDS.toNanos(5);
+            try {
+                othersInGroup = groupMembers.getAsInt() > lanes.size();
+            } catch (RuntimeException e) {
+                othersInGroup = false;
+            }
+        }
+        if (!othersInGroup) {
+            return false;
+        }
+        List<HeldRecord> back = pool.starvedGiveBack(now, starvationPatience, KEEP_FROM_DELIVERY);
+        if (back.isEmpty()) {
+            return false;
+        }
+        LOG.debug("stream '{}': giving {} records back to share group '{}' for other consumers' windows", stream,
+                back.size(), group);
+        pending.add(new Settlement(back, AcknowledgeType.RELEASE, now, new CompletableFuture<>()));
+        return true;
+    }
+
+    /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
+    private void manageLanes(long now) {
+        boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);
+        if (pool.wantsMore() && !anyFetching && lanes.size() < maxLanes) {
+            openLane();
+            return;
+        }
+        if (lanes.size() > 1) {
+            for (Iterator<ShareLane> it = lanes.iterator(); it.hasNext(); ) {
+                ShareLane lane = it.next();
+                if (lane.fetching() && now - lane.idleSince > LANE_IDLE_CLOSE && lanes.size() > 1) {
+                    it.remove();
+                    lane.close();
+                    LOG.debug("stream '{}': closed idle share {}", stream, lane);
+                }
+            }
+        }
+    }
+
+    private static boolean isFatal(KafkaException e) {
+        return e instanceof AuthorizationException || e instanceof AuthenticationException
+                || e instanceof UnsupportedVersionException || e instanceof InvalidConfigurationException;
+    }
+
+    private RuntimeException fatal(RuntimeException e) {
+        if (e instanceof UnsupportedVersionException) {
+            return new IllegalStateException("kafka:// store: the Kafka cluster does not serve share groups, which"
+                    + " kafka:// streams are consumed with (KIP-932): " + e.getMessage(), e);
+        }
+        return new IllegalStateException("kafka:// store: consuming stream '" + stream + "' failed: " + e, e);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        ShareLane polling = longPolling;
+        if (polling != null) {
+            polling.consumer.wakeup();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(40));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

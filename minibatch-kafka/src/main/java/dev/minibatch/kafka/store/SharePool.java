@@ -1,0 +1,237 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import dev.minibatch.spi.store.Claim;
+import dev.minibatch.spi.store.Lease;
+import dev.minibatch.spi.store.Selection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The records one process holds of a stream, and its claims on them: claims are taken here,
+ * atomically, oldest first (record time, then partition and offset), from records no claim holds;
+ * the broker's lock already keeps them from other processes. Thread-safe (one lock); never talks to
+ * Kafka.
+ */
+final class SharePool {
+
+    private static final Comparator<HeldRecord> ORDER = Comparator.comparingLong((HeldRecord h) -> h.timestamp)
+            .thenComparingInt(h -> h.partition).thenComparingLong(h -> h.offset);
+
+    private final String stream;
+    private final Map<String, HeldRecord> byId = new HashMap<>();
+    private final TreeSet<HeldRecord> free = new TreeSet<>(ORDER);
+    private final Map<String, TokenClaim> claims = new HashMap<>();
+    private long hungrySince; // nanoTime a claim last went short while no record arrived, 0 if fed
+    private long lastArrival = System.nanoTime();
+    private int wanted = 1; // the largest window claims asked for lately: read ahead to hold at least that many
+
+    /** A claim's records and the offset from the caller's clock to {@link System#nanoTime()}. */
+    record TokenClaim(List<HeldRecord> records, long clockOffset) {
+        long nanos(Instant callerTime) {
+            return clockOffset + toNanos(callerTime);
+        }
+    }
+
+    SharePool(String stream) {
+        this.stream = stream;
+    }
+
+    synchronized void add(HeldRecord h) {
+        if (byId.putIfAbsent(h.id, h) == null) {
+            free.add(h);
+            lastArrival = System.nanoTime();
+            hungrySince = 0;
+        }
+    }
+
+    synchronized HeldRecord get(String id) {
+        return byId.get(id);
+    }
+
+    /** Takes the matching free records under the lease; empty (and hungry) if fewer than asked for. */
+    synchronized Claim claim(Selection selection, Lease lease) {
+        if (selection.byKey()) {
+            throw new UnsupportedOperationException("keyed windows (keyBy) need partition-ordered consumption, which"
+                    + " kafka:// does not offer yet (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for keyed windows");
+        }
+        int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
+        wanted = Math.max(1, Math.max(selection.minCount(), selection.limit()));
+        List<HeldRecord> taken = new ArrayList<>();
+        for (HeldRecord h : free) {
+            if (taken.size() >= limit) {
+                break;
+            }
+            if (selection.matches(h.id, h.message.created())) {
+                taken.add(h);
+            }
+        }
+        if (taken.isEmpty() || taken.size() < selection.minCount()) {
+            if (hungrySince == 0) {
+                hungrySince = System.nanoTime();
+            }
+            return new Claim(lease, List.of());
+        }
+        long offset = System.nanoTime() - toNanos(lease.now());
+        long deadline = offset + toNanos(lease.expiresAt());
+        List<Message> messages = new ArrayList<>(taken.size());
+        for (HeldRecord h : taken) {
+            free.remove(h);
+            h.token = lease.token();
+            h.leaseDeadline = deadline;
+            messages.add(withState(h.message, MessageState.CLAIMED));
+        }
+        claims.put(lease.token(), new TokenClaim(taken, offset));
+        return new Claim(lease, messages);
+    }
+
+    /** Ends a claim: its records still held, marked settling. Empty if the token holds nothing. */
+    synchronized List<HeldRecord> take(String token) {
+        TokenClaim claim = claims.remove(token);
+        if (claim == null) {
+            return List.of();
+        }
+        List<HeldRecord> live = new ArrayList<>(claim.records.size());
+        for (HeldRecord h : claim.records) {
+            if (!h.lost && token.equals(h.token)) {
+                h.settling = true;
+                live.add(h);
+            }
+        }
+        return live;
+    }
+
+    /** The caller's time as {@link System#nanoTime()} for a token's clock, or now if unknown. */
+    synchronized long nanosFor(String token, Instant callerTime) {
+        TokenClaim claim = claims.get(token);
+        return claim == null ? System.nanoTime() : claim.nanos(callerTime);
+    }
+
+    synchronized TokenClaim claimOf(String token) {
+        return claims.get(token);
+    }
+
+    synchronized boolean renew(String token, Instant expiresAt) {
+        TokenClaim claim = claims.get(token);
+        if (claim == null) {
+            return false;
+        }
+        long deadline = claim.nanos(expiresAt);
+        boolean any = false;
+        for (HeldRecord h : claim.records) {
+            if (!h.lost) {
+                h.leaseDeadline = deadline;
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Claimed records whose lease lapsed: their claims end; they are to be released. */
+    synchronized List<HeldRecord> expired(long now) {
+        List<HeldRecord> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, TokenClaim>> it = claims.entrySet().iterator(); it.hasNext(); ) {
+            TokenClaim claim = it.next().getValue();
+            if (claim.records.stream().allMatch(h -> h.lost || now - h.leaseDeadline > 0)) {
+                it.remove();
+                for (HeldRecord h : claim.records) {
+                    if (!h.lost) {
+                        h.settling = true;
+                        out.add(h);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The free records, taken out of the pool to give back to the group: when claims have gone short
+     * for {@code patience} with no record arriving, so other consumers can fill their windows with them.
+     * Records delivered {@code keepFrom} times or more are kept, so giving back never exhausts them.
+     */
+    synchronized List<HeldRecord> starvedGiveBack(long now, Duration patience, int keepFrom) {
+        if (hungrySince == 0 || free.isEmpty() || now - hungrySince < patience.toNanos()
+                || now - lastArrival < patience.toNanos()) {
+            return List.of();
+        }
+        List<HeldRecord> out = new ArrayList<>();
+        for (Iterator<HeldRecord> it = free.iterator(); it.hasNext(); ) {
+            HeldRecord h = it.next();
+            if (h.deliveryCount() < keepFrom) {
+                it.remove();
+                h.settling = true;
+                out.add(h);
+            }
+        }
+        hungrySince = 0;
+        return out;
+    }
+
+    /** Whether claims went short since the last arrival. */
+    synchronized boolean hungry() {
+        return hungrySince != 0;
+    }
+
+    /** A record is no longer held (settled, or its lock was lost). */
+    synchronized void remove(HeldRecord h) {
+        byId.remove(h.id);
+        free.remove(h);
+    }
+
+    synchronized void lose(HeldRecord h) {
+        h.lost = true;
+        remove(h);
+    }
+
+    synchronized int claimedCount() {
+        int n = 0;
+        for (TokenClaim c : claims.values()) {
+            n += c.records.size();
+        }
+        return n;
+    }
+
+    /** Whether the pool holds fewer free records than the next window may need: time to read ahead. */
+    synchronized boolean wantsMore() {
+        return hungrySince != 0 || free.size() < wanted;
+    }
+
+    synchronized int freeCount() {
+        return free.size();
+    }
+
+    synchronized List<Message> peekFree(Selection selection) {
+        int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
+        List<Message> out = new ArrayList<>();
+        for (HeldRecord h : free) {
+            if (out.size() >= limit) {
+                break;
+            }
+            if (selection.matches(h.id, h.message.created())) {
+                out.add(h.message);
+            }
+        }
+        return out;
+    }
+
+    String stream() {
+        return stream;
+    }
+
+    static Message withState(Message m, MessageState state) {
+        return new Message(m.id(), m.stream(), m.created(), m.data(), state, m.attempts(), m.error(), m.key());
+    }
+
+    static long toNanos(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+}

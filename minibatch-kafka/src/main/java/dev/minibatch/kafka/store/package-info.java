@@ -1,0 +1,15 @@
+/**
+ * The {@code kafka://} stream store: a stream is a Kafka topic, appends go through an idempotent
+ * producer ({@code acks=all}; several messages in one Kafka transaction), and the consumers of a
+ * stream form one Kafka <em>share group</em> (KIP-932), so they compete per record, past the
+ * topic's partition count, under the brokers' acquisition locks.
+ *
+ * <p>{@link dev.minibatch.kafka.store.KafkaStore} is the store; {@code ShareFetcher} owns the share
+ * consumers of one stream in one process and serves claims from the records they hold;
+ * {@code KafkaAppender} writes; {@code KafkaCatalog} creates and lists topics and keeps each stream's
+ * metadata in a compacted topic; {@code LogReader} reads without consuming.
+ *
+ * <p><i>Stability: evolving.</i> Select the store by URL ({@code kafka://host:9092/?prefix=mb.}); the
+ * classes here are not API.
+ */
+package dev.minibatch.kafka.store;

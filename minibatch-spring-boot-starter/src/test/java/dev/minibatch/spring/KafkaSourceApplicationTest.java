@@ -3,6 +3,7 @@ package dev.minibatch.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.Minibatch;
+import dev.minibatch.kafka.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,26 +28,22 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * An application that feeds a stream from Kafka (a real KRaft broker in this JVM,
- * KafkaClusterTestKit) through {@code minibatch.sources.*} and consumes it with a typed
+ * An application that feeds a stream from Kafka (a real KRaft broker in a child JVM, the Kafka
+ * module's {@link KafkaBroker}) through {@code minibatch.sources.*} and consumes it with a typed
  * listener: every produced record arrives once.
  */
 @SpringBootTest(classes = KafkaSourceApplicationTest.App.class)
 class KafkaSourceApplicationTest {
 
     static final Path DIR;
-    static final KafkaClusterTestKit KAFKA;
+    static final KafkaBroker KAFKA;
 
     static {
         try {
             DIR = Files.createTempDirectory("minibatch-spring-kafka");
-            KAFKA = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
-                    .setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                    .setConfigProp("offsets.topic.replication.factor", "1")
-                    .build();
-            KAFKA.format();
-            KAFKA.startup();
-            KAFKA.waitForReadyBrokers();
+            // not Kafka's KafkaClusterTestKit: in 4.4.0 it needs org.apache.kafka.test.TestUtils, which
+            // neither kafka-test-common-runtime's dependencies nor the kafka-clients test jar contain
+            KAFKA = KafkaBroker.start(Files.createDirectories(DIR.resolve("kafka")));
         } catch (Exception e) {
             throw new IllegalStateException("the test Kafka broker did not start", e);
         }

@@ -57,11 +57,11 @@ import org.apache.kafka.common.Uuid;
  *   <li>{@link #start}: all three nodes registered 5.8–11.2 s after the call (three JVMs started in
  *       parallel, each formatting its storage first);
  *   <li>after {@link #kill} of the leader of a partition, 1,000 records produced with {@code acks=all}
- *       were all acknowledged 5.6–6.7 s after the kill (with the default 9 s session timeout and
+ *       were all acknowledged 5.6–6.8 s after the kill (with the default 9 s session timeout and
  *       2 s heartbeat: 8.0–11.2 s): the stall is the fencing, the records themselves take milliseconds;
  *   <li>{@link #restart(int, String)}: the node back in the cluster and every replica of a small topic
  *       in sync again 2.8–5.2 s after the call;
- *   <li>a share consumer's first delivery came 5.7–6.1 s after it subscribed (internal topics are
+ *   <li>a share consumer's first delivery came 5.7–6.7 s after it subscribed (internal topics are
  *       created on first use): wait for it on a condition.
  * </ul>
  *

@@ -64,7 +64,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** The broker shared by the test classes, started on first use and stopped at JVM exit. */
-    static synchronized KafkaBroker shared() throws IOException {
+    public static synchronized KafkaBroker shared() throws IOException {
         if (shared == null) {
             Path dir = Path.of("target", "kafka-shared-" + ProcessHandle.current().pid()).toAbsolutePath();
             deleteRecursively(dir);

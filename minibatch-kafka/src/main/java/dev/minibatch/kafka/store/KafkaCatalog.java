@@ -91,6 +91,7 @@ final class KafkaCatalog {
     /** Creates the stream's topic if missing; returns its metadata. */
     StreamInfo ensure(String stream, Duration interval, Instant now) {
         String topic = topic(stream);
+        lastRead.putIfAbsent(stream, now); // this process's window grid starts when it first opens the stream
         if (!knownTopics.contains(topic)) {
             boolean created = createTopic(topic, settings.partitions(), Map.of());
             knownTopics.add(topic);

@@ -201,15 +201,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         if (!catalog.exists(stream)) {
             return StreamStats.EMPTY;
         }
-        String topic = catalog.topic(stream);
-        Map<TopicPartition, Long> start = startOffsets(stream, topic);
-        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
-        Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());
-        long pending = 0;
-        for (TopicPartition tp : start.keySet()) {
-            long from = start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp));
-            pending += Math.max(0, end.get(tp) - from);
-        }
+        long pending = pendingEstimate(stream, catalog.topic(stream));
         ShareFetcher f = fetchers.get(stream);
         long claimed = f == null ? 0 : f.pool().claimedCount();
         return new StreamStats(pending, claimed, 0, null);
@@ -306,11 +298,17 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
                 String group = groupOf(stream);
                 prepareGroup(group);
                 f = new ShareFetcher(stream, topic, group, clients, settings.lanes(), () -> notifyArrival(stream),
-                        () -> groupMembers(group));
+                        new StallMover(stream, topic, group));
                 fetchers.put(stream, f);
             }
             return f;
         }
+    }
+
+    /** Records this process holds of the stream (free and claimed); for tests. */
+    int heldCount(String stream) {
+        ShareFetcher f = fetchers.get(stream);
+        return f == null ? 0 : f.pool().heldCount();
     }
 
     String groupOf(String stream) {
@@ -388,15 +386,64 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
     }
 
-    private int groupMembers(String group) {
-        try {
-            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().size();
-        } catch (ExecutionException e) {
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
+    /** Moves the records of a stalled count window to the end of their partitions (see {@link ShareFetcher.Mover}). */
+    private final class StallMover implements ShareFetcher.Mover {
+        private final String stream;
+        private final String topic;
+        private final String group;
+
+        StallMover(String stream, String topic, String group) {
+            this.stream = stream;
+            this.topic = topic;
+            this.group = group;
         }
+
+        @Override
+        public boolean othersCouldHelp(int lanes, int held) {
+            try {
+                int members = admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().size();
+                if (members > lanes) {
+                    return true;
+                }
+            } catch (ExecutionException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return pendingEstimate(stream, topic) > held;
+        }
+
+        @Override
+        public void moveToEnd(List<HeldRecord> records) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
+            for (HeldRecord h : records) {
+                sent.add(producer.send(RecordCodec.moved(h.record, h.message.attempts())));
+            }
+            try {
+                for (java.util.concurrent.Future<?> f : sent) {
+                    f.get();
+                }
+            } catch (ExecutionException e) {
+                throw failure("moving records of stream '" + stream + "'", settings, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw interrupted("moving records");
+            }
+        }
+    }
+
+    /** Records not yet acknowledged by the stream's share group, from its start offsets (may count a few in flight). */
+    private long pendingEstimate(String stream, String topic) {
+        Map<TopicPartition, Long> start = startOffsets(stream, topic);
+        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());
+        long pending = 0;
+        for (TopicPartition tp : start.keySet()) {
+            long from = start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp));
+            pending += Math.max(0, end.get(tp) - from);
+        }
+        return pending;
     }
 
     /** Where the share group stands in each partition; -1 where it has not started (it starts at the earliest). */

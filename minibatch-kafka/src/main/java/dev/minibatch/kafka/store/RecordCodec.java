@@ -26,6 +26,7 @@ final class RecordCodec {
     static final String ATTEMPTS = "minibatch.attempts";
     static final String ERROR = "minibatch.error";
     static final String ORIGIN = "minibatch.origin";
+    static final String MOVES = "minibatch.moves";
 
     /** Bytes a record's framing adds to its key, value and headers, bounded generously. */
     static final int RECORD_OVERHEAD = 128;
@@ -89,6 +90,29 @@ final class RecordCodec {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
         return new Message(id(r.partition(), r.offset()), stream, Instant.ofEpochMilli(r.timestamp()), data(r.value()),
                 state, attempts, error, key);
+    }
+
+    /** How often the record was moved to the end of its partition to unstall a count window. */
+    static int moves(ConsumerRecord<byte[], byte[]> r) {
+        return intHeader(r.headers(), MOVES);
+    }
+
+    /**
+     * A copy of a held record for the end of its partition: same partition, key, value, time and
+     * origin; its attempts so far carried in the header (the copy starts a new delivery count).
+     */
+    static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r, int attempts) {
+        ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value());
+        for (Header h : r.headers()) {
+            if (!h.key().equals(ATTEMPTS) && !h.key().equals(MOVES)) {
+                copy.headers().add(h);
+            }
+        }
+        if (attempts > 0) {
+            copy.headers().add(ATTEMPTS, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
+        }
+        copy.headers().add(MOVES, Integer.toString(moves(r) + 1).getBytes(StandardCharsets.UTF_8));
+        return copy;
     }
 
     static String origin(ConsumerRecord<byte[], byte[]> r) {

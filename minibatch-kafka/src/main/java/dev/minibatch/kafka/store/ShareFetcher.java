@@ -16,7 +16,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -53,8 +52,20 @@ public final class ShareFetcher implements AutoCloseable {
     private static final Duration LONG_POLL = Duration.ofMillis(100);
     private static final long RENEW_BACK_WAIT = TimeUnit.SECONDS.toNanos(15);
     private static final long LANE_IDLE_CLOSE = TimeUnit.SECONDS.toNanos(30);
-    /** Records delivered this many times or more are never given back for starvation. */
-    private static final int KEEP_FROM_DELIVERY = 3;
+    /** Records moved this many times are kept where they are. */
+    private static final int MAX_MOVES = 5;
+
+    /**
+     * Unstalls count windows: copies held records to the end of their partitions, where any lane or
+     * process can fetch them together with what they were waiting for. Called on the fetcher thread.
+     */
+    interface Mover {
+        /** Whether another process, or records this process cannot reach, could fill the windows. */
+        boolean othersCouldHelp(int lanes, int held);
+
+        /** Appends copies of the records (same partitions), returning when they are replicated. */
+        void moveToEnd(List<HeldRecord> records);
+    }
 
     /** What to do with records once {@code notBefore} ({@link System#nanoTime()}) has passed. */
     record Settlement(List<HeldRecord> records, AcknowledgeType type, long notBefore, CompletableFuture<Integer> done) {
@@ -70,7 +81,7 @@ public final class ShareFetcher implements AutoCloseable {
     private final SharePool pool;
     private final int maxLanes;
     private final Runnable onArrival;
-    private final IntSupplier groupMembers;
+    private final Mover mover;
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
     private final List<Settlement> pending = new ArrayList<>();
     private final List<ShareLane> lanes = new ArrayList<>();
@@ -86,7 +97,7 @@ public final class ShareFetcher implements AutoCloseable {
     private long lastReport;
 
     ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
-                 IntSupplier groupMembers) {
+                 Mover mover) {
         this.stream = stream;
         this.topic = topic;
         this.group = group;
@@ -94,7 +105,7 @@ public final class ShareFetcher implements AutoCloseable {
         this.pool = new SharePool(stream);
         this.maxLanes = maxLanes;
         this.onArrival = onArrival;
-        this.groupMembers = groupMembers;
+        this.mover = mover;
         this.starvationPatience = Duration.ofMillis(1000 + ThreadLocalRandom.current().nextInt(1000));
         this.thread = new Thread(this::run, "minibatch-kafka-share-" + stream);
         thread.setDaemon(true);
@@ -427,15 +438,21 @@ public final class ShareFetcher implements AutoCloseable {
         return arrived || !records.isEmpty();
     }
 
-    /** Gives free records back to the group when claims starve and other consumers could use them. */
+    /**
+     * When claims stall on the free records this process holds (see {@link SharePool#stalled}) and
+     * something else could fill the windows, moves those records to the end of their partitions and
+     * accepts the originals. Unlike a RELEASE this keeps their delivery count, so {@code attempts}
+     * still counts failures and crashes only. Copy first, accept second: a crash in between
+     * duplicates them, never loses them.
+     */
     private boolean giveBack(long now) {
         if (!pool.hungry() || pool.freeCount() == 0) {
             return false;
         }
         if (now - nextMembersCheck >= 0) {
-            nextMembersCheck = now + TimeUnit.SECONDS.toNanos(5);
+            nextMembersCheck = now + TimeUnit.SECONDS.toNanos(2);
             try {
-                othersInGroup = groupMembers.getAsInt() > lanes.size();
+                othersInGroup = mover.othersCouldHelp(lanes.size(), pool.heldCount());
             } catch (RuntimeException e) {
                 othersInGroup = false;
             }
@@ -443,13 +460,21 @@ public final class ShareFetcher implements AutoCloseable {
         if (!othersInGroup) {
             return false;
         }
-        List<HeldRecord> back = pool.starvedGiveBack(now, starvationPatience, KEEP_FROM_DELIVERY);
-        if (back.isEmpty()) {
+        List<HeldRecord> stalled = pool.stalled(now, starvationPatience, MAX_MOVES);
+        if (stalled.isEmpty()) {
             return false;
         }
-        LOG.debug("stream '{}': giving {} records back to share group '{}' for other consumers' windows", stream,
-                back.size(), group);
-        pending.add(new Settlement(back, AcknowledgeType.RELEASE, now, new CompletableFuture<>()));
+        try {
+            mover.moveToEnd(stalled);
+        } catch (RuntimeException e) {
+            LOG.warn("stream '{}': moving {} records of a stalled count window failed: {}", stream, stalled.size(), e.toString());
+            pool.unsettle(stalled);
+            return false;
+        }
+        LOG.debug("stream '{}': moved {} held records to the end of their partitions to unstall count windows", stream,
+                stalled.size());
+        pending.add(new Settlement(stalled, AcknowledgeType.ACCEPT, now, new CompletableFuture<>()));
+        nextMembersCheck = now;
         return true;
     }
 

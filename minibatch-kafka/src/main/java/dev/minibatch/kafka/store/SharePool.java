@@ -154,11 +154,12 @@ final class SharePool {
     }
 
     /**
-     * The free records, taken out of the pool to give back to the group: when claims have gone short
-     * for {@code patience} with no record arriving, so other consumers can fill their windows with them.
-     * Records delivered {@code keepFrom} times or more are kept, so giving back never exhausts them.
+     * The free records, taken out of the pool, when claims have gone short for {@code patience} with
+     * no record arriving: the stream is stalled on them (a count window waits for records that only a
+     * lane holding a batch could fetch, or that another process holds). Records moved
+     * {@code maxMoves} times already are kept.
      */
-    synchronized List<HeldRecord> starvedGiveBack(long now, Duration patience, int keepFrom) {
+    synchronized List<HeldRecord> stalled(long now, Duration patience, int maxMoves) {
         if (hungrySince == 0 || free.isEmpty() || now - hungrySince < patience.toNanos()
                 || now - lastArrival < patience.toNanos()) {
             return List.of();
@@ -166,7 +167,7 @@ final class SharePool {
         List<HeldRecord> out = new ArrayList<>();
         for (Iterator<HeldRecord> it = free.iterator(); it.hasNext(); ) {
             HeldRecord h = it.next();
-            if (h.deliveryCount() < keepFrom) {
+            if (RecordCodec.moves(h.record) < maxMoves) {
                 it.remove();
                 h.settling = true;
                 out.add(h);
@@ -174,6 +175,21 @@ final class SharePool {
         }
         hungrySince = 0;
         return out;
+    }
+
+    /** Puts records back as free (a move that failed). */
+    synchronized void unsettle(List<HeldRecord> records) {
+        for (HeldRecord h : records) {
+            if (!h.lost && byId.containsKey(h.id)) {
+                h.settling = false;
+                free.add(h);
+            }
+        }
+    }
+
+    /** How many records this process holds (free and claimed). */
+    synchronized int heldCount() {
+        return byId.size();
     }
 
     /** Whether claims went short since the last arrival. */

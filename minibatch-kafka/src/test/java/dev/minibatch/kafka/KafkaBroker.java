@@ -117,6 +117,10 @@ public final class KafkaBroker implements AutoCloseable {
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 "group.min.session.timeout.ms=1000",
+                // share-group members learn their assignment by heartbeat: 1 s instead of 5 s makes a new
+                // consumer's first delivery take about a second (tests start many share groups)
+                "group.share.heartbeat.interval.ms=1000",
+                "group.share.min.heartbeat.interval.ms=1000",
                 "auto.create.topics.enable=true",
                 "");
         Files.writeString(config, text, StandardCharsets.UTF_8);

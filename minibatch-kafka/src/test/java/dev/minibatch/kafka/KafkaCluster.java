@@ -415,6 +415,10 @@ public final class KafkaCluster implements AutoCloseable {
                     "share.coordinator.state.topic.num.partitions=3",
                     "group.initial.rebalance.delay.ms=0",
                     "group.min.session.timeout.ms=1000",
+                    // share-group members learn their assignment by heartbeat: 1 s instead of 5 s makes a new
+                    // consumer's first delivery take about a second (tests start many share groups)
+                    "group.share.heartbeat.interval.ms=1000",
+                    "group.share.min.heartbeat.interval.ms=1000",
                     "broker.session.timeout.ms=" + SESSION_TIMEOUT_MS,
                     "broker.heartbeat.interval.ms=" + HEARTBEAT_MS,
                     "");

@@ -256,8 +256,9 @@ public abstract class StreamStoreContract {
         assertEquals("text", read.get(2).data().asText());
     }
 
+    /** Reads honour limit, time range and states. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void readHonoursLimitRangeAndStates() {
+    protected void readHonoursLimitRangeAndStates() {
         store.append("s", messages(T0, 0, 3));
         store.append("s", messages(T0.plusSeconds(10), 3, 3));
         assertEquals(List.of(0, 1), numbers(store.read("s", Selection.pending().limit(2), null)));
@@ -377,8 +378,9 @@ public abstract class StreamStoreContract {
         assertEquals(total, seen.size(), "every message is claimed once");
     }
 
+    /** A released claim comes back at its availability time, counting an attempt and keeping the error. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void releasedMessagesWaitForTheirAvailability() {
+    protected void releasedMessagesWaitForTheirAvailability() {
         store.append("s", messages(T0, 0, 2));
         Claim claim = store.claim("s", Selection.pending(), lease(T0.plusSeconds(1)));
         assertEquals(2, store.release("s", claim.token(), T0.plusSeconds(10), "boom"));
@@ -402,8 +404,9 @@ public abstract class StreamStoreContract {
 
     // ---- leases -------------------------------------------------------------------------------
 
+    /** An expired lease makes its messages claimable again, counting an attempt. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void expiredLeaseMakesMessagesClaimableAgainAndCountsAnAttempt() {
+    protected void expiredLeaseMakesMessagesClaimableAgainAndCountsAnAttempt() {
         store.append("s", messages(T0, 0, 3));
         Claim dead = store.claim("s", Selection.pending(), lease(T0, Duration.ofSeconds(30)));
         assertEquals(3, dead.messages().size());
@@ -417,8 +420,9 @@ public abstract class StreamStoreContract {
         assertEquals(StreamStats.EMPTY.pending(), store.stats("s").pending());
     }
 
+    /** A refused all-or-nothing claim still recovers expired leases. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void aShortAllOrNothingClaimStillRecoversExpiredLeases() {
+    protected void aShortAllOrNothingClaimStillRecoversExpiredLeases() {
         store.append("s", messages(T0, 0, 3));
         Claim lapsed = store.claim("s", Selection.pending(), lease(T0, Duration.ofSeconds(10)));
         assertEquals(3, lapsed.messages().size());
@@ -428,8 +432,9 @@ public abstract class StreamStoreContract {
         assertTrue(store.read("s", Selection.pending(), null).stream().allMatch(m -> m.attempts() == 1));
     }
 
+    /** Renewing keeps a lease; a lost lease cannot be renewed. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void renewKeepsALeaseAliveAndFailsOnceLost() {
+    protected void renewKeepsALeaseAliveAndFailsOnceLost() {
         store.append("s", messages(T0, 0, 2));
         Claim claim = store.claim("s", Selection.pending(), lease(T0, Duration.ofSeconds(10)));
         assertTrue(store.renew("s", claim.token(), T0.plusSeconds(40)));
@@ -452,8 +457,9 @@ public abstract class StreamStoreContract {
         assertEquals(0, store.commit("s", claim.token(), false), "committing twice commits nothing");
     }
 
+    /** A commit with {@code keep} marks messages DONE. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void commitWithKeepMarksDone() {
+    protected void commitWithKeepMarksDone() {
         store.append("s", messages(T0, 0, 2));
         Claim claim = store.claim("s", Selection.pending(), lease(T0));
         assertEquals(2, store.commit("s", claim.token(), true));
@@ -514,8 +520,9 @@ public abstract class StreamStoreContract {
 
     // ---- housekeeping -------------------------------------------------------------------------
 
+    /** Expiry deletes old pending and done messages, never claimed ones. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void expireDeletesOldPendingAndDoneButNotClaimed() {
+    protected void expireDeletesOldPendingAndDoneButNotClaimed() {
         store.append("s", messages(T0, 0, 3));
         store.append("s", messages(T0.plusSeconds(100), 3, 2));
         Claim keep = store.claim("s", Selection.pending().limit(1), lease(T0.plusSeconds(1)));
@@ -538,8 +545,9 @@ public abstract class StreamStoreContract {
         assertEquals(0, store.stats("s").done());
     }
 
+    /** Stats count each state. A store whose back end cannot hold this overrides it, saying why. */
     @Test
-    void statsCountEachState() {
+    protected void statsCountEachState() {
         store.append("s", messages(T0, 0, 5));
         store.append("s", messages(T0.plusSeconds(7), 5, 1));
         Claim a = store.claim("s", Selection.pending().limit(2), lease(T0));

@@ -15,6 +15,9 @@ final class HeldRecord {
     final int partition;
     final long offset;
     final long timestamp;
+    /** Where the record was first appended (a moved copy keeps its original's place in the order). */
+    final int seqPartition;
+    final long seqOffset;
     final ShareLane lane;
     final Message message;
 
@@ -33,6 +36,9 @@ final class HeldRecord {
         this.partition = record.partition();
         this.offset = record.offset();
         this.timestamp = record.timestamp();
+        long[] origin = RecordCodec.movedFrom(record);
+        this.seqPartition = origin == null ? record.partition() : (int) origin[0];
+        this.seqOffset = origin == null ? record.offset() : origin[1];
         this.lane = lane;
         this.message = message;
         this.record = record;

@@ -121,14 +121,38 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public List<Message> read(String stream, Selection selection, List<MessageState> states) {
-        if (states != null && !states.contains(MessageState.PENDING)) {
-            return List.of(); // a log keeps no CLAIMED or DONE view: claims live in consumers, commits delete
-        }
-        if (!catalog.exists(stream)) {
+        boolean pending = states == null || states.contains(MessageState.PENDING);
+        boolean claimed = states != null && states.contains(MessageState.CLAIMED);
+        // DONE does not exist on a log: a commit acknowledges, and acknowledged records are gone
+        if (!(pending || claimed) || !catalog.exists(stream)) {
             return List.of();
         }
-        String topic = catalog.topic(stream);
-        return reader.read(stream, topic, startOffsets(stream, topic), selection);
+        ShareFetcher f = fetchers.get(stream);
+        List<Message> out = new ArrayList<>();
+        if (pending) {
+            String topic = catalog.topic(stream);
+            Map<TopicPartition, Long> start = startOffsets(stream, topic);
+            out.addAll(reader.read(stream, topic, from(start, offsets(start.keySet(), OffsetSpec.earliest())), selection,
+                    f == null ? id -> false : f.pool()::notPending));
+        }
+        if (claimed && f != null) {
+            out.addAll(f.pool().claimed(selection));
+            out.sort(java.util.Comparator.comparing(Message::created).thenComparing(KafkaStore::partitionOf)
+                    .thenComparing(KafkaStore::offsetOf));
+            int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
+            if (out.size() > limit) {
+                out.subList(limit, out.size()).clear();
+            }
+        }
+        return out;
+    }
+
+    private static int partitionOf(Message m) {
+        return Integer.parseInt(m.id().substring(0, m.id().indexOf('@')));
+    }
+
+    private static long offsetOf(Message m) {
+        return Long.parseLong(m.id().substring(m.id().indexOf('@') + 1));
     }
 
     @Override
@@ -196,15 +220,47 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         return catalog.compareAndSetLastRead(stream, expected, next);
     }
 
+    /** Counting a backlog this large or smaller reads it; a larger one is estimated from offsets. */
+    private static final long EXACT_COUNT_LIMIT = 10_000;
+
     @Override
     public StreamStats stats(String stream) {
         if (!catalog.exists(stream)) {
             return StreamStats.EMPTY;
         }
-        long pending = pendingEstimate(stream, catalog.topic(stream));
+        String topic = catalog.topic(stream);
         ShareFetcher f = fetchers.get(stream);
         long claimed = f == null ? 0 : f.pool().claimedCount();
-        return new StreamStats(pending, claimed, 0, null);
+        Map<TopicPartition, Long> start = startOffsets(stream, topic);
+        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
+        Map<TopicPartition, Long> from = from(start, offsets(start.keySet(), OffsetSpec.earliest()));
+        long estimate = 0;
+        for (TopicPartition tp : from.keySet()) {
+            estimate += Math.max(0, end.get(tp) - from.get(tp));
+        }
+        long pending = estimate <= EXACT_COUNT_LIMIT
+                ? reader.count(from, end, f == null ? id -> false : f.pool()::notPending)
+                : Math.max(0, estimate - claimed);
+        return new StreamStats(pending, claimed, 0, lastAppend(start.keySet()));
+    }
+
+    private static Map<TopicPartition, Long> from(Map<TopicPartition, Long> start, Map<TopicPartition, Long> earliest) {
+        Map<TopicPartition, Long> from = new HashMap<>();
+        for (TopicPartition tp : start.keySet()) {
+            from.put(tp, start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp)));
+        }
+        return from;
+    }
+
+    /**
+     * The newest record time in the stream, from the last records of each partition (not Kafka's
+     * max-timestamp index: transaction markers carry the broker's time).
+     */
+    private Instant lastAppend(Set<TopicPartition> partitions) {
+        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = offsets(partitions, OffsetSpec.earliest());
+        long max = reader.lastTimestamp(earliest, end);
+        return max < 0 ? null : Instant.ofEpochMilli(max);
     }
 
     @Override
@@ -221,7 +277,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
             Long offset = before.get(tp);
             cut.put(tp, offset == null || offset < 0 ? end.get(tp) : offset);
         }
-        return deleteBefore(cut);
+        return deleteBefore(stream, cut);
     }
 
     @Override
@@ -230,23 +286,32 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
             return 0;
         }
         String topic = catalog.topic(stream);
-        return deleteBefore(offsets(partitions(topic), OffsetSpec.latest()));
+        return deleteBefore(stream, offsets(partitions(topic), OffsetSpec.latest()));
     }
 
-    private int deleteBefore(Map<TopicPartition, Long> cut) {
+    /**
+     * Deletes each partition's records before the cut (Kafka deletes prefixes of a log), counting
+     * them first, and drops the free records this process held below it.
+     */
+    private int deleteBefore(String stream, Map<TopicPartition, Long> cut) {
         Map<TopicPartition, Long> earliest = offsets(cut.keySet(), OffsetSpec.earliest());
         Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-        long count = 0;
+        Map<Integer, Long> cutByPartition = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : cut.entrySet()) {
-            long from = earliest.get(e.getKey());
-            if (e.getValue() > from) {
+            if (e.getValue() > earliest.get(e.getKey())) {
                 delete.put(e.getKey(), RecordsToDelete.beforeOffset(e.getValue()));
-                count += e.getValue() - from;
+                cutByPartition.put(e.getKey().partition(), e.getValue());
             }
         }
+        long count = delete.isEmpty() ? 0 : reader.count(earliest, cut, id -> false);
         if (!delete.isEmpty()) {
             try {
                 admin.deleteRecords(delete).all().get();
+                ShareFetcher f = fetchers.get(stream);
+                if (f != null) {
+                    List<HeldRecord> gone = f.pool().takeFreeBelow(cutByPartition);
+                    f.settle(gone, AcknowledgeType.ACCEPT, System.nanoTime());
+                }
             } catch (ExecutionException e) {
                 throw failure("deleting records", settings, e.getCause());
             } catch (InterruptedException e) {
@@ -303,6 +368,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
             }
             return f;
         }
+    }
+
+    /** Moves the free records this process holds to the end of their partitions; for tests. */
+    int moveFree(String stream) {
+        ShareFetcher f = fetchers.get(stream);
+        return f == null ? 0 : f.moveFree();
     }
 
     /** Records this process holds of the stream (free and claimed); for tests. */

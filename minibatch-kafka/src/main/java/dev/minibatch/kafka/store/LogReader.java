@@ -30,9 +30,10 @@ final class LogReader {
         this.clients = clients;
     }
 
-    List<Message> read(String stream, String topic, Map<TopicPartition, Long> from, Selection selection) {
+    List<Message> read(String stream, String topic, Map<TopicPartition, Long> from, Selection selection,
+                       java.util.function.Predicate<String> skip) {
         int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
-        List<Message> out = new ArrayList<>();
+        List<Entry> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> reader = clients.reader()) {
             List<TopicPartition> partitions = List.copyOf(from.keySet());
             reader.assign(partitions);
@@ -54,8 +55,9 @@ final class LogReader {
             while (!open.isEmpty() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
                     Message m = RecordCodec.decode(stream, r, MessageState.PENDING, 0);
-                    if (selection.matches(m.id(), m.created())) {
-                        out.add(m);
+                    if (!skip.test(m.id()) && selection.matches(m.id(), m.created())) {
+                        long[] first = RecordCodec.movedFrom(r);
+                        out.add(first == null ? new Entry(m, r.partition(), r.offset()) : new Entry(m, (int) first[0], first[1]));
                     }
                 }
                 open.removeIf(tp -> reader.position(tp) >= end.get(tp));
@@ -65,21 +67,67 @@ final class LogReader {
             }
         }
         trim(out, limit);
-        return out;
+        return out.stream().map(Entry::message).toList();
     }
 
-    private static void trim(List<Message> out, int limit) {
-        out.sort(Comparator.comparing(Message::created).thenComparing(LogReader::partition).thenComparing(LogReader::offset));
-        if (out.size() > limit) {
-            out.subList(limit, out.size()).clear();
+    /** A message and its place in append order (a moved copy keeps its original's). */
+    private record Entry(Message message, int partition, long offset) {
+    }
+
+    /** Counts the records in [from, to) of each partition (transaction markers take offsets but are not records). */
+    long count(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to, java.util.function.Predicate<String> skip) {
+        long[] n = {0};
+        scan(from, to, r -> {
+            if (!skip.test(RecordCodec.id(r.partition(), r.offset()))) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
+    private void scan(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to,
+                      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        try (KafkaConsumer<byte[], byte[]> reader = clients.reader()) {
+            List<TopicPartition> open = new ArrayList<>();
+            for (TopicPartition tp : from.keySet()) {
+                if (from.get(tp) < to.get(tp)) {
+                    open.add(tp);
+                }
+            }
+            if (open.isEmpty()) {
+                return;
+            }
+            reader.assign(open);
+            open.forEach(tp -> reader.seek(tp, from.get(tp)));
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            while (!open.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (r.offset() < to.get(tp)) {
+                        each.accept(r);
+                    }
+                }
+                open.removeIf(tp -> reader.position(tp) >= to.get(tp));
+                reader.pause(reader.assignment().stream().filter(tp -> !open.contains(tp)).toList());
+            }
         }
     }
 
-    private static int partition(Message m) {
-        return Integer.parseInt(m.id().substring(0, m.id().indexOf('@')));
+    /** The largest record time among each partition's last few records, or -1 if there are none. */
+    long lastTimestamp(Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> end) {
+        Map<TopicPartition, Long> from = new java.util.HashMap<>();
+        // a transaction marker takes one offset after each transaction: the last record is within a few offsets
+        earliest.forEach((tp, first) -> from.put(tp, Math.max(first, end.get(tp) - 8)));
+        long[] max = {-1};
+        scan(from, end, r -> max[0] = Math.max(max[0], r.timestamp()));
+        return max[0];
     }
 
-    private static long offset(Message m) {
-        return Long.parseLong(m.id().substring(m.id().indexOf('@') + 1));
+    private static void trim(List<Entry> out, int limit) {
+        out.sort(Comparator.comparing((Entry e) -> e.message().created()).thenComparingInt(Entry::partition)
+                .thenComparingLong(Entry::offset));
+        if (out.size() > limit) {
+            out.subList(limit, out.size()).clear();
+        }
     }
 }

@@ -27,6 +27,7 @@ final class RecordCodec {
     static final String ERROR = "minibatch.error";
     static final String ORIGIN = "minibatch.origin";
     static final String MOVES = "minibatch.moves";
+    static final String MOVED_FROM = "minibatch.moved-from";
 
     /** Bytes a record's framing adds to its key, value and headers, bounded generously. */
     static final int RECORD_OVERHEAD = 128;
@@ -104,7 +105,7 @@ final class RecordCodec {
     static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r, int attempts) {
         ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value());
         for (Header h : r.headers()) {
-            if (!h.key().equals(ATTEMPTS) && !h.key().equals(MOVES)) {
+            if (!h.key().equals(ATTEMPTS) && !h.key().equals(MOVES)) { // MOVED_FROM stays: the first place counts
                 copy.headers().add(h);
             }
         }
@@ -112,7 +113,24 @@ final class RecordCodec {
             copy.headers().add(ATTEMPTS, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
         }
         copy.headers().add(MOVES, Integer.toString(moves(r) + 1).getBytes(StandardCharsets.UTF_8));
+        if (r.headers().lastHeader(MOVED_FROM) == null) {
+            copy.headers().add(MOVED_FROM, id(r.partition(), r.offset()).getBytes(StandardCharsets.UTF_8));
+        }
         return copy;
+    }
+
+    /** Partition and offset a moved copy was first appended at, or null for an original. */
+    static long[] movedFrom(ConsumerRecord<byte[], byte[]> r) {
+        String text = textHeader(r.headers(), MOVED_FROM);
+        int at = text == null ? -1 : text.indexOf('@');
+        if (at < 0) {
+            return null;
+        }
+        try {
+            return new long[] {Integer.parseInt(text.substring(0, at)), Long.parseLong(text.substring(at + 1))};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     static String origin(ConsumerRecord<byte[], byte[]> r) {

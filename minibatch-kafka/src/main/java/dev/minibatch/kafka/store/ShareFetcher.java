@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * consumer runs on this fetcher's daemon thread. {@link #close()} settles what is due, closes the
  * consumers (which release what they hold) and joins the thread.
  */
-public final class ShareFetcher implements AutoCloseable {
+final class ShareFetcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShareFetcher.class);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
@@ -95,6 +95,8 @@ public final class ShareFetcher implements AutoCloseable {
     private boolean othersInGroup;
     private int laneNumbers;
     private long lastReport;
+    private long lastLaneOpened;
+    private static final long LANE_PATIENCE = TimeUnit.MILLISECONDS.toNanos(500);
 
     ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
                  Mover mover) {
@@ -138,10 +140,7 @@ public final class ShareFetcher implements AutoCloseable {
     }
 
     /** Waits for a settlement; its count, or an error naming the stream. */
-    public static final java.util.concurrent.atomic.AtomicLong WAITS = new java.util.concurrent.atomic.AtomicLong(), WAITED = new java.util.concurrent.atomic.AtomicLong(), COMMITS = new java.util.concurrent.atomic.AtomicLong(), COMMITTED = new java.util.concurrent.atomic.AtomicLong();
-
     int await(CompletableFuture<Integer> done, String what) {
-        long t0 = System.nanoTime();
         try {
             return done.get(COMMIT_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -153,8 +152,6 @@ public final class ShareFetcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw KafkaStore.interrupted(what);
-        } finally {
-            WAITS.incrementAndGet(); WAITED.addAndGet(System.nanoTime() - t0);
         }
     }
 
@@ -311,6 +308,9 @@ public final class ShareFetcher implements AutoCloseable {
                 }
                 h.lane.outstanding.remove(h.id);
                 pool.remove(h);
+                if (s.type == AcknowledgeType.ACCEPT) {
+                    pool.accepted(h);
+                }
             }
             it.remove();
             applied.add(new Applied(s.done, acknowledged));
@@ -327,10 +327,8 @@ public final class ShareFetcher implements AutoCloseable {
     private void commit(ShareLane lane) {
         Map<TopicIdPartition, Optional<KafkaException>> results;
         try {
-            long c0 = System.nanoTime();
             try {
                 results = lane.commit(COMMIT_TIMEOUT);
-                COMMITS.incrementAndGet(); COMMITTED.addAndGet(System.nanoTime() - c0);
             } catch (WakeupException woken) {
                 results = lane.commit(COMMIT_TIMEOUT); // a wake-up meant for a poll: commit again
             }
@@ -445,6 +443,21 @@ public final class ShareFetcher implements AutoCloseable {
      * still counts failures and crashes only. Copy first, accept second: a crash in between
      * duplicates them, never loses them.
      */
+    /** Moves every free record to the end of its partition now (so new appends can reach this process). */
+    int moveFree() {
+        List<HeldRecord> free = pool().takeFree();
+        if (free.isEmpty()) {
+            return 0;
+        }
+        try {
+            mover.moveToEnd(free);
+        } catch (RuntimeException e) {
+            pool.unsettle(free);
+            throw e;
+        }
+        return await(settle(free, AcknowledgeType.ACCEPT, System.nanoTime()), "moving records");
+    }
+
     private boolean giveBack(long now) {
         if (!pool.hungry() || pool.freeCount() == 0) {
             return false;
@@ -481,8 +494,13 @@ public final class ShareFetcher implements AutoCloseable {
     /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
     private void manageLanes(long now) {
         boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);
-        if (pool.wantsMore() && !anyFetching && lanes.size() < maxLanes) {
+        // a lane fetches only from the partitions the group assigned it: when the polling lanes bring
+        // nothing while claims go short, another lane may be assigned the partitions that have records
+        boolean fetchingInVain = anyFetching && pool.hungry() && now - lastLaneOpened > LANE_PATIENCE
+                && now - pool.lastArrival() > LANE_PATIENCE;
+        if (pool.wantsMore() && (!anyFetching || fetchingInVain) && lanes.size() < maxLanes) {
             openLane();
+            lastLaneOpened = now;
             return;
         }
         if (lanes.size() > 1) {

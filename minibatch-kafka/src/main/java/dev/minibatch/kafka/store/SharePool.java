@@ -23,8 +23,15 @@ import java.util.TreeSet;
  */
 final class SharePool {
 
+    /**
+     * Acknowledged records a read still skips: Kafka moves a share group's start offset past
+     * acknowledged records lazily, so a read from it would show them as pending for a while.
+     */
+    private static final int RECENTLY_ACCEPTED = 200_000;
+
     private static final Comparator<HeldRecord> ORDER = Comparator.comparingLong((HeldRecord h) -> h.timestamp)
-            .thenComparingInt(h -> h.partition).thenComparingLong(h -> h.offset);
+            .thenComparingInt(h -> h.seqPartition).thenComparingLong(h -> h.seqOffset).thenComparingInt(h -> h.partition)
+            .thenComparingLong(h -> h.offset);
 
     private final String stream;
     private final Map<String, HeldRecord> byId = new HashMap<>();
@@ -32,6 +39,12 @@ final class SharePool {
     private final Map<String, TokenClaim> claims = new HashMap<>();
     private long hungrySince; // nanoTime a claim last went short while no record arrived, 0 if fed
     private long lastArrival = System.nanoTime();
+    private final java.util.Set<String> accepted = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > RECENTLY_ACCEPTED;
+        }
+    });
     private int wanted = 1; // the largest window claims asked for lately: read ahead to hold at least that many
 
     /** A claim's records and the offset from the caller's clock to {@link System#nanoTime()}. */
@@ -192,6 +205,10 @@ final class SharePool {
         return byId.size();
     }
 
+    synchronized long lastArrival() {
+        return lastArrival;
+    }
+
     /** Whether claims went short since the last arrival. */
     synchronized boolean hungry() {
         return hungrySince != 0;
@@ -201,6 +218,58 @@ final class SharePool {
     synchronized void remove(HeldRecord h) {
         byId.remove(h.id);
         free.remove(h);
+    }
+
+    /** The record was accepted (committed or dead-lettered): reads skip it. */
+    synchronized void accepted(HeldRecord h) {
+        accepted.add(h.id);
+    }
+
+    /** Whether a read of pending records should skip this id: accepted lately, or claimed here. */
+    synchronized boolean notPending(String id) {
+        if (accepted.contains(id)) {
+            return true;
+        }
+        HeldRecord h = byId.get(id);
+        return h != null && (h.token != null || h.settling);
+    }
+
+    /** The records claimed here that match, as CLAIMED messages. */
+    synchronized List<Message> claimed(Selection selection) {
+        List<Message> out = new ArrayList<>();
+        for (TokenClaim c : claims.values()) {
+            for (HeldRecord h : c.records) {
+                if (!h.lost && selection.matches(h.id, h.message.created())) {
+                    out.add(withState(h.message, MessageState.CLAIMED));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Takes every free record out of the pool (to move or drop them). */
+    synchronized List<HeldRecord> takeFree() {
+        List<HeldRecord> out = new ArrayList<>(free);
+        free.clear();
+        for (HeldRecord h : out) {
+            h.settling = true;
+        }
+        return out;
+    }
+
+    /** Takes the free records below the given offsets (deleted from the log) out of the pool. */
+    synchronized List<HeldRecord> takeFreeBelow(Map<Integer, Long> cut) {
+        List<HeldRecord> out = new ArrayList<>();
+        for (Iterator<HeldRecord> it = free.iterator(); it.hasNext(); ) {
+            HeldRecord h = it.next();
+            Long below = cut.get(h.partition);
+            if (below != null && h.offset < below) {
+                it.remove();
+                h.settling = true;
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     synchronized void lose(HeldRecord h) {

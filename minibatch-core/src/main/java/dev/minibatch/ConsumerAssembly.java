@@ -2,7 +2,9 @@ package dev.minibatch;
 
 import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.runtime.ConsumerLoop;
+import dev.minibatch.spi.store.ConsumerFeatures;
 import dev.minibatch.spi.store.StoreCapabilities;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.runtime.ConsumerSettings;
 import dev.minibatch.runtime.Observers;
 import dev.minibatch.model.WindowFunction;
@@ -60,12 +62,21 @@ final class ConsumerAssembly {
         return chosen.getClass().getSimpleName();
     }
 
+    /** Fails, with the store's reason, when the store cannot serve a feature the consumer asks for. */
+    static void refuseIfUnsupported(StreamStore store, ConsumerFeatures.Feature feature, String stream, String what) {
+        StoreCapabilities.unsupported(store, feature).ifPresent(reason -> {
+            throw new ConfigurationException("streaming(\"" + stream + "\"): " + what + " on " + store.url() + ": " + reason);
+        });
+    }
+
     static ConsumerLoop build(Streaming s) {
-        StoreCapabilities capabilities = StoreCapabilities.of(s.minibatch.store()); // resolved once per consumer
+        StreamStore store = s.group == null ? s.minibatch.store() : StoreCapabilities.forGroup(s.minibatch.store(), s.group);
+        StoreCapabilities capabilities = StoreCapabilities.of(store); // resolved once per consumer
         WindowEmitter chosen = chooseEmitter(s);
         String tag = emitterTag(s, chosen);
         String dead = s.deadLetterStream != null ? s.deadLetterStream : Names.deadLetterStream(s.stream);
         if (s.keySelector != null) {
+            refuseIfUnsupported(store, ConsumerFeatures.Feature.KEYED_WINDOWS, s.stream, "keyBy(…)");
             if (s.emitter != null) {
                 throw new ConfigurationException("streaming(\"" + s.stream + "\").keyBy(…) runs one emitter per key:"
                         + " pass emitterFactory(() -> new …) instead of an emitter instance");
@@ -80,6 +91,7 @@ final class ConsumerAssembly {
         }
         WindowFunction<?> fn = s.function;
         if (!s.tables.isEmpty()) {
+            refuseIfUnsupported(store, ConsumerFeatures.Feature.TABLES, s.stream, "tables");
             s.minibatch.tableStore(); // fails early, naming the store, if it keeps no tables
             TableOperators.Bound bound = s.tables.bind(s.minibatch.mapper(), s.minibatch.maxStateBytes());
             fn = bound.function(s.function);

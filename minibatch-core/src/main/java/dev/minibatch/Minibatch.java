@@ -290,6 +290,11 @@ public final class Minibatch implements AutoCloseable {
         if (store instanceof dev.minibatch.spi.store.TableStore tables) {
             return tables;
         }
+        java.util.Optional<String> reason = dev.minibatch.spi.store.StoreCapabilities.unsupported(store,
+                dev.minibatch.spi.store.ConsumerFeatures.Feature.TABLES);
+        if (reason.isPresent()) {
+            throw new ConfigurationException("the store " + url() + " keeps no tables: " + reason.get());
+        }
         throw new ConfigurationException("the store " + url() + " (" + store.getClass().getName()
                 + ") keeps no tables; memory:, sqlite: and mongodb:// stores do");
     }

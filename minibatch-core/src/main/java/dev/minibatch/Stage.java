@@ -287,6 +287,8 @@ public final class Stage {
         List<ConsumerHandle> handles = new ArrayList<>();
         try {
             for (String input : inputs) {
+                ConsumerAssembly.refuseIfUnsupported(minibatch.store(), dev.minibatch.spi.store.ConsumerFeatures.Feature.STAGES,
+                        input, "a stage");
                 ConcurrentHashMap<String, Map<String, List<NewMessage>>> outputs = new ConcurrentHashMap<>();
                 String dead = Names.deadLetterStream(input);
                 handles.add(minibatch.streaming(input)

@@ -79,6 +79,7 @@ public final class Streaming {
     boolean blocking = true;
     Clock clock;
     String deadLetterStream;
+    String group;
     WindowFunction<?> function;
     final List<ConsumerListener> listeners = new ArrayList<>();
     final TableOperators tables = new TableOperators();
@@ -397,6 +398,18 @@ public final class Streaming {
      */
     public Streaming deadLetterStream(String name) {
         this.deadLetterStream = Names.checkStreamName(name);
+        return this;
+    }
+
+    /**
+     * Consumes in the named consumer group: a group's consumers share the stream's messages, and each
+     * group gets them all (fan-out). Needs a store with groups ({@code kafka://}).
+     *
+     * @param name the group's name, not blank
+     * @return this
+     */
+    public Streaming group(String name) {
+        this.group = Objects.requireNonNull(name, "group"); // the store checks the name
         return this;
     }
 

@@ -42,6 +42,33 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
     }
 
     /**
+     * Why {@code store} cannot serve a consumer feature ({@link ConsumerFeatures}), or empty if it can.
+     *
+     * @param store the store
+     * @param feature the feature a consumer asks for
+     * @return the store's reason, or empty
+     */
+    public static java.util.Optional<String> unsupported(StreamStore store, ConsumerFeatures.Feature feature) {
+        return store instanceof ConsumerFeatures f ? f.unsupported(feature) : java.util.Optional.empty();
+    }
+
+    /**
+     * The store as seen by a named consumer group, or a clear error if the store has no groups.
+     *
+     * @param store the store
+     * @param group the group's name
+     * @return the group's view of the store
+     * @throws dev.minibatch.model.ConfigurationException if the store has no consumer groups
+     */
+    public static StreamStore forGroup(StreamStore store, String group) {
+        if (store instanceof ConsumerGroups g) {
+            return g.forGroup(group);
+        }
+        throw new dev.minibatch.model.ConfigurationException("consumer group '" + group + "': the store " + store.url()
+                + " has no consumer groups (kafka:// has them); its consumers always share a stream's messages");
+    }
+
+    /**
      * The names of the capabilities present, for logs and status pages.
      *
      * @return the names

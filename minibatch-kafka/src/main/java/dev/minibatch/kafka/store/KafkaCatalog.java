@@ -141,6 +141,10 @@ final class KafkaCatalog {
         return lastRead.replace(stream, expected, next);
     }
 
+    Instant lastRead(String key) {
+        return lastRead.get(key);
+    }
+
     Set<String> topicNames() {
         try {
             return admin.listTopics().names().get();

@@ -6,6 +6,8 @@ import dev.minibatch.model.MessageState;
 import dev.minibatch.model.StreamInfo;
 import dev.minibatch.model.StreamStats;
 import dev.minibatch.spi.store.AppendWakeups;
+import dev.minibatch.spi.store.ConsumerFeatures;
+import dev.minibatch.spi.store.ConsumerGroups;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.Lease;
 import dev.minibatch.spi.store.NewMessage;
@@ -58,7 +60,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream.
  */
-public final class KafkaStore implements StreamStore, AppendWakeups {
+public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaStore.class);
     static final int DELIVERY_LIMIT = 10;
@@ -72,7 +74,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
     private final LogReader reader;
     private final Map<String, ShareFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
-    private final Set<String> preparedGroups = ConcurrentHashMap.newKeySet();
+    private final KafkaGroupAdmin groups;
     private volatile boolean closed;
 
     KafkaStore(KafkaStoreSettings settings) {
@@ -92,6 +94,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         this.catalog = new KafkaCatalog(settings, clients, admin, producer);
         this.appender = new KafkaAppender(settings, clients, catalog, producer, admin);
         this.reader = new LogReader(clients);
+        this.groups = new KafkaGroupAdmin(settings, admin);
     }
 
     @Override
@@ -121,18 +124,22 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public List<Message> read(String stream, Selection selection, List<MessageState> states) {
+        return read(stream, null, selection, states);
+    }
+
+    List<Message> read(String stream, String group, Selection selection, List<MessageState> states) {
         boolean pending = states == null || states.contains(MessageState.PENDING);
         boolean claimed = states != null && states.contains(MessageState.CLAIMED);
         // DONE does not exist on a log: a commit acknowledges, and acknowledged records are gone
         if (!(pending || claimed) || !catalog.exists(stream)) {
             return List.of();
         }
-        ShareFetcher f = fetchers.get(stream);
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         List<Message> out = new ArrayList<>();
         if (pending) {
             String topic = catalog.topic(stream);
-            Map<TopicPartition, Long> start = startOffsets(stream, topic);
-            out.addAll(reader.read(stream, topic, from(start, offsets(start.keySet(), OffsetSpec.earliest())), selection,
+            Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
+            out.addAll(reader.read(stream, topic, KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest())), selection,
                     f == null ? id -> false : f.pool()::notPending));
         }
         if (claimed && f != null) {
@@ -157,18 +164,30 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public Claim claim(String stream, Selection selection, Lease lease) {
-        return fetcher(stream).pool().claim(selection, lease);
+        return claim(stream, null, selection, lease);
+    }
+
+    Claim claim(String stream, String group, Selection selection, Lease lease) {
+        return fetcher(stream, group).pool().claim(selection, lease);
     }
 
     @Override
     public boolean renew(String stream, String token, Instant expiresAt) {
-        ShareFetcher f = fetchers.get(stream);
+        return renew(stream, null, token, expiresAt);
+    }
+
+    boolean renew(String stream, String group, String token, Instant expiresAt) {
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         return f != null && f.pool().renew(token, expiresAt);
     }
 
     @Override
     public int commit(String stream, String token, boolean keep) {
-        ShareFetcher f = fetchers.get(stream);
+        return commit(stream, null, token);
+    }
+
+    int commit(String stream, String group, String token) {
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         if (f == null) {
             return 0;
         }
@@ -178,7 +197,11 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public int release(String stream, String token, Instant availableAt, String error) {
-        ShareFetcher f = fetchers.get(stream);
+        return release(stream, null, token, availableAt);
+    }
+
+    int release(String stream, String group, String token, Instant availableAt) {
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         if (f == null) {
             return 0;
         }
@@ -191,7 +214,11 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
-        ShareFetcher f = fetchers.get(stream);
+        return deadLetter(stream, null, token, deadStream, error);
+    }
+
+    int deadLetter(String stream, String group, String token, String deadStream, String error) {
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         if (f == null) {
             return 0;
         }
@@ -220,20 +247,39 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         return catalog.compareAndSetLastRead(stream, expected, next);
     }
 
+    /** A named group's time-window grid is its own: keyed by its share group. */
+    boolean compareAndSetLastRead(String stream, String group, Instant expected, Instant next) {
+        return catalog.compareAndSetLastRead(group == null ? stream : groupId(stream, group), expected, next);
+    }
+
+    Optional<StreamInfo> findStream(String name, String group) {
+        Optional<StreamInfo> info = catalog.find(name);
+        if (group == null || info.isEmpty()) {
+            return info;
+        }
+        StreamInfo i = info.get();
+        return Optional.of(new StreamInfo(i.name(), i.status(), i.created(), i.interval(),
+                catalog.lastRead(groupId(name, group)), i.maxAge()));
+    }
+
     /** Counting a backlog this large or smaller reads it; a larger one is estimated from offsets. */
     private static final long EXACT_COUNT_LIMIT = 10_000;
 
     @Override
     public StreamStats stats(String stream) {
+        return stats(stream, null);
+    }
+
+    StreamStats stats(String stream, String group) {
         if (!catalog.exists(stream)) {
             return StreamStats.EMPTY;
         }
         String topic = catalog.topic(stream);
-        ShareFetcher f = fetchers.get(stream);
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         long claimed = f == null ? 0 : f.pool().claimedCount();
-        Map<TopicPartition, Long> start = startOffsets(stream, topic);
-        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
-        Map<TopicPartition, Long> from = from(start, offsets(start.keySet(), OffsetSpec.earliest()));
+        Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
+        Map<TopicPartition, Long> end = groups.offsets(start.keySet(), OffsetSpec.latest());
+        Map<TopicPartition, Long> from = KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest()));
         long estimate = 0;
         for (TopicPartition tp : from.keySet()) {
             estimate += Math.max(0, end.get(tp) - from.get(tp));
@@ -244,21 +290,13 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         return new StreamStats(pending, claimed, 0, lastAppend(start.keySet()));
     }
 
-    private static Map<TopicPartition, Long> from(Map<TopicPartition, Long> start, Map<TopicPartition, Long> earliest) {
-        Map<TopicPartition, Long> from = new HashMap<>();
-        for (TopicPartition tp : start.keySet()) {
-            from.put(tp, start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp)));
-        }
-        return from;
-    }
-
     /**
      * The newest record time in the stream, from the last records of each partition (not Kafka's
      * max-timestamp index: transaction markers carry the broker's time).
      */
     private Instant lastAppend(Set<TopicPartition> partitions) {
-        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
-        Map<TopicPartition, Long> earliest = offsets(partitions, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = groups.offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = groups.offsets(partitions, OffsetSpec.earliest());
         long max = reader.lastTimestamp(earliest, end);
         return max < 0 ? null : Instant.ofEpochMilli(max);
     }
@@ -269,9 +307,9 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
             return 0;
         }
         String topic = catalog.topic(stream);
-        Set<TopicPartition> partitions = partitions(topic);
-        Map<TopicPartition, Long> before = offsets(partitions, OffsetSpec.forTimestamp(cutoff.toEpochMilli()));
-        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Set<TopicPartition> partitions = groups.partitions(topic);
+        Map<TopicPartition, Long> before = groups.offsets(partitions, OffsetSpec.forTimestamp(cutoff.toEpochMilli()));
+        Map<TopicPartition, Long> end = groups.offsets(partitions, OffsetSpec.latest());
         Map<TopicPartition, Long> cut = new HashMap<>();
         for (TopicPartition tp : partitions) {
             Long offset = before.get(tp);
@@ -286,7 +324,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
             return 0;
         }
         String topic = catalog.topic(stream);
-        return deleteBefore(stream, offsets(partitions(topic), OffsetSpec.latest()));
+        return deleteBefore(stream, groups.offsets(groups.partitions(topic), OffsetSpec.latest()));
     }
 
     /**
@@ -294,7 +332,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
      * them first, and drops the free records this process held below it.
      */
     private int deleteBefore(String stream, Map<TopicPartition, Long> cut) {
-        Map<TopicPartition, Long> earliest = offsets(cut.keySet(), OffsetSpec.earliest());
+        Map<TopicPartition, Long> earliest = groups.offsets(cut.keySet(), OffsetSpec.earliest());
         Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
         Map<Integer, Long> cutByPartition = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : cut.entrySet()) {
@@ -307,10 +345,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         if (!delete.isEmpty()) {
             try {
                 admin.deleteRecords(delete).all().get();
-                ShareFetcher f = fetchers.get(stream);
-                if (f != null) {
-                    List<HeldRecord> gone = f.pool().takeFreeBelow(cutByPartition);
-                    f.settle(gone, AcknowledgeType.ACCEPT, System.nanoTime());
+                String topic = catalog.topic(stream);
+                for (ShareFetcher f : fetchers.values()) {
+                    if (f.topic().equals(topic)) { // every group's holdings of the stream
+                        List<HeldRecord> gone = f.pool().takeFreeBelow(cutByPartition);
+                        f.settle(gone, AcknowledgeType.ACCEPT, System.nanoTime());
+                    }
                 }
             } catch (ExecutionException e) {
                 throw failure("deleting records", settings, e.getCause());
@@ -324,21 +364,26 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
     @Override
     public Subscription subscribeAppends(String stream, Runnable onAppend) {
-        listeners.computeIfAbsent(stream, s -> new CopyOnWriteArrayList<>()).add(onAppend);
-        ShareFetcher f = fetcher(stream);
+        return subscribeAppends(stream, null, onAppend);
+    }
+
+    Subscription subscribeAppends(String stream, String group, Runnable onAppend) {
+        String id = groupId(stream, group);
+        listeners.computeIfAbsent(id, s -> new CopyOnWriteArrayList<>()).add(onAppend);
+        ShareFetcher f = fetcher(stream, group);
         onAppend.run(); // records may have arrived before this subscription
         return new Subscription() {
             private volatile boolean open = true;
 
             @Override
             public boolean active() {
-                return open && !closed && fetchers.get(stream) == f;
+                return open && !closed && fetchers.get(id) == f;
             }
 
             @Override
             public void close() {
                 open = false;
-                List<Runnable> l = listeners.get(stream);
+                List<Runnable> l = listeners.get(id);
                 if (l != null) {
                     l.remove(onAppend);
                 }
@@ -346,44 +391,69 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
         };
     }
 
-    /** The stream's fetcher, started (and its share group prepared) on first use. */
     ShareFetcher fetcher(String stream) {
+        return fetcher(stream, null);
+    }
+
+    /** The fetcher of a stream's group (null: its default group), started (and the group prepared) on first use. */
+    ShareFetcher fetcher(String stream, String group) {
         if (closed) {
             throw new IllegalStateException("the kafka:// store " + settings.url() + " is closed");
         }
-        ShareFetcher f = fetchers.get(stream);
+        String id = groupId(stream, group);
+        ShareFetcher f = fetchers.get(id);
         if (f != null) {
             return f;
         }
         synchronized (fetchers) {
-            f = fetchers.get(stream);
+            f = fetchers.get(id);
             if (f == null) {
                 String topic = catalog.topic(stream);
                 catalog.ensure(stream, null, Instant.now());
-                String group = groupOf(stream);
-                prepareGroup(group);
-                f = new ShareFetcher(stream, topic, group, clients, settings.lanes(), () -> notifyArrival(stream),
-                        new StallMover(stream, topic, group));
-                fetchers.put(stream, f);
+                groups.prepareGroup(id);
+                f = new ShareFetcher(stream, topic, id, clients, settings.lanes(), () -> notifyArrival(id),
+                        new StallMover(stream, topic, id));
+                fetchers.put(id, f);
             }
             return f;
         }
     }
 
+    /** The share group of a stream's consumers: its topic's name, or with a named group, {@code topic#group}. */
+    String groupId(String stream, String group) {
+        String topic = catalog.topic(stream);
+        return group == null ? topic : topic + "#" + group;
+    }
+
+    @Override
+    public StreamStore forGroup(String group) {
+        if (group == null || group.isBlank() || !group.strip().equals(group)) {
+            throw new IllegalArgumentException("consumer group name '" + group + "' must not be blank or padded");
+        }
+        return new KafkaGroupView(this, group);
+    }
+
+    @Override
+    public Optional<String> unsupported(Feature feature) {
+        String next = " needs partition-ordered consumption or Kafka transactions, which kafka:// does not offer yet"
+                + " (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for it";
+        return Optional.of(switch (feature) {
+            case KEYED_WINDOWS -> "keyed windows" + next;
+            case TABLES -> "tables" + next;
+            case STAGES -> "an exactly-once stage" + next;
+        });
+    }
+
     /** Moves the free records this process holds to the end of their partitions; for tests. */
     int moveFree(String stream) {
-        ShareFetcher f = fetchers.get(stream);
+        ShareFetcher f = fetchers.get(groupId(stream, null));
         return f == null ? 0 : f.moveFree();
     }
 
     /** Records this process holds of the stream (free and claimed); for tests. */
     int heldCount(String stream) {
-        ShareFetcher f = fetchers.get(stream);
+        ShareFetcher f = fetchers.get(groupId(stream, null));
         return f == null ? 0 : f.pool().heldCount();
-    }
-
-    String groupOf(String stream) {
-        return catalog.topic(stream);
     }
 
     private void notifyArrival(String stream) {
@@ -397,64 +467,6 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
                 }
             }
         }
-    }
-
-    /**
-     * Before the group's first consumer joins: checks the cluster serves share groups, and sets the
-     * group to start at the earliest offset (Kafka's default is the latest: messages appended before
-     * the first consumer would be skipped), to read committed appends and to allow
-     * {@value #DELIVERY_LIMIT} deliveries.
-     */
-    private void prepareGroup(String group) {
-        if (preparedGroups.contains(group)) {
-            return;
-        }
-        checkShareGroupsEnabled();
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
-        List<AlterConfigOp> ops = new ArrayList<>(List.of(
-                set("share.auto.offset.reset", "earliest"),
-                set("share.isolation.level", "read_committed")));
-        try {
-            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
-            try {
-                admin.incrementalAlterConfigs(Map.of(resource, List.of(set("share.delivery.count.limit",
-                        Integer.toString(DELIVERY_LIMIT))))).all().get();
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException)) {
-                    throw e;
-                }
-                LOG.warn("kafka:// store: share group '{}' keeps the broker's delivery count limit ({}); records delivered"
-                        + " that often are archived by Kafka", group, settings.client().describe(e.getCause()));
-            }
-        } catch (ExecutionException e) {
-            throw failure("configuring share group '" + group + "'", settings, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("configuring share group");
-        }
-        preparedGroups.add(group);
-    }
-
-    private void checkShareGroupsEnabled() {
-        FinalizedVersionRange share;
-        try {
-            share = admin.describeFeatures().featureMetadata().get().finalizedFeatures().get("share.version");
-        } catch (ExecutionException e) {
-            throw failure("reading the cluster's features", settings, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("reading the cluster's features");
-        }
-        if (share == null || share.maxVersionLevel() < 1) {
-            throw new ConfigurationException(KafkaStoreSettings.OWNER + ": the Kafka cluster at " + settings.client().servers()
-                    + " has share groups (KIP-932, feature share.version) disabled, and kafka:// consumers need them."
-                    + " Enable them with: kafka-features.sh --bootstrap-server " + settings.client().servers()
-                    + " upgrade --feature share.version=1 (Kafka 4.1 or later)");
-        }
-    }
-
-    private static AlterConfigOp set(String name, String value) {
-        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
     }
 
     /** Moves the records of a stalled count window to the end of their partitions (see {@link ShareFetcher.Mover}). */
@@ -471,18 +483,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
 
         @Override
         public boolean othersCouldHelp(int lanes, int held) {
-            try {
-                int members = admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().size();
-                if (members > lanes) {
-                    return true;
-                }
-            } catch (ExecutionException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            return pendingEstimate(stream, topic) > held;
+            return groups.members(group) > lanes || groups.pendingEstimate(group, topic) > held;
         }
 
         @Override
@@ -501,76 +502,6 @@ public final class KafkaStore implements StreamStore, AppendWakeups {
                 Thread.currentThread().interrupt();
                 throw interrupted("moving records");
             }
-        }
-    }
-
-    /** Records not yet acknowledged by the stream's share group, from its start offsets (may count a few in flight). */
-    private long pendingEstimate(String stream, String topic) {
-        Map<TopicPartition, Long> start = startOffsets(stream, topic);
-        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
-        Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());
-        long pending = 0;
-        for (TopicPartition tp : start.keySet()) {
-            long from = start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp));
-            pending += Math.max(0, end.get(tp) - from);
-        }
-        return pending;
-    }
-
-    /** Where the share group stands in each partition; -1 where it has not started (it starts at the earliest). */
-    private Map<TopicPartition, Long> startOffsets(String stream, String topic) {
-        Set<TopicPartition> partitions = partitions(topic);
-        Map<TopicPartition, Long> out = new HashMap<>();
-        partitions.forEach(tp -> out.put(tp, -1L));
-        String group = groupOf(stream);
-        try {
-            Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(
-                    Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions))).partitionsToOffsetInfo(group).get();
-            info.forEach((tp, o) -> {
-                if (o != null && out.containsKey(tp)) {
-                    out.put(tp, o.startOffset());
-                }
-            });
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                LOG.debug("share group offsets of '{}' unknown ({}); reading from the earliest", group, e.getCause().toString());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("reading share group offsets");
-        }
-        return out;
-    }
-
-    private Set<TopicPartition> partitions(String topic) {
-        try {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-            Set<TopicPartition> out = new java.util.HashSet<>();
-            d.partitions().forEach(p -> out.add(new TopicPartition(topic, p.partition())));
-            return out;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Set.of();
-            }
-            throw failure("describing topic '" + topic + "'", settings, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("describing topic");
-        }
-    }
-
-    private Map<TopicPartition, Long> offsets(Set<TopicPartition> partitions, OffsetSpec spec) {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        partitions.forEach(tp -> request.put(tp, spec));
-        try {
-            Map<TopicPartition, Long> out = new HashMap<>();
-            admin.listOffsets(request).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
-            return out;
-        } catch (ExecutionException e) {
-            throw failure("listing offsets", settings, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw interrupted("listing offsets");
         }
     }
 

@@ -123,6 +123,10 @@ final class ShareFetcher implements AutoCloseable {
         return group;
     }
 
+    String topic() {
+        return topic;
+    }
+
     /** Queues a settlement; the returned future completes with how many records were acknowledged. */
     CompletableFuture<Integer> settle(List<HeldRecord> records, AcknowledgeType type, long notBefore) {
         CompletableFuture<Integer> done = new CompletableFuture<>();

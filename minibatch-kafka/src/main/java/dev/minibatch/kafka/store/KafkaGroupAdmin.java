@@ -1,0 +1,193 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.ConfigurationException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the store asks the cluster's admin API about share groups and partitions: preparing a group
+ * before its first consumer, where a group stands in each partition, offsets, members. Thread-safe.
+ */
+final class KafkaGroupAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaGroupAdmin.class);
+
+    private final KafkaStoreSettings settings;
+    private final Admin admin;
+    private final Set<String> preparedGroups = ConcurrentHashMap.newKeySet();
+
+    KafkaGroupAdmin(KafkaStoreSettings settings, Admin admin) {
+        this.settings = settings;
+        this.admin = admin;
+    }
+
+    /** Members of a share group now, or 0 if unknown. */
+    int members(String group) {
+        try {
+            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().size();
+        } catch (ExecutionException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /**
+     * Before the group's first consumer joins: checks the cluster serves share groups, and sets the
+     * group to start at the earliest offset (Kafka's default is the latest: messages appended before
+     * the first consumer would be skipped), to read committed appends and to allow
+     * {@value KafkaStore#DELIVERY_LIMIT} deliveries.
+     */
+    void prepareGroup(String group) {
+        if (preparedGroups.contains(group)) {
+            return;
+        }
+        checkShareGroupsEnabled();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        List<AlterConfigOp> ops = new ArrayList<>(List.of(
+                set("share.auto.offset.reset", "earliest"),
+                set("share.isolation.level", "read_committed")));
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            try {
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(set("share.delivery.count.limit",
+                        Integer.toString(KafkaStore.DELIVERY_LIMIT))))).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException)) {
+                    throw e;
+                }
+                LOG.warn("kafka:// store: share group '{}' keeps the broker's delivery count limit ({}); records delivered"
+                        + " that often are archived by Kafka", group, settings.client().describe(e.getCause()));
+            }
+        } catch (ExecutionException e) {
+            throw KafkaStore.failure("configuring share group '" + group + "'", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("configuring share group");
+        }
+        preparedGroups.add(group);
+    }
+
+    private void checkShareGroupsEnabled() {
+        FinalizedVersionRange share;
+        try {
+            share = admin.describeFeatures().featureMetadata().get().finalizedFeatures().get("share.version");
+        } catch (ExecutionException e) {
+            throw KafkaStore.failure("reading the cluster's features", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("reading the cluster's features");
+        }
+        if (share == null || share.maxVersionLevel() < 1) {
+            throw new ConfigurationException(KafkaStoreSettings.OWNER + ": the Kafka cluster at " + settings.client().servers()
+                    + " has share groups (KIP-932, feature share.version) disabled, and kafka:// consumers need them."
+                    + " Enable them with: kafka-features.sh --bootstrap-server " + settings.client().servers()
+                    + " upgrade --feature share.version=1 (Kafka 4.1 or later)");
+        }
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    static Map<TopicPartition, Long> from(Map<TopicPartition, Long> start, Map<TopicPartition, Long> earliest) {
+        Map<TopicPartition, Long> from = new HashMap<>();
+        for (TopicPartition tp : start.keySet()) {
+            from.put(tp, start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp)));
+        }
+        return from;
+    }
+
+    /** Records not yet acknowledged by the stream's share group, from its start offsets (may count a few in flight). */
+    long pendingEstimate(String groupId, String topic) {
+        Map<TopicPartition, Long> start = startOffsets(groupId, topic);
+        Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
+        Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());
+        long pending = 0;
+        for (TopicPartition tp : start.keySet()) {
+            long from = start.get(tp) < 0 ? earliest.get(tp) : Math.max(start.get(tp), earliest.get(tp));
+            pending += Math.max(0, end.get(tp) - from);
+        }
+        return pending;
+    }
+
+    /** Where the share group stands in each partition; -1 where it has not started (it starts at the earliest). */
+    Map<TopicPartition, Long> startOffsets(String groupOfId, String topic) {
+        Set<TopicPartition> partitions = partitions(topic);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        partitions.forEach(tp -> out.put(tp, -1L));
+        String group = groupOfId;
+        try {
+            Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(
+                    Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions))).partitionsToOffsetInfo(group).get();
+            info.forEach((tp, o) -> {
+                if (o != null && out.containsKey(tp)) {
+                    out.put(tp, o.startOffset());
+                }
+            });
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.debug("share group offsets of '{}' unknown ({}); reading from the earliest", group, e.getCause().toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("reading share group offsets");
+        }
+        return out;
+    }
+
+    Set<TopicPartition> partitions(String topic) {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            Set<TopicPartition> out = new java.util.HashSet<>();
+            d.partitions().forEach(p -> out.add(new TopicPartition(topic, p.partition())));
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Set.of();
+            }
+            throw KafkaStore.failure("describing topic '" + topic + "'", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("describing topic");
+        }
+    }
+
+    Map<TopicPartition, Long> offsets(Set<TopicPartition> partitions, OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, spec));
+        try {
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listOffsets(request).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (ExecutionException e) {
+            throw KafkaStore.failure("listing offsets", settings, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("listing offsets");
+        }
+    }
+
+}

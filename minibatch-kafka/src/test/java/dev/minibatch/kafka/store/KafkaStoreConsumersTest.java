@@ -1,0 +1,89 @@
+package dev.minibatch.kafka.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.minibatch.Minibatch;
+import dev.minibatch.kafka.KafkaBroker;
+import dev.minibatch.model.ConfigurationException;
+import dev.minibatch.model.ConsumerHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Consumers on {@code kafka://} through the public API, against a real broker: groups, and the features it refuses. */
+class KafkaStoreConsumersTest {
+
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    private Minibatch mb;
+
+    @BeforeEach
+    void connect() throws Exception {
+        mb = Minibatch.connect("kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=consumers"
+                + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".&partitions=2&replication=1");
+    }
+
+    @AfterEach
+    void close() {
+        mb.close();
+    }
+
+    @Test
+    void eachGroupGetsEveryMessageAndAGroupsConsumersShareThem() throws Exception {
+        int n = 2_000;
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            values.add(Map.of("n", i));
+        }
+        mb.stream("orders").appendAll(values); // before any consumer: groups start at the earliest offset
+        Map<String, Set<Integer>> seen = new ConcurrentHashMap<>();
+        AtomicInteger duplicates = new AtomicInteger();
+        Map<String, AtomicInteger> windowsByConsumer = new ConcurrentHashMap<>();
+        List<ConsumerHandle> handles = new ArrayList<>();
+        for (String consumer : List.of("billing-1", "billing-2", "audit-1")) {
+            String group = consumer.substring(0, consumer.indexOf('-'));
+            Set<Integer> groupSeen = seen.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet());
+            windowsByConsumer.put(consumer, new AtomicInteger());
+            handles.add(mb.streaming("orders").group(group).size(10).start(w -> {
+                windowsByConsumer.get(consumer).incrementAndGet();
+                w.data().forEach(d -> {
+                    if (!groupSeen.add(d.get("n").asInt())) {
+                        duplicates.incrementAndGet();
+                    }
+                });
+            }));
+        }
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while ((seen.get("billing").size() < n || seen.get("audit").size() < n) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            handles.forEach(ConsumerHandle::stop);
+        }
+        assertThat(seen.get("billing")).hasSize(n);
+        assertThat(seen.get("audit")).as("a second group gets every message again").hasSize(n);
+        assertThat(duplicates.get()).as("no message twice within a group (no failures, no kills)").isZero();
+        assertThat(windowsByConsumer.get("billing-1").get() + windowsByConsumer.get("billing-2").get())
+                .as("a group's consumers share its messages").isEqualTo(n / 10);
+    }
+
+    @Test
+    void featuresOfTheNextIssueFailClearlyNamingIt() {
+        mb.stream("words").append(Map.of("w", "a"));
+        assertThatThrownBy(() -> mb.streaming("words").keyBy("w").start(w -> { }))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("keyed windows")
+                .hasMessageContaining("Kafka II");
+        assertThatThrownBy(() -> mb.table("counts"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("Kafka II");
+        assertThatThrownBy(() -> mb.stage("words").to("counts").start())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("stage").hasMessageContaining("Kafka II");
+    }
+}

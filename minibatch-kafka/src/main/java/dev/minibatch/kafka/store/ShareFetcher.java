@@ -49,6 +49,7 @@ final class ShareFetcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ShareFetcher.class);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
     private static final long MAX_IDLE_MS = 20;
+    private static final long FLOWING = TimeUnit.SECONDS.toNanos(1);
     private static final Duration LONG_POLL = Duration.ofMillis(100);
     private static final long RENEW_BACK_WAIT = TimeUnit.SECONDS.toNanos(15);
     private static final long LANE_IDLE_CLOSE = TimeUnit.SECONDS.toNanos(30);
@@ -175,9 +176,6 @@ final class ShareFetcher implements AutoCloseable {
         long idleMs = 1;
         try {
             openLane();
-            if (maxLanes > 1) {
-                openLane(); // a second one reads ahead while the first holds a batch: joining takes seconds
-            }
             while (running) {
                 long now = System.nanoTime();
                 queue.drainTo(pending);
@@ -201,7 +199,10 @@ final class ShareFetcher implements AutoCloseable {
                     longPoll(only);
                     continue;
                 }
-                Settlement next = queue.poll(idleMs, TimeUnit.MILLISECONDS);
+                // several lanes poll: no single poll can wait for all of them, so look again soon
+                // while records flow, and back off when the stream is idle
+                boolean flowing = System.nanoTime() - pool.lastArrival() < FLOWING;
+                Settlement next = queue.poll(flowing ? 1 : idleMs, TimeUnit.MILLISECONDS);
                 if (next != null) {
                     pending.add(next);
                     idleMs = 1;
@@ -498,6 +499,11 @@ final class ShareFetcher implements AutoCloseable {
     /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
     private void manageLanes(long now) {
         boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);
+        if (lanes.size() == 1 && pool.wanted() > 1 && maxLanes > 1) {
+            openLane(); // count windows: a second lane reads ahead while the first holds a batch (joining takes a while)
+            lastLaneOpened = now;
+            return;
+        }
         // a lane fetches only from the partitions the group assigned it: when the polling lanes bring
         // nothing while claims go short, another lane may be assigned the partitions that have records
         boolean fetchingInVain = anyFetching && pool.hungry() && now - lastLaneOpened > LANE_PATIENCE

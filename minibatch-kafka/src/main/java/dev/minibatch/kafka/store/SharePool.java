@@ -205,6 +205,11 @@ final class SharePool {
         return byId.size();
     }
 
+    /** The largest window claims asked for lately. */
+    synchronized int wanted() {
+        return wanted;
+    }
+
     synchronized long lastArrival() {
         return lastArrival;
     }

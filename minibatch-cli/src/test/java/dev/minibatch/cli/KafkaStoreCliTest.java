@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The real command in a child JVM on the {@code kafka://} store of a real broker (the Kafka
  * module's {@link KafkaBroker}, share groups on): append, streams, buffer, consume, dead letters
  * and {@code serve}'s status. Each test has a topic prefix of its own, so {@code streams} lists
- * only its streams. The store is on the command's class path here; from the distribution it comes
- * out of the kafka plugin (DistributionIT).
+ * only its streams. The store is on the command's class path here (CliProcess leaves it off for the
+ * other tests); from the distribution it comes out of the kafka plugin (DistributionIT).
  */
 class KafkaStoreCliTest {
 
@@ -51,7 +51,7 @@ class KafkaStoreCliTest {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--url");
         all.add(url);
-        return CliProcess.run(dir, Map.of(), stdin, Duration.ofSeconds(90), all.toArray(String[]::new));
+        return CliProcess.runWithKafka(dir, stdin, Duration.ofSeconds(90), all.toArray(String[]::new));
     }
 
     private static String ndjson(int from, int to) {
@@ -194,10 +194,23 @@ class KafkaStoreCliTest {
     }
 
     @Test
+    void aClearedStreamShowsNothingPending() throws Exception {
+        // the command has no 'clear'; Stream.clear() deletes the topic's records (deleteRecords)
+        assertThat(mb(ndjson(0, 10), "append", "orders").exitCode()).isZero();
+        try (Minibatch mb = Minibatch.connect(url)) {
+            assertThat(mb.stream("orders").clear()).isGreaterThanOrEqualTo(10); // offsets: the append's marker too
+        }
+        Result buffer = mb(null, "buffer", "orders");
+        assertThat(buffer.exitCode()).as(buffer.toString()).isZero();
+        assertThat(buffer.stdout()).isBlank();
+        streamsUntil("orders with nothing pending", r -> count(r, "orders", "pending") == 0);
+    }
+
+    @Test
     void serveShowsTheKafkaStreamsAndTheirCounts() throws Exception {
         // one message per append: a batched append's count is off by its commit marker (see above)
         assertThat(mb(ndjson(0, 5), "append", "readings", "--batch", "1").exitCode()).isZero();
-        try (CliProcess serve = CliProcess.start(dir, Map.of("MINIBATCH_TOKEN", "s3cret"), null,
+        try (CliProcess serve = CliProcess.startWithKafka(dir, Map.of("MINIBATCH_TOKEN", "s3cret"),
                 "serve", "--url", url, "--port", "0", "--sample", "200ms")) {
             URI base = ServeHttpTest.awaitAddress(serve);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -62,7 +62,7 @@ public final class MinibatchCommand implements Callable<Integer> {
     }
 
     @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL", order = 100,
-            description = "Store URL: sqlite:[FILE], memory:, mongodb://… (default: $MINIBATCH_URL, else sqlite:).")
+            description = "Store URL: sqlite:[FILE], memory:, mongodb://…, kafka://… (default: $MINIBATCH_URL, else sqlite:).")
     void setUrl(String value) {
         this.url = value;
     }

@@ -57,8 +57,26 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
+    /** As {@link #run(Path, Map, String, Duration, String...)}, with the {@code kafka://} store on the class path. */
+    static Result runWithKafka(Path home, String stdin, Duration timeout, String... args)
+            throws IOException, InterruptedException {
+        try (CliProcess p = start(home, Map.of(), stdin, true, args)) {
+            return p.await(timeout);
+        }
+    }
+
+    /** As {@link #start(Path, Map, String, String...)}, with the {@code kafka://} store on the class path. */
+    static CliProcess startWithKafka(Path home, Map<String, String> env, String... args) throws IOException {
+        return start(home, env, null, true, args);
+    }
+
     /** Starts the command; stdin gets {@code stdin} and is then closed. */
     static CliProcess start(Path home, Map<String, String> env, String stdin, String... args) throws IOException {
+        return start(home, env, stdin, false, args);
+    }
+
+    private static CliProcess start(Path home, Map<String, String> env, String stdin, boolean kafka, String... args)
+            throws IOException {
         Path logs = home.resolve("cli-logs");
         Files.createDirectories(logs);
         int n = COUNTER.incrementAndGet();
@@ -66,7 +84,7 @@ final class CliProcess implements AutoCloseable {
         Path err = logs.resolve(n + ".stderr");
         Path in = logs.resolve(n + ".stdin");
         Files.writeString(in, stdin == null ? "" : stdin, StandardCharsets.UTF_8);
-        ProcessBuilder builder = builder(home, env, args)
+        ProcessBuilder builder = builder(home, env, kafka, args)
                 .redirectInput(in.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
@@ -77,13 +95,36 @@ final class CliProcess implements AutoCloseable {
     static Process startPiped(Path home, String... args) throws IOException {
         Path logs = home.resolve("cli-logs");
         Files.createDirectories(logs);
-        return builder(home, Map.of(), args)
+        return builder(home, Map.of(), false, args)
                 .redirectInput(ProcessBuilder.Redirect.from(Files.writeString(logs.resolve("empty.stdin"), "").toFile()))
                 .redirectError(logs.resolve(COUNTER.incrementAndGet() + "-piped.stderr").toFile())
                 .start();
     }
 
-    private static ProcessBuilder builder(Path home, Map<String, String> env, String... args) {
+    /**
+     * The test class path, without minibatch-kafka unless {@code kafka}: the command's own class path
+     * has no Kafka (the distribution brings it as a plugin), and its store, source and sink would change
+     * the lists of known providers that other tests check. kafka-clients and the broker's jars stay:
+     * they register no minibatch provider.
+     */
+    private static String classPath(boolean kafka) {
+        String classPath = System.getProperty("java.class.path");
+        if (kafka) {
+            return classPath;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            String name = entry.substring(entry.lastIndexOf(java.io.File.separatorChar) + 1);
+            boolean minibatchKafka = name.startsWith("minibatch-kafka-")
+                    || entry.contains(java.io.File.separator + "minibatch-kafka" + java.io.File.separator);
+            if (!minibatchKafka) {
+                kept.add(entry);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, kept);
+    }
+
+    private static ProcessBuilder builder(Path home, Map<String, String> env, boolean kafka, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -93,7 +134,7 @@ final class CliProcess implements AutoCloseable {
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath(kafka));
         command.add(Main.class.getName());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);

@@ -35,6 +35,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +53,7 @@ class DistributionIT {
 
     /** Every plugin file the distribution bundles, and the providers each must bring. */
     static final Map<String, List<String>> BUNDLED = new TreeMap<>(Map.of(
-            "minibatch-kafka-plugin-" + VERSION + ".zip", List.of("source:kafka", "sink:kafka"),
+            "minibatch-kafka-plugin-" + VERSION + ".zip", List.of("store:kafka", "source:kafka", "sink:kafka"),
             "minibatch-mqtt-plugin-" + VERSION + ".zip", List.of("source:mqtt", "sink:mqtt"),
             "minibatch-mongo-plugin-" + VERSION + ".zip", List.of("store:mongodb", "source:mongodb", "sink:mongodb"),
             "minibatch-omegaml-plugin-" + VERSION + ".zip", List.of("source:omegaml", "sink:omegaml"),
@@ -251,6 +252,56 @@ class DistributionIT {
                     .containsExactlyInAnyOrder("to-kafka 0", "to-mqtt 0");
         } finally {
             mongo.shutdownNow();
+        }
+    }
+
+    @Test
+    @Disabled("kafka:// store bug from the plugin: KafkaClients calls ProducerConfig/ConsumerConfig.configNames() outside"
+            + " KafkaClassLoading.withModuleClassLoader, so kafka-clients' config class initializers resolve"
+            + " DefaultJwtRetriever through the application's context class loader and fail (ExceptionInInitializerError"
+            + " from KafkaClients.producerBase on the first command). Passes with those classes initialized under the"
+            + " module's loader in KafkaStoreProvider.open; enable with the fix.")
+    void theKafkaStoreWorksOutOfTheBoxFromTheKafkaPlugin() throws Exception {
+        // a real broker with share groups (the Kafka module's test broker); a topic prefix of this test's own
+        String url = "kafka://" + dev.minibatch.kafka.KafkaBroker.shared().bootstrapServers() + "/?prefix=dist"
+                + UUID.randomUUID().toString().substring(0, 8) + ".&partitions=3";
+        int count = 50;
+        Run none = minibatch(null, "--url", url, "streams");
+        assertThat(none.exitCode()).as(none.toString()).isZero();
+        assertThat(none.stderr()).as(none.toString()).contains("no streams in");
+
+        Run append = minibatch(readings("readings", count), "--url", url, "append", "readings");
+        assertThat(append.exitCode()).as(append.toString()).isZero();
+        assertThat(append.stderr()).contains("appended " + count + " messages to 'readings'");
+        // at least the appended messages (the store also counts the append's Kafka transaction marker)
+        streamsRow(url, "readings", n -> n.path("pending").asLong() >= count);
+
+        Run buffer = minibatch(null, "--url", url, "buffer", "readings", "--limit", "0", "--values");
+        assertThat(buffer.exitCode()).as(buffer.toString()).isZero();
+        assertEveryReadingOnce(List.of(buffer.stdout().strip().split("\n")), "readings", count);
+
+        Run consume = minibatch(null, "--url", url, "consume", "readings", "--size", "10",
+                "--max-windows", String.valueOf(count / 10), "--sink", "stdout", "--sink-option", "format=values");
+        assertThat(consume.exitCode()).as(consume.toString()).isZero();
+        assertThat(consume.stderr()).as(consume.toString()).doesNotContain("Exception");
+        assertEveryReadingOnce(List.of(consume.stdout().strip().split("\n")), "readings", count);
+        streamsRow(url, "readings", n -> n.path("claimed").asLong() == 0 && n.path("dead").asLong() == 0);
+    }
+
+    /** The stream's row of {@code streams --json}, asked again until {@code condition} holds; fails after 45 s. */
+    JsonNode streamsRow(String url, String stream, java.util.function.Predicate<JsonNode> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (true) {
+            Run r = minibatch(null, "--url", url, "streams", "--json");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            JsonNode row = ndjson(r.stdout()).stream().filter(n -> n.path("name").asText().equals(stream)).findFirst()
+                    .orElse(null);
+            if (row != null && condition.test(row)) {
+                return row;
+            }
+            assertThat(System.nanoTime()).as("streams never showed the expected row of " + stream + "; last:\n" + r)
+                    .isLessThan(deadline);
+            Thread.sleep(200);
         }
     }
 

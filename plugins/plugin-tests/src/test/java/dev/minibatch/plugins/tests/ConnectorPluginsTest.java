@@ -56,10 +56,12 @@ class ConnectorPluginsTest {
         drop(PluginFiles.built("minibatch-omegaml-plugin", ".zip"), plugins);
         Providers providers = Providers.discover(APP, plugins);
         assertThat(providers.errors()).isEmpty();
-        assertThat(providers.names(Kind.STORE)).contains("mongodb", "mongodb+srv", "sqlite", "memory");
+        assertThat(providers.names(Kind.STORE)).contains("kafka", "mongodb", "mongodb+srv", "sqlite", "memory");
         assertThat(providers.names(Kind.SOURCE)).contains("kafka", "mongodb", "omegaml", "mqtt");
         assertThat(providers.names(Kind.SINK)).contains("kafka", "mongodb", "omegaml", "mqtt");
         assertThat(providers.find(Kind.SINK, "kafka").origin())
+                .isEqualTo("plugin kafka@" + coreVersion() + " (" + kafka.getFileName() + ")");
+        assertThat(providers.find(Kind.STORE, "kafka").origin())
                 .isEqualTo("plugin kafka@" + coreVersion() + " (" + kafka.getFileName() + ")");
         assertThat(providers.find(Kind.STORE, "mongodb").origin())
                 .isEqualTo("plugin mongo@" + coreVersion() + " (" + mongo.getFileName() + ")");

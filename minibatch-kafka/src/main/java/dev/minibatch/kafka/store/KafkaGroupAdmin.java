@@ -42,6 +42,32 @@ final class KafkaGroupAdmin {
         this.admin = admin;
     }
 
+    /**
+     * Kafka's count of the group's unacknowledged records of the topic (KIP-932 share-group lag), or
+     * empty where the group has no state yet or the broker reports no lag.
+     */
+    java.util.Optional<Long> lag(String group, String topic) {
+        Set<TopicPartition> partitions = partitions(topic);
+        try {
+            Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(
+                    Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions))).partitionsToOffsetInfo(group).get();
+            long total = 0;
+            for (TopicPartition tp : partitions) {
+                SharePartitionOffsetInfo o = info.get(tp);
+                if (o == null || o.lag().isEmpty()) {
+                    return java.util.Optional.empty();
+                }
+                total += o.lag().get();
+            }
+            return java.util.Optional.of(total);
+        } catch (ExecutionException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("reading share group lag");
+        }
+    }
+
     /** Members of a share group now, or 0 if unknown. */
     int members(String group) {
         try {

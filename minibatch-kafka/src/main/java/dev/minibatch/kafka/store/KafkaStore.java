@@ -168,7 +168,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     }
 
     Claim claim(String stream, String group, Selection selection, Lease lease) {
-        return fetcher(stream, group).pool().claim(selection, lease);
+        ShareFetcher f = fetcher(stream, group);
+        Claim claim = f.pool().claim(selection, lease);
+        if (claim.isEmpty() && f.awaitFirstDeliveryIfPending(groups, catalog.topic(stream), settings.connectTimeout())) {
+            claim = f.pool().claim(selection, lease);
+        }
+        return claim;
     }
 
     @Override
@@ -277,7 +282,11 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         String topic = catalog.topic(stream);
         ShareFetcher f = fetchers.get(groupId(stream, group));
         long claimed = f == null ? 0 : f.pool().claimedCount();
+        Optional<Long> lag = groups.lag(groupId(stream, group), topic);
         Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
+        if (lag.isPresent()) { // Kafka's count of the group's unacknowledged records
+            return new StreamStats(Math.max(0, lag.get() - claimed), claimed, 0, lastAppend(start.keySet()));
+        }
         Map<TopicPartition, Long> end = groups.offsets(start.keySet(), OffsetSpec.latest());
         Map<TopicPartition, Long> from = KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest()));
         long estimate = 0;

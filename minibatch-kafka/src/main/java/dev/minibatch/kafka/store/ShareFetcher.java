@@ -89,6 +89,8 @@ final class ShareFetcher implements AutoCloseable {
     private final Thread thread;
     private final Duration starvationPatience;
     private volatile boolean running = true;
+    private final java.util.concurrent.CountDownLatch firstDelivery = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean warmUpAwaited = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile RuntimeException failure;
     private volatile ShareLane longPolling;
     private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
@@ -158,6 +160,32 @@ final class ShareFetcher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw KafkaStore.interrupted(what);
         }
+    }
+
+    /**
+     * The first time it is asked, and only if no record came yet: waits (at most {@code max}) for the
+     * group's first delivery to this process, which takes a heartbeat or more after a share consumer
+     * joins. A one-off call (a requeue, the CLI) would otherwise find nothing in a stream full of
+     * records. Returns whether records came.
+     */
+    boolean awaitFirstDelivery(Duration max) {
+        if (firstDelivery.getCount() == 0 || !warmUpAwaited.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            return firstDelivery.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** {@link #awaitFirstDelivery} when the group has records pending for the topic. */
+    boolean awaitFirstDeliveryIfPending(KafkaGroupAdmin admin, String topic, Duration max) {
+        if (firstDelivery.getCount() == 0 || warmUpAwaited.get() || admin.pendingEstimate(group, topic) == 0) {
+            return false;
+        }
+        return awaitFirstDelivery(max);
     }
 
     private void checkAlive() {
@@ -436,6 +464,7 @@ final class ShareFetcher implements AutoCloseable {
         }
         if (arrived) {
             lane.idleSince = now;
+            firstDelivery.countDown();
             onArrival.run();
         }
         return arrived || !records.isEmpty();

@@ -150,8 +150,9 @@ class KafkaStoreContractTest extends StreamStoreContract {
     @Test
     @Override
     protected void expireDeletesOldPendingAndDoneButNotClaimed() {
-        store.append("s", messages(T0, 0, 3));
-        store.append("s", messages(T0.plusSeconds(100), 3, 2));
+        List<dev.minibatch.spi.store.NewMessage> all = new java.util.ArrayList<>(messages(T0, 0, 3));
+        all.addAll(messages(T0.plusSeconds(100), 3, 2)); // one append: no record is moved while the case waits for it
+        store.append("s", all);
         Claim done = store.claim("s", Selection.pending().limit(1), lease(T0.plusSeconds(1)));
         store.commit("s", done.token(), true);
         int removed = store.expire("s", T0.plusSeconds(50));

@@ -21,7 +21,6 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,9 +147,6 @@ class KafkaStoreCliTest {
     }
 
     @Test
-    @Disabled("kafka:// store bug: StreamStats.pending() counts the commit markers of transactional appends"
-            + " (KafkaStore.pendingEstimate subtracts offsets, and a control record takes an offset):"
-            + " 10 messages appended as one batch show 11 pending. Enable when the store counts records.")
     void streamsCountsEachMessageOfABatchedAppendOnce() throws Exception {
         Result append = mb(ndjson(0, 10), "append", "orders");
         assertThat(append.exitCode()).as(append.toString()).isZero();
@@ -177,9 +173,6 @@ class KafkaStoreCliTest {
     }
 
     @Test
-    @Disabled("on kafka:// 'dead --requeue' moves nothing: Stream.requeueDead stops at its first empty claim, and a"
-            + " kafka:// claim is empty until the new share group's first delivery (1-6 s) has reached this process."
-            + " Enable when requeueDead (or the store's claim) waits for pending records.")
     void deadLettersAreRequeued() throws Exception {
         assertThat(mb("{\"i\":1}\n", "append", "orders").exitCode()).isZero();
         try (Minibatch mb = Minibatch.connect(url)) {

@@ -35,7 +35,6 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -256,11 +255,6 @@ class DistributionIT {
     }
 
     @Test
-    @Disabled("kafka:// store bug from the plugin: KafkaClients calls ProducerConfig/ConsumerConfig.configNames() outside"
-            + " KafkaClassLoading.withModuleClassLoader, so kafka-clients' config class initializers resolve"
-            + " DefaultJwtRetriever through the application's context class loader and fail (ExceptionInInitializerError"
-            + " from KafkaClients.producerBase on the first command). Passes with those classes initialized under the"
-            + " module's loader in KafkaStoreProvider.open; enable with the fix.")
     void theKafkaStoreWorksOutOfTheBoxFromTheKafkaPlugin() throws Exception {
         // a real broker with share groups (the Kafka module's test broker); a topic prefix of this test's own
         String url = "kafka://" + dev.minibatch.kafka.KafkaBroker.shared().bootstrapServers() + "/?prefix=dist"

@@ -284,18 +284,18 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         long claimed = f == null ? 0 : f.pool().claimedCount();
         Optional<Long> lag = groups.lag(groupId(stream, group), topic);
         Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
-        if (lag.isPresent()) { // Kafka's count of the group's unacknowledged records
-            return new StreamStats(Math.max(0, lag.get() - claimed), claimed, 0, lastAppend(start.keySet()));
-        }
         Map<TopicPartition, Long> end = groups.offsets(start.keySet(), OffsetSpec.latest());
         Map<TopicPartition, Long> from = KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest()));
         long estimate = 0;
         for (TopicPartition tp : from.keySet()) {
             estimate += Math.max(0, end.get(tp) - from.get(tp));
         }
-        long pending = estimate <= EXACT_COUNT_LIMIT
-                ? reader.count(from, end, f == null ? id -> false : f.pool()::notPending)
-                : Math.max(0, estimate - claimed);
+        // both counts can be high: Kafka's lag for a while after records are deleted, the read by the
+        // records other processes acknowledged past the start offset; each is an upper bound
+        long pending = lag.map(l -> Math.max(0, l - claimed)).orElse(Math.max(0, estimate - claimed));
+        if (estimate <= EXACT_COUNT_LIMIT) {
+            pending = Math.min(pending, reader.count(from, end, f == null ? id -> false : f.pool()::notPending));
+        }
         return new StreamStats(pending, claimed, 0, lastAppend(start.keySet()));
     }
 

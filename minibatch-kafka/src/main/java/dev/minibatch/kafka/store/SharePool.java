@@ -200,9 +200,15 @@ final class SharePool {
         }
     }
 
-    /** How many records this process holds (free and claimed). */
+    /** How many records this process holds, free or claimed (not those being settled). */
     synchronized int heldCount() {
-        return byId.size();
+        int n = 0;
+        for (HeldRecord h : byId.values()) {
+            if (!h.settling) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The largest window claims asked for lately. */

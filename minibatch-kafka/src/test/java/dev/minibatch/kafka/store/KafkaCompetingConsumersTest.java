@@ -61,7 +61,7 @@ class KafkaCompetingConsumersTest {
                 }
             }
             long appended = System.nanoTime();
-            fleet.awaitDistinct(consumers.get(0), MESSAGES, Duration.ofMinutes(3));
+            fleet.awaitDistinct(consumers.get(0), MESSAGES, Duration.ofMinutes(2));
             long drained = System.nanoTime();
             // a short grace period: a duplicate would be recorded late, after the last new number
             consumers.get(0).awaitCondition("no window in flight", Duration.ofSeconds(30), () -> {

@@ -89,7 +89,7 @@ class KafkaConsumerCrashTest {
             assertThat(producerFailure.get()).as("the producer failed").isNull();
             assertThat(acknowledged.get()).isEqualTo(MESSAGES);
             long lastKill = System.nanoTime();
-            fleet.awaitDistinct(running.get(running.size() - 1), MESSAGES, Duration.ofMinutes(3));
+            fleet.awaitDistinct(running.get(running.size() - 1), MESSAGES, Duration.ofMinutes(2));
             long drained = System.nanoTime();
             DeliveryRecord delivered = fleet.delivered();
             long bound = (long) kills * WINDOW * WORKERS;

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,22 @@ class KafkaDeadCliTest {
 
     @TempDir
     Path dir;
+
+    /**
+     * Runs in the surefire execution {@code kafka-cli} (the Kafka module on the class path); skipped
+     * where the class path is the command's own (the default execution, which {@code -Dtest} also runs).
+     */
+    @BeforeEach
+    void kafkaOnTheClassPath() {
+        boolean present;
+        try {
+            Class.forName("dev.minibatch.kafka.KafkaBroker", false, getClass().getClassLoader());
+            present = true;
+        } catch (ClassNotFoundException e) {
+            present = false;
+        }
+        Assumptions.assumeTrue(present, "the Kafka module is on the class path of surefire execution kafka-cli only");
+    }
 
     @Test
     void deadShowsAndRequeuesTheDeadLettersOfAKafkaStream() throws Exception {

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * process's stdin open; when it closes (the test JVM ended, even by a crash) the broker exits, so no
  * broker outlives its tests.
  *
- * <p>Arguments: {@code <server.properties> <cluster id> <log dir>}.
+ * <p>Arguments: {@code <server.properties> <cluster id> <log dir> [format options…]}; the format
+ * options are passed to the storage format, e.g. {@code --feature share.version=0}.
  */
 public final class BrokerMain {
 
@@ -23,7 +24,9 @@ public final class BrokerMain {
         String clusterId = args[1];
         Path logDir = Path.of(args[2]);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
-            int rc = kafka.tools.StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", config}, System.out);
+            java.util.List<String> format = new java.util.ArrayList<>(java.util.List.of("format", "-t", clusterId, "-c", config));
+            format.addAll(java.util.Arrays.asList(args).subList(3, args.length));
+            int rc = kafka.tools.StorageTool.execute(format.toArray(String[]::new), System.out);
             if (rc != 0) {
                 throw new IllegalStateException("formatting the Kafka storage failed with " + rc);
             }

@@ -43,9 +43,11 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int saslPort;
     private final int controllerPort;
+    private final List<String> formatOptions;
     private Process process;
 
-    private KafkaBroker(Path dir) throws IOException {
+    private KafkaBroker(Path dir, List<String> formatOptions) throws IOException {
+        this.formatOptions = List.copyOf(formatOptions);
         this.dir = dir;
         this.config = dir.resolve("server.properties");
         this.logDir = dir.resolve("data");
@@ -58,7 +60,16 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Starts a broker with its files in {@code dir}; ready when this returns. */
     public static KafkaBroker start(Path dir) throws IOException {
-        KafkaBroker broker = new KafkaBroker(dir);
+        return start(dir, List.of());
+    }
+
+    /**
+     * Starts a broker whose storage is formatted with extra options, e.g.
+     * {@code List.of("--feature", "share.version=0")} for a cluster without share groups.
+     */
+    public static KafkaBroker start(Path dir, List<String> formatOptions) throws IOException {
+        Files.createDirectories(dir);
+        KafkaBroker broker = new KafkaBroker(dir, formatOptions);
         broker.launch();
         return broker;
     }
@@ -145,6 +156,7 @@ public final class KafkaBroker implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info",
                 "-cp", System.getProperty("java.class.path"),
                 BrokerMain.class.getName(), config.toString(), clusterId, logDir.toString()));
+        cmd.addAll(formatOptions);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         process = pb.start(); // stdin stays a pipe: closing it (or our death) stops the broker
@@ -215,7 +227,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path path) {
+    public static void deleteRecursively(Path path) {
         if (!Files.exists(path)) {
             return;
         }

@@ -92,6 +92,11 @@ final class KafkaClients {
         return create(() -> new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
     }
 
+    /** The stem of this store's client ids: share consumers are {@code stem-share-N}. */
+    String clientId() {
+        return clientId;
+    }
+
     ClientSettings client() {
         return settings.client();
     }

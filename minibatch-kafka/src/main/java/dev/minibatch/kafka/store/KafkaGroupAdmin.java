@@ -68,6 +68,19 @@ final class KafkaGroupAdmin {
         }
     }
 
+    /** The client ids of a share group's members now, or empty if unknown. */
+    List<String> memberClientIds(String group) {
+        try {
+            return admin.describeShareGroups(List.of(group)).describedGroups().get(group).get().members().stream()
+                    .map(m -> m.clientId()).toList();
+        } catch (ExecutionException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     /** Members of a share group now, or 0 if unknown. */
     int members(String group) {
         try {
@@ -148,6 +161,10 @@ final class KafkaGroupAdmin {
 
     /** Records not yet acknowledged by the stream's share group, from its start offsets (may count a few in flight). */
     long pendingEstimate(String groupId, String topic) {
+        java.util.Optional<Long> lag = lag(groupId, topic);
+        if (lag.isPresent()) {
+            return lag.get();
+        }
         Map<TopicPartition, Long> start = startOffsets(groupId, topic);
         Map<TopicPartition, Long> end = offsets(start.keySet(), OffsetSpec.latest());
         Map<TopicPartition, Long> earliest = offsets(start.keySet(), OffsetSpec.earliest());

@@ -136,7 +136,8 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
         ShareFetcher f = fetchers.get(groupId(stream, group));
         List<Message> out = new ArrayList<>();
-        if (pending) {
+        if (pending && groups.lag(groupId(stream, group), catalog.topic(stream)).orElse(1L) > 0) {
+            // lag 0: Kafka says nothing is pending, even where its start offset has not caught up yet
             String topic = catalog.topic(stream);
             Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
             out.addAll(reader.read(stream, topic, KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest())), selection,
@@ -491,8 +492,19 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
 
         @Override
-        public boolean othersCouldHelp(int lanes, int held) {
-            return groups.members(group) > lanes || groups.pendingEstimate(group, topic) > held;
+        public ShareFetcher.StallRole role(int lanes, int held) {
+            String mine = clients.clientId();
+            java.util.TreeSet<String> processes = new java.util.TreeSet<>();
+            for (String clientId : groups.memberClientIds(group)) {
+                int at = clientId.indexOf("-share-");
+                processes.add(at < 0 ? clientId : clientId.substring(0, at));
+            }
+            processes.add(mine);
+            if (processes.size() > 1) { // the smallest client-id stem collects; every process computes the same
+                return processes.first().equals(mine) ? ShareFetcher.StallRole.COLLECT : ShareFetcher.StallRole.GIVE_AND_PAUSE;
+            }
+            // alone in the group: moving helps only if records exist that no lane of ours can reach
+            return groups.pendingEstimate(group, topic) > held ? ShareFetcher.StallRole.GIVE : ShareFetcher.StallRole.KEEP;
         }
 
         @Override

@@ -104,8 +104,15 @@ record KafkaStoreSettings(String url, ClientSettings client, String prefix, int 
                     + ": no append could ever be acknowledged");
         }
         int lanes = positive(own, "lanes", 4);
-        Duration connect = own.containsKey("connecttimeout") ? Options.parseDuration(own.get("connecttimeout"))
-                : Duration.ofSeconds(10);
+        Duration connect = Duration.ofSeconds(10);
+        if (own.containsKey("connecttimeout")) {
+            try {
+                connect = Options.parseDuration(own.get("connecttimeout"));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(OWNER + ": URL option 'connectTimeout' must be a duration such as 10s or"
+                        + " 500ms, was '" + own.get("connecttimeout") + "'");
+            }
+        }
         return new KafkaStoreSettings(redact(url), client, prefix, partitions, (short) replication, minInsync, lanes, connect);
     }
 
@@ -121,7 +128,8 @@ record KafkaStoreSettings(String url, ClientSettings client, String prefix, int 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new ConfigurationException(OWNER + ": URL option '" + key + "' must be a whole number >= 1, was '" + v + "'");
+            throw new ConfigurationException(OWNER + ": URL option '" + (key.equals("mininsync") ? "minInsync" : key)
+                    + "' must be a whole number >= 1, was '" + v + "'");
         }
     }
 

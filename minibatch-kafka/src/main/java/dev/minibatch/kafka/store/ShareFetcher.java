@@ -53,16 +53,35 @@ final class ShareFetcher implements AutoCloseable {
     private static final Duration LONG_POLL = Duration.ofMillis(100);
     private static final long RENEW_BACK_WAIT = TimeUnit.SECONDS.toNanos(15);
     private static final long LANE_IDLE_CLOSE = TimeUnit.SECONDS.toNanos(30);
-    /** Records moved this many times are kept where they are. */
-    private static final int MAX_MOVES = 5;
+    /** Records moved this many times are kept where they are (a bound on rewriting, should all else fail). */
+    private static final int MAX_MOVES = 50;
+    /** How long a process that gave its leftovers away leaves them to the collector. */
+    private static final long GIVE_PAUSE = TimeUnit.SECONDS.toNanos(3);
+
+    /** See {@link Mover#role}. */
+    enum StallRole {
+        /** Nothing else could fill the windows: keep waiting. */
+        KEEP,
+        /** Another process gathers the leftovers: keep ours, keep fetching. */
+        COLLECT,
+        /** Move ours to the end of their partitions; with {@code pause}, stop fetching for a while. */
+        GIVE,
+        /** Move ours, and pause so that the collector fetches them. */
+        GIVE_AND_PAUSE
+    }
 
     /**
      * Unstalls count windows: copies held records to the end of their partitions, where any lane or
      * process can fetch them together with what they were waiting for. Called on the fetcher thread.
      */
     interface Mover {
-        /** Whether another process, or records this process cannot reach, could fill the windows. */
-        boolean othersCouldHelp(int lanes, int held);
+        /**
+         * What this process does with a stalled count window's records: keep them, or move them. With
+         * other processes in the group, one of them (the collector, chosen alike by all) keeps its
+         * records and the others move theirs and pause fetching, so the leftovers gather in the
+         * collector instead of bouncing between processes.
+         */
+        StallRole role(int lanes, int held);
 
         /** Appends copies of the records (same partitions), returning when they are replicated. */
         void moveToEnd(List<HeldRecord> records);
@@ -95,7 +114,8 @@ final class ShareFetcher implements AutoCloseable {
     private volatile ShareLane longPolling;
     private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
     private long nextMembersCheck;
-    private boolean othersInGroup;
+    private StallRole role = StallRole.KEEP;
+    private long pausedUntil;
     private int laneNumbers;
     private long lastReport;
     private long lastLaneOpened;
@@ -222,7 +242,7 @@ final class ShareFetcher implements AutoCloseable {
                     idleMs = 1;
                     continue;
                 }
-                ShareLane only = singleFetchingLane();
+                ShareLane only = paused() ? null : singleFetchingLane();
                 if (only != null && pending.isEmpty() && queue.isEmpty()) {
                     longPoll(only);
                     continue;
@@ -405,6 +425,9 @@ final class ShareFetcher implements AutoCloseable {
     }
 
     private boolean pollLanes(Duration timeout) {
+        if (paused()) {
+            return false;
+        }
         boolean got = false;
         for (ShareLane lane : List.copyOf(lanes)) {
             if (!lane.polls()) {
@@ -499,12 +522,12 @@ final class ShareFetcher implements AutoCloseable {
         if (now - nextMembersCheck >= 0) {
             nextMembersCheck = now + TimeUnit.SECONDS.toNanos(2);
             try {
-                othersInGroup = mover.othersCouldHelp(lanes.size(), pool.heldCount());
+                role = mover.role(lanes.size(), pool.heldCount());
             } catch (RuntimeException e) {
-                othersInGroup = false;
+                role = StallRole.KEEP;
             }
         }
-        if (!othersInGroup) {
+        if (role == StallRole.KEEP || role == StallRole.COLLECT) {
             return false;
         }
         List<HeldRecord> stalled = pool.stalled(now, starvationPatience, MAX_MOVES);
@@ -518,15 +541,25 @@ final class ShareFetcher implements AutoCloseable {
             pool.unsettle(stalled);
             return false;
         }
-        LOG.debug("stream '{}': moved {} held records to the end of their partitions to unstall count windows", stream,
-                stalled.size());
+        LOG.debug("stream '{}': moved {} held records to the end of their partitions to unstall count windows ({})", stream,
+                stalled.size(), role);
         pending.add(new Settlement(stalled, AcknowledgeType.ACCEPT, now, new CompletableFuture<>()));
+        if (role == StallRole.GIVE_AND_PAUSE) {
+            pausedUntil = now + GIVE_PAUSE;
+        }
         nextMembersCheck = now;
         return true;
     }
 
+    private boolean paused() {
+        return System.nanoTime() - pausedUntil < 0;
+    }
+
     /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
     private void manageLanes(long now) {
+        if (paused()) {
+            return;
+        }
         boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);
         if (lanes.size() == 1 && pool.wanted() > 1 && maxLanes > 1) {
             openLane(); // count windows: a second lane reads ahead while the first holds a batch (joining takes a while)

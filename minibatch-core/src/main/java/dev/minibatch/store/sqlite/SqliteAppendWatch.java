@@ -1,0 +1,285 @@
+package dev.minibatch.store.sqlite;
+
+import dev.minibatch.store.LocalWakeups;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * Append notices for appends made to the SQLite file by other processes (and other store objects
+ * in this JVM): a watch of the file's write-ahead log ({@code <file>-wal}) through
+ * {@link WatchService}, confirmed by {@code PRAGMA data_version} and the per-stream append counts
+ * ({@code mb_stream.appended}) on a connection of its own.
+ *
+ * <p><b>Why this mechanism.</b> Every commit in WAL mode writes its pages to the {@code -wal} file,
+ * whoever makes it, so watching that file needs no help from the writer: a producer of an older
+ * version, a crashed producer or a plain {@code sqlite3} shell cannot forget to ring a bell. On Linux
+ * the JDK's watch service is inotify, whose modify events arrive for every process's writes within
+ * microseconds, and one daemon thread serves every consumer of the file. A notification channel
+ * beside the file (a socket, a doorbell file) would need every writer to cooperate and leave stale
+ * endpoints behind when processes die. An event is only a hint: the check reads
+ * {@code data_version} (a change means another connection committed), then the stream rows'
+ * append counts, and tells only the subscribers of streams whose count moved — so a consumer's own
+ * heartbeats, claims and commits, which write the log too, wake no one. The writer appends to the
+ * log before it publishes the commit in the shared index, so an event whose check sees nothing new
+ * is checked again a few times over about 15 ms.
+ *
+ * <p><b>Fallback.</b> Where the watch is unavailable — the JDK's polling watch service (macOS,
+ * which would notice changes only every few seconds), no inotify instance left, a watch that fails
+ * later, or {@code crossProcessWakeups=false} on the URL — {@link #prompt()} is false, which is
+ * logged once per JVM: consumers then poll at their own interval, as before this watch existed.
+ * While it is prompt an idle consumer still polls once a second ({@code PollPacer}'s safety poll),
+ * so a notice that never comes (a lost inotify event, a check that gave up early) delays a
+ * message by at most that second, never loses it.
+ *
+ * <p><b>Threading and lifecycle.</b> Started by the store at the first subscription; one daemon
+ * thread and one read-only connection per store; {@link #close()} stops both within moments.
+ * Notices go to the store's {@link LocalWakeups}, on the watch thread.
+ */
+final class SqliteAppendWatch implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteAppendWatch.class);
+    /** Logged once per JVM: consumers of SQLite files poll at their interval. */
+    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+    /** Waits between the checks after a log write whose commit was not yet visible. */
+    private static final long[] RECHECK_MICROS = {100, 300, 1_000, 3_000, 10_000};
+
+    private final String url;
+    private final Path file;
+    private final String walName;
+    private final LocalWakeups wakeups;
+    /** Queries run by the checks ({@code data_version}, append counts), for benchmarks. */
+    private final AtomicLong queries = new AtomicLong();
+    private volatile boolean prompt;
+    private volatile boolean closed;
+    /** Test hook: the watch runs and stays prompt but tells no one, as if every notice were lost. */
+    private volatile boolean mute;
+    private WatchService watchService;
+    private Connection connection;
+    private PreparedStatement dataVersion;
+    private PreparedStatement counts;
+    private Thread thread;
+    private long lastVersion;
+    private final Map<String, Long> lastCounts = new HashMap<>();
+
+    private SqliteAppendWatch(String url, Path file, LocalWakeups wakeups) {
+        this.url = url;
+        this.file = file;
+        this.walName = file.getFileName() + "-wal";
+        this.wakeups = wakeups;
+    }
+
+    /**
+     * Starts watching {@code file} for the store at {@code url}, telling {@code wakeups}; where the
+     * watch cannot start (or {@code enabled} is false) the returned watch is not prompt.
+     */
+    static SqliteAppendWatch start(String url, Path file, LocalWakeups wakeups, boolean enabled) {
+        SqliteAppendWatch watch = new SqliteAppendWatch(url, file, wakeups);
+        if (!enabled) {
+            fallback(url, "crossProcessWakeups=false");
+            return watch;
+        }
+        try {
+            watch.open();
+        } catch (Exception | LinkageError e) {
+            watch.closeResources();
+            fallback(url, e.toString());
+        }
+        return watch;
+    }
+
+    private void open() throws IOException, SQLException {
+        Path dir = file.getParent();
+        watchService = FileSystems.getDefault().newWatchService();
+        if (watchService.getClass().getName().contains("Polling")) {
+            throw new IOException("the JDK watches files here by polling them (" + watchService.getClass().getName() + ")");
+        }
+        // registered before the first check: a commit after that check writes the log after this
+        dir.register(watchService, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout(1_000);
+        connection = config.createConnection("jdbc:sqlite:" + file);
+        dataVersion = connection.prepareStatement("PRAGMA data_version");
+        counts = connection.prepareStatement("SELECT name, appended FROM mb_stream");
+        lastVersion = readDataVersion();
+        readCounts(null);
+        prompt = true;
+        thread = new Thread(this::run, "minibatch-sqlite-watch " + file.getFileName());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void fallback(String url, String why) {
+        if (FALLBACK_LOGGED.compareAndSet(false, true)) {
+            LOG.info("SQLite store {}: no cross-process append notices ({}); consumers poll at their interval"
+                    + " (logged once)", url, why);
+        } else {
+            LOG.debug("SQLite store {}: no cross-process append notices ({})", url, why);
+        }
+    }
+
+    /**
+     * Whether appends by other processes are announced: the watch runs. While true an idle consumer
+     * polls once a second; a missed notice delays a message by at most that.
+     */
+    boolean prompt() {
+        return prompt;
+    }
+
+    /** Queries the checks ran so far. */
+    long queries() {
+        return queries.get();
+    }
+
+    /** Test hook: notices are dropped (true) while the watch keeps running and stays prompt. */
+    void mute(boolean mute) {
+        this.mute = mute;
+    }
+
+    private void run() {
+        int rechecks = 0;
+        try {
+            while (!closed) {
+                WatchKey key = rechecks == 0 ? watchService.take()
+                        : watchService.poll(RECHECK_MICROS[RECHECK_MICROS.length - rechecks], TimeUnit.MICROSECONDS);
+                boolean written = false;
+                if (key != null) {
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        // OVERFLOW: events were dropped; a check now covers every commit before it
+                        written |= event.kind() == StandardWatchEventKinds.OVERFLOW
+                                || walName.equals(String.valueOf(event.context()));
+                    }
+                    if (!key.reset()) {
+                        throw new IOException("the watch of " + file.getParent() + " ended (directory gone?)");
+                    }
+                }
+                if (written || rechecks > 0) {
+                    if (check()) {
+                        rechecks = 0;
+                    } else if (written) {
+                        rechecks = RECHECK_MICROS.length;
+                    } else {
+                        rechecks--;
+                    }
+                }
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            if (!closed) {
+                stopped(e.toString());
+            }
+        } catch (Exception | Error e) {
+            stopped(e.toString());
+        } finally {
+            closeResources();
+        }
+    }
+
+    /** The watch failed while running: consumers go back to their interval, told once so they notice. */
+    private void stopped(String why) {
+        prompt = false;
+        LOG.warn("SQLite store {}: the cross-process append watch stopped ({}); consumers poll at their interval", url, why);
+        wakeups.appendedToAll();
+    }
+
+    /** Whether another connection committed since the last check; if so tells the streams whose count moved. */
+    private boolean check() throws SQLException {
+        long version = readDataVersion();
+        if (version == lastVersion) {
+            return false;
+        }
+        lastVersion = version;
+        List<String> moved = new ArrayList<>();
+        readCounts(moved);
+        if (!moved.isEmpty() && !mute) {
+            wakeups.appended(moved);
+        }
+        return true;
+    }
+
+    private long readDataVersion() throws SQLException {
+        queries.incrementAndGet();
+        try (ResultSet rs = dataVersion.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** Reads every stream's append count; adds those that moved (or appeared with messages) to {@code moved}. */
+    private void readCounts(List<String> moved) throws SQLException {
+        queries.incrementAndGet();
+        try (ResultSet rs = counts.executeQuery()) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                long appended = rs.getLong(2);
+                Long before = lastCounts.put(name, appended);
+                if (moved != null && (before == null ? appended > 0 : before != appended)) {
+                    moved.add(name);
+                }
+            }
+        }
+    }
+
+    private synchronized void closeResources() {
+        prompt = false;
+        try {
+            if (watchService != null) {
+                watchService.close();
+            }
+        } catch (IOException ignored) {
+            // closing; nothing to do
+        }
+        try {
+            if (connection != null) {
+                connection.close(); // closes its statements
+            }
+        } catch (SQLException ignored) {
+            // closing; nothing to do
+        }
+    }
+
+    /** Stops the watch: the thread ends at once (its watch service is closed). Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        prompt = false;
+        try {
+            if (watchService != null) {
+                watchService.close();
+            }
+        } catch (IOException ignored) {
+            // closing; nothing to do
+        }
+        if (thread == null) {
+            closeResources();
+        } else if (thread != Thread.currentThread()) {
+            try {
+                thread.join(1_000); // it closes its connection on its way out
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Test hook: the watch service fails underneath the running thread, as a broken watch would. */
+    void breakWatch() throws IOException {
+        watchService.close();
+    }
+}

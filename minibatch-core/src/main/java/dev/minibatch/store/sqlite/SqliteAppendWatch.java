@@ -187,7 +187,9 @@ final class SqliteAppendWatch implements AutoCloseable {
                 stopped(e.toString());
             }
         } catch (Exception | Error e) {
-            stopped(e.toString());
+            if (!closed) {
+                stopped(e.toString());
+            }
         } finally {
             closeResources();
         }

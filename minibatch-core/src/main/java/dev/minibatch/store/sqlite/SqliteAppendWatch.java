@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -40,8 +41,13 @@ import org.sqlite.SQLiteConfig;
  * {@code data_version} (a change means another connection committed), then the stream rows'
  * append counts, and tells only the subscribers of streams whose count moved — so a consumer's own
  * heartbeats, claims and commits, which write the log too, wake no one. The writer appends to the
- * log before it publishes the commit in the shared index, so an event whose check sees nothing new
- * is checked again a few times over about 15 ms.
+ * log before it publishes the commit in the shared index, so after the check a write caused come
+ * three more, 1, 4 and 14 ms later. While the log is written continuously (every commit of every
+ * process is several writes) writes cause at most one check every half millisecond and the thread
+ * sleeps through the gap: unthrottled, at 1,000 appends a second from another process the watch
+ * thread took about a sixth of a core from the consumer it was waking (the JDK's own watch thread
+ * takes another tenth, which no throttle here reduces). The gap costs an append up to half a
+ * millisecond under load, nothing when the file was quiet.
  *
  * <p><b>Fallback.</b> Where the watch is unavailable — the JDK's polling watch service (macOS,
  * which would notice changes only every few seconds), no inotify instance left, a watch that fails
@@ -60,8 +66,11 @@ final class SqliteAppendWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteAppendWatch.class);
     /** Logged once per JVM: consumers of SQLite files poll at their interval. */
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
-    /** Waits between the checks after a log write whose commit was not yet visible. */
-    private static final long[] RECHECK_MICROS = {100, 300, 1_000, 3_000, 10_000};
+    /** While the log is being written, at most one check caused by writes every half millisecond. */
+    private static final long MIN_GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** After the check a write caused, checks again after these waits: its commit may not have been visible yet. */
+    private static final long[] RECHECK_NANOS = {TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(3),
+        TimeUnit.MILLISECONDS.toNanos(10)};
 
     private final String url;
     private final Path file;
@@ -156,13 +165,28 @@ final class SqliteAppendWatch implements AutoCloseable {
     }
 
     private void run() {
+        long lastCheck = System.nanoTime() - MIN_GAP_NANOS;
+        boolean scheduled = false;
+        long due = 0;
         int rechecks = 0;
         try {
             while (!closed) {
-                WatchKey key = rechecks == 0 ? watchService.take()
-                        : watchService.poll(RECHECK_MICROS[RECHECK_MICROS.length - rechecks], TimeUnit.MICROSECONDS);
-                boolean written = false;
+                WatchKey key;
+                long wait = due - System.nanoTime();
+                if (!scheduled) {
+                    key = watchService.take();
+                } else if (wait <= 0) {
+                    key = watchService.poll();
+                } else if (rechecks == RECHECK_NANOS.length) {
+                    // a write is waiting out the gap: sleep through it (events gather in the key
+                    // meanwhile), so continuous writes wake this thread once a millisecond, not per write
+                    LockSupport.parkNanos(wait);
+                    key = watchService.poll();
+                } else {
+                    key = watchService.poll(wait, TimeUnit.NANOSECONDS); // a recheck: a new write cuts it short
+                }
                 if (key != null) {
+                    boolean written = false;
                     for (WatchEvent<?> event : key.pollEvents()) {
                         // OVERFLOW: events were dropped; a check now covers every commit before it
                         written |= event.kind() == StandardWatchEventKinds.OVERFLOW
@@ -171,14 +195,26 @@ final class SqliteAppendWatch implements AutoCloseable {
                     if (!key.reset()) {
                         throw new IOException("the watch of " + file.getParent() + " ended (directory gone?)");
                     }
+                    if (written) {
+                        rechecks = RECHECK_NANOS.length;
+                        long earliest = lastCheck + MIN_GAP_NANOS;
+                        if (!scheduled || earliest - due < 0) {
+                            due = earliest;
+                            scheduled = true;
+                        }
+                    }
                 }
-                if (written || rechecks > 0) {
-                    if (check()) {
-                        rechecks = 0;
-                    } else if (written) {
-                        rechecks = RECHECK_MICROS.length;
-                    } else {
+                long now = System.nanoTime();
+                if (scheduled && now - due >= 0) {
+                    check();
+                    if (rechecks == RECHECK_NANOS.length) {
+                        lastCheck = now; // the gap runs from checks writes caused, not from rechecks
+                    }
+                    if (rechecks > 0) {
+                        due = now + RECHECK_NANOS[RECHECK_NANOS.length - rechecks];
                         rechecks--;
+                    } else {
+                        scheduled = false;
                     }
                 }
             }

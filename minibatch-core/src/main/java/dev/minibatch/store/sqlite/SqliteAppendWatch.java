@@ -49,9 +49,10 @@ import org.sqlite.SQLiteConfig;
  * takes another tenth, which no throttle here reduces). The gap costs an append up to half a
  * millisecond under load, nothing when the file was quiet.
  *
- * <p><b>Fallback.</b> Where the watch is unavailable — the JDK's polling watch service (macOS,
- * which would notice changes only every few seconds), no inotify instance left, a watch that fails
- * later, or {@code crossProcessWakeups=false} on the URL — {@link #prompt()} is false, which is
+ * <p><b>Fallback.</b> Where the watch is unavailable — any system but Linux (macOS's JDK watches by
+ * polling, seconds late; on Windows notices of writes through another process's open handle may
+ * wait, and it is not verified here), no inotify instance left, a watch that fails later, or
+ * {@code crossProcessWakeups=false} on the URL — {@link #prompt()} is false, which is
  * logged once per JVM: consumers then poll at their own interval, as before this watch existed.
  * While it is prompt an idle consumer still polls once a second ({@code PollPacer}'s safety poll),
  * so a notice that never comes (a lost inotify event, a check that gave up early) delays a
@@ -119,8 +120,11 @@ final class SqliteAppendWatch implements AutoCloseable {
     private void open() throws IOException, SQLException {
         Path dir = file.getParent();
         watchService = FileSystems.getDefault().newWatchService();
-        if (watchService.getClass().getName().contains("Polling")) {
-            throw new IOException("the JDK watches files here by polling them (" + watchService.getClass().getName() + ")");
+        if (!watchService.getClass().getName().equals("sun.nio.fs.LinuxWatchService")) {
+            // macOS: a polling watch service (seconds late); Windows: write notices for a file held
+            // open by another process may wait for its flush — prompt() must not promise there
+            throw new IOException("cross-process append notices need Linux's inotify; this JDK watches with "
+                    + watchService.getClass().getName());
         }
         // registered before the first check: a commit after that check writes the log after this
         dir.register(watchService, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);

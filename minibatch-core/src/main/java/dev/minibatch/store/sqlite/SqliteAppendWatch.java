@@ -59,7 +59,8 @@ import org.sqlite.SQLiteConfig;
  * message by at most that second, never loses it.
  *
  * <p><b>Threading and lifecycle.</b> Started by the store at the first subscription; one daemon
- * thread and one read-only connection per store; {@link #close()} stops both within moments.
+ * thread and one connection of its own, which only reads, per store; {@link #close()} stops both
+ * within moments.
  * Notices go to the store's {@link LocalWakeups}, on the watch thread.
  */
 final class SqliteAppendWatch implements AutoCloseable {

@@ -120,11 +120,17 @@ class CrossProcessWakeupsTest {
             }
         }
 
+        /** Ends its input, so it exits; kills it if it has not within 10 s. */
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             in.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
         }
     }

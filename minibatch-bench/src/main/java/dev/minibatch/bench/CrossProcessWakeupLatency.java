@@ -185,7 +185,11 @@ public final class CrossProcessWakeupLatency {
                 + options;
         Histogram histogram = histogram();
         AtomicLong seen = new AtomicLong();
-        try (Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
+        AtomicLong looks = new AtomicLong();
+        SqliteStore inner = (SqliteStore) Providers.defaults().openStore(url);
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        try (Minibatch mb = Minibatch.builder().store(LookCountingStore.wrap(inner, looks)).shutdownHook(false).build()) {
             ConsumerHandle consumer = mb.streaming("lat").size(1).start(window -> {
                 long now = PacedProducerMain.nowMicros();
                 long sent = window.data().get(0).get("sentMicros").asLong();
@@ -206,6 +210,12 @@ public final class CrossProcessWakeupLatency {
                 producer.waitFor(Duration.ofMinutes(1));
             }
             consumer.stop();
+            // what the consumer's JVM spent per message: where a rate is beyond it, latency is queueing
+            System.out.printf(Locale.ROOT, "    %s: %.2f looks/message, %.2f watch queries/message, %.0f µs CPU/message"
+                    + " (this JVM)%n", options.isEmpty() ? "watch" : "polling", looks.get() / (double) messages,
+                    inner.appendWatchQueries() / (double) messages, (os.getProcessCpuTime() - cpu0) / 1e3 / messages);
+        } finally {
+            inner.close();
         }
         return percentiles(histogram);
     }

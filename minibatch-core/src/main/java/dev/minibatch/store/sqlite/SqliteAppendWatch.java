@@ -42,12 +42,14 @@ import org.sqlite.SQLiteConfig;
  * append counts, and tells only the subscribers of streams whose count moved — so a consumer's own
  * heartbeats, claims and commits, which write the log too, wake no one. The writer appends to the
  * log before it publishes the commit in the shared index, so after the check a write caused come
- * three more, 1, 4 and 14 ms later. While the log is written continuously (every commit of every
- * process is several writes) writes cause at most one check every half millisecond and the thread
- * sleeps through the gap: unthrottled, at 1,000 appends a second from another process the watch
- * thread took about a sixth of a core from the consumer it was waking (the JDK's own watch thread
- * takes another tenth, which no throttle here reduces). The gap costs an append up to half a
- * millisecond under load, nothing when the file was quiet.
+ * three more, 1, 4 and 14 ms later. Writes cause at most one check every half millisecond, the
+ * thread sleeping through the gap. And when they keep coming (a write's check within 2 ms of the
+ * last) the watch is a burst: the inotify registration is cancelled and the file checked every half
+ * millisecond until it has been quiet for 5 ms, then watched again. Every commit of every process
+ * is several writes to the log, each waking the JDK's watch thread: at 1,000 appends a second from
+ * another process that thread alone took about a tenth of a core, and this one, checking per event,
+ * a sixth, from the consumer they were waking. Under load the gap costs an append up to half a
+ * millisecond; nothing when the file was quiet.
  *
  * <p><b>Fallback.</b> Where the watch is unavailable — any system but Linux (macOS's JDK watches by
  * polling, seconds late; on Windows notices of writes through another process's open handle may
@@ -70,6 +72,12 @@ final class SqliteAppendWatch implements AutoCloseable {
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
     /** While the log is being written, at most one check caused by writes every half millisecond. */
     private static final long MIN_GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** A check writes caused this soon after the last one starts a burst ({@link #burst()}). */
+    private static final long BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** During a burst, a check every half millisecond ... */
+    private static final long BURST_CHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    /** ... until this many found nothing new (5 ms of quiet). */
+    private static final int QUIET_CHECKS = 10;
     /** After the check a write caused, checks again after these waits: its commit may not have been visible yet. */
     private static final long[] RECHECK_NANOS = {TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(3),
         TimeUnit.MILLISECONDS.toNanos(10)};
@@ -89,6 +97,8 @@ final class SqliteAppendWatch implements AutoCloseable {
     private PreparedStatement dataVersion;
     private PreparedStatement counts;
     private Thread thread;
+    /** The directory's registration; cancelled during a burst of writes (see {@link #burst()}). */
+    private WatchKey watchKey;
     private long lastVersion;
     private final Map<String, Long> lastCounts = new HashMap<>();
 
@@ -128,7 +138,7 @@ final class SqliteAppendWatch implements AutoCloseable {
                     + watchService.getClass().getName());
         }
         // registered before the first check: a commit after that check writes the log after this
-        dir.register(watchService, StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_CREATE);
+        watchKey = register();
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(1_000);
         connection = config.createConnection("jdbc:sqlite:" + file);
@@ -190,7 +200,9 @@ final class SqliteAppendWatch implements AutoCloseable {
                 } else {
                     key = watchService.poll(wait, TimeUnit.NANOSECONDS); // a recheck: a new write cuts it short
                 }
-                if (key != null) {
+                if (key != null && key != watchKey) {
+                    key.pollEvents(); // a registration a burst cancelled: its last events are covered
+                } else if (key != null) {
                     boolean written = false;
                     for (WatchEvent<?> event : key.pollEvents()) {
                         // OVERFLOW: events were dropped; a check now covers every commit before it
@@ -213,6 +225,10 @@ final class SqliteAppendWatch implements AutoCloseable {
                 if (scheduled && now - due >= 0) {
                     check();
                     if (rechecks == RECHECK_NANOS.length) {
+                        if (now - lastCheck < BURST_NANOS) {
+                            burst();
+                            now = System.nanoTime();
+                        }
                         lastCheck = now; // the gap runs from checks writes caused, not from rechecks
                     }
                     if (rechecks > 0) {
@@ -234,6 +250,31 @@ final class SqliteAppendWatch implements AutoCloseable {
         } finally {
             closeResources();
         }
+    }
+
+    /**
+     * Writes keep coming (a check writes caused came within {@link #BURST_NANOS} of the last one):
+     * stops the inotify events — every commit is several writes to the log, each waking the JDK's
+     * watch thread — and checks every {@link #BURST_CHECK_NANOS} instead, until the file has been
+     * quiet for {@link #QUIET_CHECKS} checks; then registers again and checks once more, for
+     * commits made while no event could come (the caller's rechecks follow).
+     */
+    private void burst() throws IOException, SQLException {
+        watchKey.cancel();
+        int quiet = 0;
+        while (!closed && quiet < QUIET_CHECKS) {
+            LockSupport.parkNanos(BURST_CHECK_NANOS);
+            quiet = check() ? 0 : quiet + 1;
+        }
+        if (!closed) {
+            watchKey = register();
+            check();
+        }
+    }
+
+    private WatchKey register() throws IOException {
+        return file.getParent().register(watchService, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_CREATE);
     }
 
     /** The watch failed while running: consumers go back to their interval, told once so they notice. */

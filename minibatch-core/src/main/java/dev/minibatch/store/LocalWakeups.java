@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ public final class LocalWakeups {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalWakeups.class);
 
-    private final boolean prompt;
+    private final BooleanSupplier prompt;
     private final ConcurrentHashMap<String, CopyOnWriteArrayList<LocalSubscription>> byStream = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -40,7 +41,15 @@ public final class LocalWakeups {
      *               notice announces every append and consumers poll idle streams only rarely)
      */
     public LocalWakeups(boolean prompt) {
-        this.prompt = prompt;
+        this(() -> prompt);
+    }
+
+    /**
+     * @param prompt asked on every {@link AppendWakeups.Subscription#prompt()}: whether every append
+     *               is announced right now (the SQLite store's cross-process watch runs)
+     */
+    public LocalWakeups(BooleanSupplier prompt) {
+        this.prompt = Objects.requireNonNull(prompt, "prompt");
     }
 
     /**
@@ -78,6 +87,18 @@ public final class LocalWakeups {
     public void appended(Collection<String> streams) {
         for (String stream : streams) {
             appended(stream);
+        }
+    }
+
+    /**
+     * Tells every subscriber of every stream once: for a change no append announces, such as the
+     * notices ceasing to be prompt (the subscribers then look at the store and at their interval).
+     */
+    public void appendedToAll() {
+        for (List<LocalSubscription> subscribers : byStream.values()) {
+            for (LocalSubscription s : subscribers) {
+                s.tell();
+            }
         }
     }
 
@@ -121,7 +142,7 @@ public final class LocalWakeups {
 
         @Override
         public boolean prompt() {
-            return open && prompt;
+            return open && prompt.getAsBoolean();
         }
 
         @Override

@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Append notices of the built-in stores seen from consumers in the same JVM: an append wakes an
  * idle consumer at once however long its poll interval, through every stage of a pipeline; an idle
- * memory consumer looks only about once a second; an idle SQLite consumer keeps its interval, since
- * another process may append unannounced. Looks at the store (claims, reads, per-key counts) are
+ * memory consumer looks only about once a second; SQLite consumers are woken by appends through
+ * another store object on the file too (its log is watched; {@code minibatch-core}'s
+ * {@code CrossProcessWakeupsTest} does it with a second JVM), and keep their interval where that
+ * watch is switched off. Looks at the store (claims, reads, per-key counts) are
  * counted through a wrapper, so "woken, not polled" is shown by counts; the bounds on time are
  * generous waits, never measurements.
  */
@@ -141,8 +143,29 @@ class InProcessWakeupsTest {
     }
 
     @Test
-    void idleSqliteConsumersKeepTheirIntervalForAppendsByOtherProcesses() throws Exception {
-        StreamStore shared = open("sqlite");
+    void anAppendThroughAnotherStoreObjectOnTheFileWakesAnIdleSqliteConsumer() throws Exception {
+        Minibatch mb = client(open("sqlite"));
+        List<Integer> got = new CopyOnWriteArrayList<>();
+        ConsumerHandle consumer = mb.streaming("shared").size(1).pollInterval(NEVER_POLLS)
+                .start(window -> got.add(window.data().get(0).get("n").asInt()));
+        awaitIdle();
+        // another store object on the file tells this one nothing directly, as another process would
+        // not: the watch of the file's log (issue #26, part 2) does
+        StreamStore other = Providers.defaults().openStore("sqlite:" + dir.resolve("wakeups.db"));
+        opened.add(other);
+        long before = looks.get();
+        try (Minibatch producer = Minibatch.builder().store(other).shutdownHook(false).build()) {
+            producer.stream("shared").append(Map.of("n", 7));
+        }
+        ConsumerRuntimeTest.await("the message from the other store object, without a poll", PATIENCE, () -> got.equals(List.of(7)));
+        assertTrue(looks.get() - before <= 4, "looks for one woken window: " + (looks.get() - before));
+        consumer.stop();
+    }
+
+    @Test
+    void idleSqliteConsumersKeepTheirIntervalWithCrossProcessWakeupsOff() throws Exception {
+        StreamStore shared = Providers.defaults().openStore("sqlite:" + dir.resolve("wakeups.db") + "?crossProcessWakeups=false");
+        opened.add(shared);
         Minibatch mb = client(shared);
         List<Integer> got = new CopyOnWriteArrayList<>();
         ConsumerHandle consumer = mb.streaming("shared").size(1).pollInterval(Duration.ofMillis(50))
@@ -152,7 +175,6 @@ class InProcessWakeupsTest {
         Thread.sleep(1_000);
         // at 50 ms about 20; fewer than 5 would mean the notices let it skip polls
         assertTrue(looks.get() - before >= 5, "looks of an idle SQLite consumer in 1 s: " + (looks.get() - before));
-        // another store object on the file tells this one nothing, as another process would not
         StreamStore other = Providers.defaults().openStore("sqlite:" + dir.resolve("wakeups.db"));
         opened.add(other);
         try (Minibatch producer = Minibatch.builder().store(other).shutdownHook(false).build()) {

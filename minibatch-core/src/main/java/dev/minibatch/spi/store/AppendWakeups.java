@@ -5,8 +5,9 @@ package dev.minibatch.spi.store;
  * idle consumer wakes at once instead of waiting for its next poll (MongoDB change streams, for
  * example). Stores that cannot push simply do not implement it; consumers then poll as always.
  * The built-in memory and SQLite stores tell of appends made through them in this JVM (their
- * registry is {@code dev.minibatch.store.LocalWakeups}): memory's notices are prompt, SQLite's not,
- * since another process may append to its file unannounced.
+ * registry is {@code dev.minibatch.store.LocalWakeups}); SQLite also tells of appends by other
+ * processes, through a watch of its file's write-ahead log. Memory's notices are prompt; SQLite's
+ * are prompt while that watch runs (not where it is unavailable or switched off).
  *
  * <p>Wake-ups are hints, never data: a consumer always reads the store after one, and keeps polling
  * — at its own interval, or at most once a second while notices are {@linkplain Subscription#prompt()

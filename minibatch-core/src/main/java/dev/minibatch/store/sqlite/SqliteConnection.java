@@ -109,6 +109,7 @@ final class SqliteConnection {
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         try {
             this.connection = config.createConnection("jdbc:sqlite:" + file);
+            SqliteBusyWait.install(connection, busyTimeout);
             SqliteSchema.create(connection);
         } catch (SQLException e) {
             throw new StoreException("cannot open SQLite store " + url + " (file " + file + "): " + e.getMessage(), e);

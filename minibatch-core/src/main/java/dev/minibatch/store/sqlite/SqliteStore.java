@@ -49,14 +49,23 @@ import java.util.Optional;
  * counts).
  *
  * <p>Append notices ({@link AppendWakeups}) cover appends made through this store object in this
- * JVM (plain, stage outputs and changelogs, dead letters, releases): active, but not prompt, since
- * another process may append to the file unannounced; consumers keep polling at their interval and
- * are woken at once by appends made here.
+ * JVM (plain, stage outputs and changelogs, dead letters, releases), told at once after the commit,
+ * and appends made by other processes or other store objects on the file, told by
+ * {@link SqliteAppendWatch} (a watch of the file's write-ahead log, started at the first
+ * subscription). While that watch runs the notices are prompt: an idle consumer polls once a
+ * second, and a missed notice delays a message by at most that second. Where the watch is
+ * unavailable, or the URL says {@code crossProcessWakeups=false}, they are active but not prompt:
+ * consumers poll at their interval, as before.
  */
 public final class SqliteStore implements StreamStore, StreamActivity, KeyedStore, TransactionalTableStore,
         BatchClaims, BatchTableCommits, DeferredClaims, AppendWakeups {
 
-    private final LocalWakeups wakeups = new LocalWakeups(false);
+    private final LocalWakeups wakeups = new LocalWakeups(this::crossProcessPrompt);
+    /** Whether to watch for appends by other processes ({@link SqliteAppendWatch}). */
+    private final boolean crossProcessWakeups;
+    /** Started at the first subscription (under {@code this}); read without the lock by consumers' pacers. */
+    private volatile SqliteAppendWatch watch;
+    private boolean closed;
     private final SqliteConnection db;
     private final SqliteCatalog catalog;
     private final SqliteMessages messages;
@@ -73,6 +82,21 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
      *                    process crashes, may lose the last commits on power loss) or FULL
      */
     public SqliteStore(String url, Path file, String synchronous, Duration busyTimeout) {
+        this(url, file, synchronous, busyTimeout, true);
+    }
+
+    /**
+     * Opens (creating if needed) the database file.
+     *
+     * @param url                 the store's URL, for messages
+     * @param file                the database file
+     * @param synchronous         SQLite's {@code synchronous} pragma: NORMAL or FULL
+     * @param busyTimeout         how long a write waits for another process's write lock
+     * @param crossProcessWakeups whether appends by other processes wake this store's consumers
+     *                            ({@link SqliteAppendWatch}); false: they poll at their interval
+     */
+    public SqliteStore(String url, Path file, String synchronous, Duration busyTimeout, boolean crossProcessWakeups) {
+        this.crossProcessWakeups = crossProcessWakeups;
         this.db = new SqliteConnection(url, file.toAbsolutePath(), synchronous, busyTimeout, wakeups);
         SqliteDeferredClaims deferred = new SqliteDeferredClaims(db::prepared, url);
         db.listen(deferred); // its bookkeeping follows the file's transactions
@@ -255,12 +279,45 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
 
     @Override
     public Subscription subscribeAppends(String stream, Runnable onAppend) {
+        appendWatch(); // before the subscription's first notice: appends after it are watched
         return wakeups.subscribe(stream, onAppend);
+    }
+
+    /** The cross-process watch, started if need be; null once the store is closed. */
+    synchronized SqliteAppendWatch appendWatch() {
+        if (watch == null && !closed) {
+            watch = SqliteAppendWatch.start(db.url(), db.file(), wakeups, crossProcessWakeups);
+        }
+        return watch;
+    }
+
+    private boolean crossProcessPrompt() {
+        SqliteAppendWatch w = watch;
+        return w != null && w.prompt();
+    }
+
+    /**
+     * Queries the cross-process append watch has run so far ({@code data_version} checks and append
+     * count reads on its own connection), for benchmarks of the idle cost; 0 before a consumer subscribed.
+     *
+     * @return the number of queries
+     */
+    public long appendWatchQueries() {
+        SqliteAppendWatch w = watch;
+        return w == null ? 0 : w.queries();
     }
 
     @Override
     public void close() {
+        SqliteAppendWatch w;
+        synchronized (this) {
+            closed = true;
+            w = watch;
+        }
         try {
+            if (w != null) {
+                w.close();
+            }
             db.close();
         } finally {
             wakeups.close();

@@ -15,7 +15,9 @@ import java.util.Map;
  * {@code sqlite:} — the embedded default. {@code sqlite:} alone is {@code ~/.minibatch/minibatch.db}
  * (or under {@code MINIBATCH_HOME}); {@code sqlite:/abs/file.db}, {@code sqlite:relative.db} and
  * {@code sqlite:///abs/file.db} name a file. Query options: {@code synchronous=NORMAL|FULL},
- * {@code busyTimeout=10s}.
+ * {@code busyTimeout=10s}, {@code crossProcessWakeups=true|false} (default true: appends by other
+ * processes wake idle consumers through a watch of the file's log; false: they poll at their
+ * interval).
  */
 public final class SqliteStoreProvider implements StoreProvider {
 
@@ -53,6 +55,7 @@ public final class SqliteStoreProvider implements StoreProvider {
         Path file = rest.isEmpty() ? Home.directory().resolve("minibatch.db") : Path.of(rest);
         String synchronous = "NORMAL";
         Duration busy = Duration.ofSeconds(10);
+        boolean crossProcessWakeups = true;
         for (Map.Entry<String, String> p : params.entrySet()) {
             switch (p.getKey()) {
                 case "synchronous" -> {
@@ -63,10 +66,18 @@ public final class SqliteStoreProvider implements StoreProvider {
                     }
                 }
                 case "busyTimeout" -> busy = Options.parseDuration(p.getValue());
+                case "crossProcessWakeups" -> {
+                    String v = p.getValue().toLowerCase(Locale.ROOT);
+                    if (!v.equals("true") && !v.equals("false")) {
+                        throw new ConfigurationException("SQLite URL " + url + ": crossProcessWakeups must be true or false, was "
+                                + p.getValue());
+                    }
+                    crossProcessWakeups = v.equals("true");
+                }
                 default -> throw new ConfigurationException("SQLite URL " + url + ": unknown option '" + p.getKey()
-                        + "'; valid options: synchronous, busyTimeout");
+                        + "'; valid options: synchronous, busyTimeout, crossProcessWakeups");
             }
         }
-        return new SqliteStore(url, file, synchronous, busy);
+        return new SqliteStore(url, file, synchronous, busy, crossProcessWakeups);
     }
 }

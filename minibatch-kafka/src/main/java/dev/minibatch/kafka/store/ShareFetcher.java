@@ -62,7 +62,11 @@ final class ShareFetcher implements AutoCloseable {
     enum StallRole {
         /** Nothing else could fill the windows: keep waiting. */
         KEEP,
-        /** Another process gathers the leftovers: keep ours, keep fetching. */
+        /**
+         * This process gathers the leftovers: it moves its own too (a record held unacknowledged pins
+         * the partition's share window, which Kafka bounds to a few thousand records, so holding
+         * leftovers would stall every consumer), but keeps fetching while the others pause.
+         */
         COLLECT,
         /** Move ours to the end of their partitions; with {@code pause}, stop fetching for a while. */
         GIVE,
@@ -77,9 +81,9 @@ final class ShareFetcher implements AutoCloseable {
     interface Mover {
         /**
          * What this process does with a stalled count window's records: keep them, or move them. With
-         * other processes in the group, one of them (the collector, chosen alike by all) keeps its
-         * records and the others move theirs and pause fetching, so the leftovers gather in the
-         * collector instead of bouncing between processes.
+         * other processes in the group, all move theirs, and all but one (the collector, chosen alike
+         * by all) pause fetching for a while, so the moved leftovers gather in the collector instead
+         * of bouncing between processes.
          */
         StallRole role(int lanes, int held);
 
@@ -116,6 +120,8 @@ final class ShareFetcher implements AutoCloseable {
     private long nextMembersCheck;
     private StallRole role = StallRole.KEEP;
     private long pausedUntil;
+    /** After giving leftovers away: leave the group with the idle lanes, so no fetch of theirs takes them back. */
+    private boolean leaveWhenSettled;
     private int laneNumbers;
     private long lastReport;
     private long lastLaneOpened;
@@ -232,6 +238,7 @@ final class ShareFetcher implements AutoCloseable {
                 worked |= renewLanes(now);
                 worked |= pollLanes(Duration.ZERO);
                 worked |= giveBack(now);
+                leaveIfGivenAway();
                 manageLanes(now);
                 if (LOG.isDebugEnabled() && now - lastReport > 5_000_000_000L) {
                     lastReport = now;
@@ -527,7 +534,7 @@ final class ShareFetcher implements AutoCloseable {
                 role = StallRole.KEEP;
             }
         }
-        if (role == StallRole.KEEP || role == StallRole.COLLECT) {
+        if (role == StallRole.KEEP) {
             return false;
         }
         List<HeldRecord> stalled = pool.stalled(now, starvationPatience, MAX_MOVES);
@@ -546,9 +553,31 @@ final class ShareFetcher implements AutoCloseable {
         pending.add(new Settlement(stalled, AcknowledgeType.ACCEPT, now, new CompletableFuture<>()));
         if (role == StallRole.GIVE_AND_PAUSE) {
             pausedUntil = now + GIVE_PAUSE;
+            leaveWhenSettled = true;
         }
         nextMembersCheck = now;
         return true;
+    }
+
+    /**
+     * Closes the lanes that hold nothing once the given-away records are acknowledged: a lane that
+     * stays in the group may have a fetch waiting at the broker, which would take the moved copies
+     * back. The lanes reopen when the pause ends.
+     */
+    private void leaveIfGivenAway() {
+        if (!leaveWhenSettled || pending.stream().anyMatch(p -> p.type == AcknowledgeType.ACCEPT)) {
+            return;
+        }
+        leaveWhenSettled = false;
+        for (Iterator<ShareLane> it = lanes.iterator(); it.hasNext(); ) {
+            ShareLane lane = it.next();
+            if (lane.outstanding.isEmpty() && !lane.renewing) {
+                it.remove();
+                lane.close();
+            }
+        }
+        LOG.debug("stream '{}': left share group '{}' for {} ms so another process gathers the leftovers", stream, group,
+                TimeUnit.NANOSECONDS.toMillis(GIVE_PAUSE));
     }
 
     private boolean paused() {
@@ -558,6 +587,11 @@ final class ShareFetcher implements AutoCloseable {
     /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
     private void manageLanes(long now) {
         if (paused()) {
+            return;
+        }
+        if (lanes.isEmpty()) {
+            openLane();
+            lastLaneOpened = now;
             return;
         }
         boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);

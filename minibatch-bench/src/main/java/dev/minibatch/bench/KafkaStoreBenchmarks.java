@@ -93,6 +93,7 @@ public final class KafkaStoreBenchmarks {
     private final List<String> only;
     private final Consumer<Result> record;
     private final AtomicInteger names = new AtomicInteger();
+    private final AtomicInteger stalls = new AtomicInteger();
     private final List<String> lines = new ArrayList<>();
     private KafkaCluster cluster;
     private Admin admin;
@@ -153,7 +154,11 @@ public final class KafkaStoreBenchmarks {
         try (KafkaCluster c = KafkaCluster.start(dir.resolve("cluster"))) {
             cluster = c;
             servers = c.bootstrapServers();
-            url = "kafka://" + servers + "/?prefix=bench.&partitions=" + PARTITIONS + "&replication=3&minInsync=2";
+            // -Dkafkabench.urlOptions=kafka.share.acquire.mode=record_limit (say) adds options, for diagnosis
+            String extra = System.getProperty("kafkabench.urlOptions", "");
+            url = "kafka://" + servers + "/?prefix=bench.&partitions=" + PARTITIONS + "&replication=3&minInsync=2"
+                    + (extra.isEmpty() ? "" : "&" + extra);
+            System.out.println("store: " + url);
             System.out.printf(Locale.ROOT, "cluster up in %.1f s: %s%n", seconds(began), servers);
             try (Admin a = c.admin()) {
                 admin = a;
@@ -192,6 +197,7 @@ public final class KafkaStoreBenchmarks {
         rawShare(filledTopic("warm-share", warm), warm); // JIT, and the cluster's internal topics made on first use
         minibatchDrain(warm);
         rawClassic(filledTopic("warm-classic", warm), warm);
+        stalls.set(0);
         List<Drain> share = new ArrayList<>();
         List<Drain> ours = new ArrayList<>();
         List<Drain> classic = new ArrayList<>();
@@ -214,6 +220,8 @@ public final class KafkaStoreBenchmarks {
                 "raw KafkaShareConsumer loop (explicit ACCEPT, commitSync per 1000)", limit, 0.70);
         row("consume", "raw classic KafkaConsumer loop (poll, commitSync per poll)", classicRates, "msg/s",
                 "raw KafkaShareConsumer loop", limit, null);
+        line("consume", "kafka:// runs that stalled (no window for 60 s; their rate counts up to the last window): %d of %d",
+                stalls.get(), pairs);
         line("consume", "group join, excluded from the rates: raw share %s s, kafka:// %s s, raw classic %s s",
                 summary(share.stream().mapToDouble(Drain::joinSeconds).toArray(), "%.1f"),
                 summary(ours.stream().mapToDouble(Drain::joinSeconds).toArray(), "%.1f"),
@@ -336,22 +344,39 @@ public final class KafkaStoreBenchmarks {
             AtomicLong first = new AtomicLong();
             long opened = System.nanoTime();
             ConsumerHandle consumer = mb.streaming(stream).size(BATCH).start(window -> first.compareAndSet(0, System.nanoTime()));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("kafkabench.drainSeconds", 600));
-            while (consumer.stats().messages() < count) {
-                if (System.nanoTime() > deadline || consumer.failure() != null) {
-                    throw new IllegalStateException("kafka:// consumer did not drain " + count + " messages: " + consumer.stats(),
-                            consumer.failure());
+            // a run that makes no progress for this long is stopped and reported as stalled (rate up to its last window)
+            long stallNanos = TimeUnit.SECONDS.toNanos(Long.getLong("kafkabench.stallSeconds", 60));
+            long lastProgress = System.nanoTime();
+            long done = 0;
+            while (done < count) {
+                if (consumer.failure() != null) {
+                    throw new IllegalStateException("kafka:// consumer failed: " + consumer.stats(), consumer.failure());
+                }
+                long now = consumer.stats().messages();
+                if (now != done) {
+                    done = now;
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > stallNanos) {
+                    break;
                 }
                 Thread.sleep(1);
             }
-            long end = System.nanoTime();
+            long end = done >= count ? System.nanoTime() : lastProgress;
+            boolean stalled = done < count;
             consumer.stop();
             long commits = ShareFetcher.COMMITS.get() - commits0;
             long waits = ShareFetcher.WAITS.get() - waits0;
             String breakdown = String.format(Locale.ROOT, "share commitSync %.1f ms x %d, window commit waits %.1f ms x %d",
                     (ShareFetcher.COMMITTED.get() - committed0) / 1e6 / Math.max(1, commits), commits,
                     (ShareFetcher.WAITED.get() - waited0) / 1e6 / Math.max(1, waits), waits);
-            return new Drain(count / ((end - first.get()) / 1e9), (first.get() - opened) / 1e9, breakdown);
+            if (stalled) {
+                System.out.printf(Locale.ROOT, "  kafka:// STALLED: %,d of %,d messages windowed, then no window for %d s%n",
+                        done, count, TimeUnit.NANOSECONDS.toSeconds(stallNanos));
+                breakdown = "STALLED after " + done + " of " + count + "; " + breakdown;
+                stalls.incrementAndGet();
+            }
+            return new Drain(first.get() == 0 ? 0 : done / ((end - first.get()) / 1e9),
+                    first.get() == 0 ? Double.NaN : (first.get() - opened) / 1e9, breakdown);
         }
     }
 
@@ -564,14 +589,29 @@ public final class KafkaStoreBenchmarks {
                 check(deadline, consumer.failure() == null, storeUrl + ": no window after 2 min");
                 Thread.sleep(100);
             }
+            long commits0 = ShareFetcher.COMMITS.get();
+            long committed0 = ShareFetcher.COMMITTED.get();
+            long waits0 = ShareFetcher.WAITS.get();
+            long waited0 = ShareFetcher.WAITED.get();
+            long sending = System.nanoTime();
             paced(i -> s.append(timed(i)));
+            double sendSeconds = seconds(sending);
             deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             while (seen.get() < latencyMessages) {
                 check(deadline, consumer.failure() == null, storeUrl + ": " + seen.get() + " of " + latencyMessages
                         + " windows: " + consumer.stats());
                 Thread.sleep(5);
             }
+            double allSeconds = seconds(sending);
             consumer.stop();
+            if (storeUrl.startsWith("kafka:")) {
+                long commits = ShareFetcher.COMMITS.get() - commits0;
+                long waits = ShareFetcher.WAITS.get() - waits0;
+                System.out.printf(Locale.ROOT, "    kafka:// size-1 run: appends took %.1f s, windows done %.1f s after the first"
+                                + " append; share commitSync %.1f ms x %d, window commit waits %.1f ms x %d%n", sendSeconds,
+                        allSeconds, (ShareFetcher.COMMITTED.get() - committed0) / 1e6 / Math.max(1, commits), commits,
+                        (ShareFetcher.WAITED.get() - waited0) / 1e6 / Math.max(1, waits), waits);
+            }
         }
         return percentiles(histogram);
     }

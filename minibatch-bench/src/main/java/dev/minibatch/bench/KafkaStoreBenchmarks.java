@@ -344,6 +344,7 @@ public final class KafkaStoreBenchmarks {
             AtomicLong first = new AtomicLong();
             long opened = System.nanoTime();
             ConsumerHandle consumer = mb.streaming(stream).size(BATCH).start(window -> first.compareAndSet(0, System.nanoTime()));
+            Thread watcher = Boolean.getBoolean("kafkabench.watchOffsets") ? watchOffsets(stream, consumer) : null;
             // a run that makes no progress for this long is stopped and reported as stalled (rate up to its last window)
             long stallNanos = TimeUnit.SECONDS.toNanos(Long.getLong("kafkabench.stallSeconds", 60));
             long lastProgress = System.nanoTime();
@@ -363,6 +364,9 @@ public final class KafkaStoreBenchmarks {
             }
             long end = done >= count ? System.nanoTime() : lastProgress;
             boolean stalled = done < count;
+            if (watcher != null) {
+                watcher.interrupt();
+            }
             consumer.stop();
             long commits = ShareFetcher.COMMITS.get() - commits0;
             long waits = ShareFetcher.WAITS.get() - waits0;
@@ -378,6 +382,40 @@ public final class KafkaStoreBenchmarks {
             return new Drain(first.get() == 0 ? 0 : done / ((end - first.get()) / 1e9),
                     first.get() == 0 ? Double.NaN : (first.get() - opened) / 1e9, breakdown);
         }
+    }
+
+    /**
+     * For diagnosis ({@code -Dkafkabench.watchOffsets=true}): every 5 s, the share group's start offset
+     * (SPSO) and lag per partition, beside the messages windowed so far.
+     */
+    private Thread watchOffsets(String stream, ConsumerHandle consumer) {
+        String group = "bench." + stream;
+        Thread t = new Thread(() -> {
+            long began = System.nanoTime();
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(5_000);
+                    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.SharePartitionOffsetInfo> info =
+                            admin.listShareGroupOffsets(Map.of(group, new org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec()))
+                                    .partitionsToOffsetInfo(group).get(10, TimeUnit.SECONDS);
+                    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "    offsets %s t=%.0fs windowed=%d:",
+                            group, seconds(began), consumer.stats().messages()));
+                    info.entrySet().stream().sorted(Map.Entry.comparingByKey(
+                            java.util.Comparator.comparingInt(org.apache.kafka.common.TopicPartition::partition))).forEach(e ->
+                            out.append(String.format(Locale.ROOT, " p%d start %d lag %s", e.getKey().partition(),
+                                    e.getValue() == null ? -1 : e.getValue().startOffset(),
+                                    e.getValue() == null ? "?" : e.getValue().lag().map(String::valueOf).orElse("?"))));
+                    System.out.println(out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                System.out.println("    offsets watcher: " + e);
+            }
+        }, "offsets-watcher");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     // ---- append ---------------------------------------------------------------------------------

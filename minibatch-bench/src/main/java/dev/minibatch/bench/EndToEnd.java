@@ -33,7 +33,8 @@ import org.HdrHistogram.Histogram;
  *      [--json FILE] [--markdown FILE] [--dir DIR] [--only group,group]
  * </pre>
  *
- * Groups: append, consume, latency, memory, scale, mongodb, kafka. Sizes shrink tenfold with {@code --quick}
+ * Groups: append, consume, latency, memory, scale, mongodb, kafka; and, only when named,
+ * {@code kafka-store} ({@link KafkaStoreBenchmarks}: a three-node cluster, about 15 minutes). Sizes shrink tenfold with {@code --quick}
  * and a hundredfold with {@code --smoke} (a check that every scenario still runs, not a figure).
  */
 public final class EndToEnd {
@@ -65,7 +66,7 @@ public final class EndToEnd {
                 case "--only" -> only = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + "; usage: EndToEnd [--quick|--smoke] [--json FILE] [--markdown FILE] [--dir DIR] [--only groups]"
-                        + " (groups: append,consume,latency,memory,scale,pipeline,mongodb,kafka)");
+                        + " (groups: append,consume,latency,memory,scale,pipeline,mongodb,kafka; kafka-store only when named)");
             }
         }
         EndToEnd bench = new EndToEnd(scale, dir, only);
@@ -104,6 +105,11 @@ public final class EndToEnd {
         if (wants("kafka")) {
             System.out.println("Kafka (real broker in a child JVM) against a raw consume→produce loop");
             BackendBenchmarks.kafka(Files.createTempDirectory(dir, "kafka"), n(200_000), this::record);
+        }
+        if (only.contains("kafka-store")) { // opt-in: starts a three-node cluster (three broker JVMs)
+            System.out.println("kafka:// store (three-node cluster) against raw kafka-clients loops");
+            new KafkaStoreBenchmarks(Files.createTempDirectory(dir, "kafka-store"), 5, n(100_000), n(100_000),
+                    Math.max(200, (int) (1_500 * Math.min(1, scale * 10))), List.of(), this::record).run();
         }
         return results;
     }

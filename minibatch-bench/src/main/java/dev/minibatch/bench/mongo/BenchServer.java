@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A MongoDB-protocol server the bench starts on 127.0.0.1 and a free port, and stops. */
-abstract class BenchServer implements AutoCloseable {
+public abstract class BenchServer implements AutoCloseable {
 
     /** The name in the tables. */
     abstract String name();
 
     /** {@code mongodb://127.0.0.1:port} (no database). */
-    abstract String base();
+    public abstract String base();
 
     @Override
     public abstract void close();
@@ -30,7 +30,7 @@ abstract class BenchServer implements AutoCloseable {
      * rather than awaiting data, scanning its whole oplog (never trimmed) on every {@code getMore}. Not in the bench's JVM, where it would share heap, GC and JIT with
      * the Java side only and so weigh on one side of a comparison.
      */
-    static BenchServer emulator(boolean oplog) throws IOException, InterruptedException {
+    public static BenchServer emulator(boolean oplog) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("minibatch-bench-emulator");
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -95,7 +95,7 @@ abstract class BenchServer implements AutoCloseable {
             }
 
             @Override
-            String base() {
+            public String base() {
                 return base;
             }
 

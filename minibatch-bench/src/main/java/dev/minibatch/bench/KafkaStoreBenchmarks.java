@@ -1,9 +1,7 @@
 package dev.minibatch.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
-import dev.minibatch.bench.mongo.BenchServer;
 import dev.minibatch.kafka.KafkaCluster;
 import dev.minibatch.kafka.store.ShareFetcher;
 import dev.minibatch.model.ConsumerHandle;
@@ -18,10 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
@@ -76,7 +72,7 @@ public final class KafkaStoreBenchmarks {
     static final int PARTITIONS = 6;
     static final int BATCH = 1000;
     static final int LATENCY_RATE = 100;
-    private static final double[] PERCENTILES = {50, 99};
+    static final double[] PERCENTILES = {50, 99};
     /**
      * Consume runs preload one window more than they time ({@code count + TAIL}, timed until
      * {@code count} are done), for the raw loops as for kafka://: on kafka:// the window that would
@@ -85,20 +81,20 @@ public final class KafkaStoreBenchmarks {
      */
     static final int TAIL = BATCH;
 
-    private final Path dir;
-    private final int pairs;
+    final Path dir;
+    final int pairs;
     private final int consumeCount;
     private final int appendCount;
-    private final int latencyMessages;
-    private final List<String> only;
-    private final Consumer<Result> record;
-    private final AtomicInteger names = new AtomicInteger();
-    private final AtomicInteger stalls = new AtomicInteger();
-    private final List<String> lines = new ArrayList<>();
-    private KafkaCluster cluster;
-    private Admin admin;
-    private String servers;
-    private String url;
+    final int latencyMessages;
+    final List<String> only;
+    final Consumer<Result> record;
+    final AtomicInteger names = new AtomicInteger();
+    final AtomicInteger stalls = new AtomicInteger();
+    final List<String> lines = new ArrayList<>();
+    KafkaCluster cluster;
+    Admin admin;
+    String servers;
+    String url;
 
     KafkaStoreBenchmarks(Path dir, int pairs, int consumeCount, int appendCount, int latencyMessages, List<String> only,
                          Consumer<Result> record) {
@@ -169,7 +165,7 @@ public final class KafkaStoreBenchmarks {
                     append();
                 }
                 if (wants("latency")) {
-                    latency();
+                    new KafkaStoreLatency(this).run();
                 }
             }
         }
@@ -498,195 +494,22 @@ public final class KafkaStoreBenchmarks {
 
     // ---- latency --------------------------------------------------------------------------------
 
-    private void latency() throws Exception {
-        int warmup = Math.min(200, latencyMessages / 5);
-        System.out.printf(Locale.ROOT, "latency: append -> window, size-1 windows at %d msg/s, %,d msgs per run (first %d left out)%n",
-                LATENCY_RATE, latencyMessages, warmup);
-        List<String> scenarios = List.of("raw", "kafka", "sqlite", "mongodb");
-        Map<String, List<double[]>> runs = new LinkedHashMap<>();
-        scenarios.forEach(s -> runs.put(s, new ArrayList<>()));
-        try (BenchServer emulator = BenchServer.emulator(false)) {
-            for (int p = 0; p < pairs; p++) {
-                StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "  pair %d:", p + 1));
-                for (String s : scenarios) {
-                    double[] r = switch (s) {
-                        case "raw" -> rawLatency(warmup);
-                        case "kafka" -> minibatchLatency(url, "latency-" + names.incrementAndGet(), warmup);
-                        case "sqlite" -> minibatchLatency("sqlite:" + Files.createTempDirectory(dir, "sqlite").resolve("lat.db"),
-                                "lat", warmup);
-                        default -> minibatchLatency(emulator.base() + "/lat" + names.incrementAndGet(), "lat", warmup);
-                    };
-                    runs.get(s).add(r);
-                    out.append(String.format(Locale.ROOT, " %s p50 %.2f p99 %.2f ms |", s, r[0] / 1000, r[1] / 1000));
-                }
-                System.out.println(out);
-            }
-        }
-        for (int i = 0; i < PERCENTILES.length; i++) {
-            int pi = i;
-            double[] limit = runs.get("raw").stream().mapToDouble(r -> r[pi] / 1000).toArray();
-            String pct = "p" + (int) PERCENTILES[i];
-            row("latency", pct + " append→window, kafka://", runs.get("kafka").stream().mapToDouble(r -> r[pi] / 1000).toArray(),
-                    "ms", pct + " raw produce→poll (idempotent producer → KafkaShareConsumer)", limit, null);
-            row("latency", pct + " append→window, sqlite: (context)",
-                    runs.get("sqlite").stream().mapToDouble(r -> r[pi] / 1000).toArray(), "ms", null, null, null);
-            row("latency", pct + " append→window, MongoDB emulator (context)",
-                    runs.get("mongodb").stream().mapToDouble(r -> r[pi] / 1000).toArray(), "ms", null, null, null);
-        }
-    }
 
-    /** The payload of latency runs: a benchmark reading plus the sender's clock. */
-    private static Map<String, Object> timed(int i) {
-        Map<String, Object> m = Payloads.reading(i);
-        m.put("sentNanos", System.nanoTime());
-        return m;
-    }
-
-    /** Idempotent producer {@code send().get()} per message → a share consumer's poll (explicit ACCEPT, commitSync per poll). */
-    private double[] rawLatency(int warmup) throws Exception {
-        String topic = "raw.latency-" + names.incrementAndGet();
-        cluster.createTopic(topic, PARTITIONS);
-        String group = "raw-latency-" + topic;
-        earliest(group);
-        Histogram histogram = histogram();
-        AtomicBoolean joined = new AtomicBoolean();
-        AtomicInteger seen = new AtomicInteger();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong failures = new AtomicLong();
-        Thread poller = new Thread(() -> {
-            try (KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(shareProps(group),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                consumer.subscribe(List.of(topic));
-                while (!stop.get()) {
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
-                    long now = System.nanoTime();
-                    for (ConsumerRecord<byte[], byte[]> r : records) {
-                        String json = new String(r.value(), StandardCharsets.UTF_8);
-                        int at = json.indexOf("\"sentNanos\":");
-                        if (at < 0) {
-                            joined.set(true); // a probe
-                        } else if (seen.getAndIncrement() >= warmup) {
-                            long sent = Long.parseLong(json.substring(at + 12, json.indexOf('}', at)).trim());
-                            histogram.recordValue(micros(now - sent));
-                        }
-                        consumer.acknowledge(r, AcknowledgeType.ACCEPT);
-                    }
-                    if (!records.isEmpty()) {
-                        consumer.commitSync();
-                    }
-                }
-            } catch (RuntimeException e) {
-                failures.incrementAndGet();
-                e.printStackTrace();
-            }
-        }, "raw-latency-poller");
-        poller.start();
-        try (KafkaProducer<byte[], byte[]> producer = idempotentProducer()) {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (!joined.get()) { // probes until the consumer has joined: the join is not latency
-                producer.send(new ProducerRecord<>(topic, "{\"probe\":true}".getBytes(StandardCharsets.UTF_8))).get();
-                check(deadline, failures.get() == 0, "raw latency consumer did not join");
-                Thread.sleep(100);
-            }
-            paced(i -> {
-                String json = Payloads.readingJson(i);
-                json = json.substring(0, json.length() - 1) + ",\"sentNanos\":" + System.nanoTime() + "}";
-                producer.send(new ProducerRecord<>(topic, json.getBytes(StandardCharsets.UTF_8))).get();
-            });
-            deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (seen.get() < latencyMessages) {
-                check(deadline, failures.get() == 0, "raw latency consumer saw " + seen.get() + " of " + latencyMessages);
-                Thread.sleep(5);
-            }
-        } finally {
-            stop.set(true);
-            poller.join(TimeUnit.SECONDS.toMillis(60));
-        }
-        return percentiles(histogram);
-    }
-
-    /** Size-1 windows on {@code url}; one {@code append} per message at the paced rate. */
-    private double[] minibatchLatency(String storeUrl, String stream, int warmup) throws Exception {
-        Histogram histogram = histogram();
-        AtomicBoolean joined = new AtomicBoolean();
-        AtomicInteger seen = new AtomicInteger();
-        try (Minibatch mb = Minibatch.builder().url(storeUrl).shutdownHook(false).build()) {
-            Stream s = mb.stream(stream);
-            ConsumerHandle consumer = mb.streaming(stream).size(1).start(window -> {
-                long now = System.nanoTime();
-                JsonNode v = window.data().get(0);
-                if (!v.has("sentNanos")) {
-                    joined.set(true);
-                } else if (seen.getAndIncrement() >= warmup) {
-                    histogram.recordValue(micros(now - v.get("sentNanos").asLong()));
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (!joined.get()) { // probes until the first window: the consumer's start is not latency
-                s.append(Map.of("probe", true));
-                check(deadline, consumer.failure() == null, storeUrl + ": no window after 2 min");
-                Thread.sleep(100);
-            }
-            long commits0 = ShareFetcher.COMMITS.get();
-            long committed0 = ShareFetcher.COMMITTED.get();
-            long waits0 = ShareFetcher.WAITS.get();
-            long waited0 = ShareFetcher.WAITED.get();
-            long sending = System.nanoTime();
-            paced(i -> s.append(timed(i)));
-            double sendSeconds = seconds(sending);
-            deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (seen.get() < latencyMessages) {
-                check(deadline, consumer.failure() == null, storeUrl + ": " + seen.get() + " of " + latencyMessages
-                        + " windows: " + consumer.stats());
-                Thread.sleep(5);
-            }
-            double allSeconds = seconds(sending);
-            consumer.stop();
-            if (storeUrl.startsWith("kafka:")) {
-                long commits = ShareFetcher.COMMITS.get() - commits0;
-                long waits = ShareFetcher.WAITS.get() - waits0;
-                System.out.printf(Locale.ROOT, "    kafka:// size-1 run: appends took %.1f s, windows done %.1f s after the first"
-                                + " append; share commitSync %.1f ms x %d, window commit waits %.1f ms x %d%n", sendSeconds,
-                        allSeconds, (ShareFetcher.COMMITTED.get() - committed0) / 1e6 / Math.max(1, commits), commits,
-                        (ShareFetcher.WAITED.get() - waited0) / 1e6 / Math.max(1, waits), waits);
-            }
-        }
-        return percentiles(histogram);
-    }
-
-    private interface Send {
-        void send(int i) throws Exception;
-    }
-
-    /** {@link #latencyMessages} sends at {@link #LATENCY_RATE} a second on a fixed schedule. */
-    private void paced(Send send) throws Exception {
-        long period = TimeUnit.SECONDS.toNanos(1) / LATENCY_RATE;
-        long next = System.nanoTime();
-        for (int i = 0; i < latencyMessages; i++) {
-            long wait;
-            while ((wait = next - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            send.send(i);
-            next += period;
-        }
-    }
-
-    private static void check(long deadline, boolean healthy, String what) {
+    static void check(long deadline, boolean healthy, String what) {
         if (!healthy || System.nanoTime() > deadline) {
             throw new IllegalStateException(what);
         }
     }
 
-    private static Histogram histogram() {
+    static Histogram histogram() {
         return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     }
 
-    private static long micros(long nanos) {
+    static long micros(long nanos) {
         return Math.max(0, nanos / 1_000);
     }
 
-    private static double[] percentiles(Histogram h) {
+    static double[] percentiles(Histogram h) {
         double[] out = new double[PERCENTILES.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = h.getValueAtPercentile(PERCENTILES[i]);
@@ -696,7 +519,7 @@ public final class KafkaStoreBenchmarks {
 
     // ---- clients ----------------------------------------------------------------------------------
 
-    private Map<String, Object> producerConfig() {
+    Map<String, Object> producerConfig() {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -705,11 +528,11 @@ public final class KafkaStoreBenchmarks {
         return p;
     }
 
-    private KafkaProducer<byte[], byte[]> idempotentProducer() {
+    KafkaProducer<byte[], byte[]> idempotentProducer() {
         return new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private Map<String, Object> shareProps(String group) {
+    Map<String, Object> shareProps(String group) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -718,7 +541,7 @@ public final class KafkaStoreBenchmarks {
     }
 
     /** {@code share.auto.offset.reset=earliest} on the group, before its first consumer joins. */
-    private void earliest(String group) throws Exception {
+    void earliest(String group) throws Exception {
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
                 .all().get(60, TimeUnit.SECONDS);
@@ -727,7 +550,7 @@ public final class KafkaStoreBenchmarks {
     // ---- report ---------------------------------------------------------------------------------
 
     /** Records the median figure against the median limit, and a line with ranges and the per-pair ratios. */
-    private void row(String part, String name, double[] figure, String unit, String limitName, double[] limit, Double target) {
+    void row(String part, String name, double[] figure, String unit, String limitName, double[] limit, Double target) {
         double med = median(figure);
         Double limitMedian = limit == null ? null : median(limit);
         String targetText = target == null ? null : String.format(Locale.ROOT, ">= %.0f%% of raw", target * 100);
@@ -748,13 +571,13 @@ public final class KafkaStoreBenchmarks {
                 target == null ? "" : String.format(Locale.ROOT, " (target >= %.2f", target) + ")", met);
     }
 
-    private void line(String part, String format, Object... args) {
+    void line(String part, String format, Object... args) {
         String text = "[" + part + "] " + String.format(Locale.ROOT, format, args);
         lines.add(text);
         System.out.println(text);
     }
 
-    private static double[] round(double[] values) {
+    static double[] round(double[] values) {
         return Arrays.stream(values).map(v -> Math.round(v * 100) / 100.0).toArray();
     }
 
@@ -770,7 +593,7 @@ public final class KafkaStoreBenchmarks {
         return String.format(Locale.ROOT, fmt + " (" + fmt + "–" + fmt + ")", median(v), v[0], v[v.length - 1]);
     }
 
-    private static double seconds(long start) {
+    static double seconds(long start) {
         return (System.nanoTime() - start) / 1e9;
     }
 }

@@ -422,7 +422,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
                 catalog.ensure(stream, null, Instant.now());
                 groups.prepareGroup(id);
                 f = new ShareFetcher(stream, topic, id, clients, settings.lanes(), () -> notifyArrival(id),
-                        new StallMover(stream, topic, id));
+                        new TailMover(stream, topic, id));
                 fetchers.put(id, f);
             }
             return f;
@@ -479,20 +479,20 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
     }
 
-    /** Moves the records of a stalled count window to the end of their partitions (see {@link ShareFetcher.Mover}). */
-    private final class StallMover implements ShareFetcher.Mover {
+    /** Moves the records of a stalled count window to the end of their partitions (see {@link StallMover}). */
+    private final class TailMover implements StallMover {
         private final String stream;
         private final String topic;
         private final String group;
 
-        StallMover(String stream, String topic, String group) {
+        TailMover(String stream, String topic, String group) {
             this.stream = stream;
             this.topic = topic;
             this.group = group;
         }
 
         @Override
-        public ShareFetcher.StallRole role(int lanes, int held) {
+        public StallRole role(int lanes, int held) {
             String mine = clients.clientId();
             java.util.TreeSet<String> processes = new java.util.TreeSet<>();
             for (String clientId : groups.memberClientIds(group)) {
@@ -501,10 +501,10 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
             }
             processes.add(mine);
             if (processes.size() > 1) { // the smallest client-id stem collects; every process computes the same
-                return processes.first().equals(mine) ? ShareFetcher.StallRole.COLLECT : ShareFetcher.StallRole.GIVE_AND_PAUSE;
+                return processes.first().equals(mine) ? StallRole.COLLECT : StallRole.GIVE_AND_PAUSE;
             }
             // alone in the group: moving helps only if records exist that no lane of ours can reach
-            return groups.pendingEstimate(group, topic) > held ? ShareFetcher.StallRole.GIVE : ShareFetcher.StallRole.KEEP;
+            return groups.pendingEstimate(group, topic) > held ? StallRole.GIVE : StallRole.KEEP;
         }
 
         @Override

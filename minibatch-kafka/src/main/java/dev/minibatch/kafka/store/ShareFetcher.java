@@ -58,39 +58,6 @@ final class ShareFetcher implements AutoCloseable {
     /** How long a process that gave its leftovers away leaves them to the collector. */
     private static final long GIVE_PAUSE = TimeUnit.SECONDS.toNanos(3);
 
-    /** See {@link Mover#role}. */
-    enum StallRole {
-        /** Nothing else could fill the windows: keep waiting. */
-        KEEP,
-        /**
-         * This process gathers the leftovers: it moves its own too (a record held unacknowledged pins
-         * the partition's share window, which Kafka bounds to a few thousand records, so holding
-         * leftovers would stall every consumer), but keeps fetching while the others pause.
-         */
-        COLLECT,
-        /** Move ours to the end of their partitions; with {@code pause}, stop fetching for a while. */
-        GIVE,
-        /** Move ours, and pause so that the collector fetches them. */
-        GIVE_AND_PAUSE
-    }
-
-    /**
-     * Unstalls count windows: copies held records to the end of their partitions, where any lane or
-     * process can fetch them together with what they were waiting for. Called on the fetcher thread.
-     */
-    interface Mover {
-        /**
-         * What this process does with a stalled count window's records: keep them, or move them. With
-         * other processes in the group, all move theirs, and all but one (the collector, chosen alike
-         * by all) pause fetching for a while, so the moved leftovers gather in the collector instead
-         * of bouncing between processes.
-         */
-        StallRole role(int lanes, int held);
-
-        /** Appends copies of the records (same partitions), returning when they are replicated. */
-        void moveToEnd(List<HeldRecord> records);
-    }
-
     /** What to do with records once {@code notBefore} ({@link System#nanoTime()}) has passed. */
     record Settlement(List<HeldRecord> records, AcknowledgeType type, long notBefore, CompletableFuture<Integer> done) {
     }
@@ -105,15 +72,14 @@ final class ShareFetcher implements AutoCloseable {
     private final SharePool pool;
     private final int maxLanes;
     private final Runnable onArrival;
-    private final Mover mover;
+    private final StallMover mover;
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
     private final List<Settlement> pending = new ArrayList<>();
     private final List<ShareLane> lanes = new ArrayList<>();
     private final Thread thread;
     private final Duration starvationPatience;
     private volatile boolean running = true;
-    private final java.util.concurrent.CountDownLatch firstDelivery = new java.util.concurrent.CountDownLatch(1);
-    private final java.util.concurrent.atomic.AtomicBoolean warmUpAwaited = new java.util.concurrent.atomic.AtomicBoolean();
+    private final FirstDelivery firstDelivery = new FirstDelivery();
     private volatile RuntimeException failure;
     private volatile ShareLane longPolling;
     private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
@@ -128,7 +94,7 @@ final class ShareFetcher implements AutoCloseable {
     private static final long LANE_PATIENCE = TimeUnit.MILLISECONDS.toNanos(500);
 
     ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
-                 Mover mover) {
+                 StallMover mover) {
         this.stream = stream;
         this.topic = topic;
         this.group = group;
@@ -188,30 +154,9 @@ final class ShareFetcher implements AutoCloseable {
         }
     }
 
-    /**
-     * The first time it is asked, and only if no record came yet: waits (at most {@code max}) for the
-     * group's first delivery to this process, which takes a heartbeat or more after a share consumer
-     * joins. A one-off call (a requeue, the CLI) would otherwise find nothing in a stream full of
-     * records. Returns whether records came.
-     */
-    boolean awaitFirstDelivery(Duration max) {
-        if (firstDelivery.getCount() == 0 || !warmUpAwaited.compareAndSet(false, true)) {
-            return false;
-        }
-        try {
-            return firstDelivery.await(max.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** {@link #awaitFirstDelivery} when the group has records pending for the topic. */
+    /** See {@link FirstDelivery#awaitIfPending}. */
     boolean awaitFirstDeliveryIfPending(KafkaGroupAdmin admin, String topic, Duration max) {
-        if (firstDelivery.getCount() == 0 || warmUpAwaited.get() || admin.pendingEstimate(group, topic) == 0) {
-            return false;
-        }
-        return awaitFirstDelivery(max);
+        return firstDelivery.awaitIfPending(() -> admin.pendingEstimate(group, topic) > 0, max);
     }
 
     private void checkAlive() {
@@ -494,7 +439,7 @@ final class ShareFetcher implements AutoCloseable {
         }
         if (arrived) {
             lane.idleSince = now;
-            firstDelivery.countDown();
+            firstDelivery.arrived();
             onArrival.run();
         }
         return arrived || !records.isEmpty();

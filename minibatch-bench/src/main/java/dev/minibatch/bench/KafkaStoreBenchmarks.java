@@ -3,7 +3,6 @@ package dev.minibatch.bench;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.kafka.KafkaCluster;
-import dev.minibatch.kafka.store.ShareFetcher;
 import dev.minibatch.model.ConsumerHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -333,10 +332,6 @@ public final class KafkaStoreBenchmarks {
             mb.stream(stream); // creates the topic (the store's layout)
             fill("bench." + stream, count + TAIL);
             System.gc(); // the fill's garbage is not the consumer's cost
-            long commits0 = ShareFetcher.COMMITS.get();
-            long committed0 = ShareFetcher.COMMITTED.get();
-            long waits0 = ShareFetcher.WAITS.get();
-            long waited0 = ShareFetcher.WAITED.get();
             AtomicLong first = new AtomicLong();
             long opened = System.nanoTime();
             ConsumerHandle consumer = mb.streaming(stream).size(BATCH).start(window -> first.compareAndSet(0, System.nanoTime()));
@@ -364,11 +359,8 @@ public final class KafkaStoreBenchmarks {
                 watcher.interrupt();
             }
             consumer.stop();
-            long commits = ShareFetcher.COMMITS.get() - commits0;
-            long waits = ShareFetcher.WAITS.get() - waits0;
-            String breakdown = String.format(Locale.ROOT, "share commitSync %.1f ms x %d, window commit waits %.1f ms x %d",
-                    (ShareFetcher.COMMITTED.get() - committed0) / 1e6 / Math.max(1, commits), commits,
-                    (ShareFetcher.WAITED.get() - waited0) / 1e6 / Math.max(1, waits), waits);
+            // (the commit breakdown BENCHMARKS.md quotes came from timing counters in the store, since removed)
+            String breakdown = "";
             if (stalled) {
                 System.out.printf(Locale.ROOT, "  kafka:// STALLED: %,d of %,d messages windowed, then no window for %d s%n",
                         done, count, TimeUnit.NANOSECONDS.toSeconds(stallNanos));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.Minibatch;
 import dev.minibatch.Stream;
 import dev.minibatch.bench.mongo.BenchServer;
-import dev.minibatch.kafka.store.ShareFetcher;
 import dev.minibatch.model.ConsumerHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,10 +169,6 @@ final class KafkaStoreLatency {
                 KafkaStoreBenchmarks.check(deadline, consumer.failure() == null, storeUrl + ": no window after 2 min");
                 Thread.sleep(100);
             }
-            long commits0 = ShareFetcher.COMMITS.get();
-            long committed0 = ShareFetcher.COMMITTED.get();
-            long waits0 = ShareFetcher.WAITS.get();
-            long waited0 = ShareFetcher.WAITED.get();
             long sending = System.nanoTime();
             paced(i -> s.append(timed(i)));
             double sendSeconds = KafkaStoreBenchmarks.seconds(sending);
@@ -186,12 +181,8 @@ final class KafkaStoreLatency {
             double allSeconds = KafkaStoreBenchmarks.seconds(sending);
             consumer.stop();
             if (storeUrl.startsWith("kafka:")) {
-                long commits = ShareFetcher.COMMITS.get() - commits0;
-                long waits = ShareFetcher.WAITS.get() - waits0;
                 System.out.printf(Locale.ROOT, "    kafka:// size-1 run: appends took %.1f s, windows done %.1f s after the first"
-                                + " append; share commitSync %.1f ms x %d, window commit waits %.1f ms x %d%n", sendSeconds,
-                        allSeconds, (ShareFetcher.COMMITTED.get() - committed0) / 1e6 / Math.max(1, commits), commits,
-                        (ShareFetcher.WAITED.get() - waited0) / 1e6 / Math.max(1, waits), waits);
+                        + " append%n", sendSeconds, allSeconds);
             }
         }
         return KafkaStoreBenchmarks.percentiles(histogram);

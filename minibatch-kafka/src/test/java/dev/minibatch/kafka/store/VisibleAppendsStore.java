@@ -49,7 +49,8 @@ final class VisibleAppendsStore implements StreamStore {
         long deadline = System.nanoTime() + VISIBLE_WITHIN.toNanos();
         long nextMove = System.nanoTime() + MOVE_AFTER.toNanos();
         // appended records are delivered to this process's share consumers alone (the only group member)
-        while (store.heldCount(stream) < before + messages.size()) {
+        // held, and the same a moment later: the fetcher may be settling a move of its own
+        while (store.heldCount(stream) < before + messages.size() || !steady(stream, before + messages.size())) {
             long now = System.nanoTime();
             if (now > deadline) {
                 throw new AssertionError("appended " + messages.size() + " records to '" + stream + "', but this process"
@@ -67,6 +68,16 @@ final class VisibleAppendsStore implements StreamStore {
                 throw new AssertionError(e);
             }
         }
+    }
+
+    private boolean steady(String stream, int expected) {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return store.heldCount(stream) >= expected;
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Appends: one message through the shared idempotent producer ({@code acks=all}), returning when
@@ -131,21 +132,47 @@ final class KafkaAppender implements AutoCloseable {
         return KafkaStore.failure("appending to stream '" + stream + "'", settings, cause);
     }
 
-    /** The topic's {@code max.message.bytes} (asked once per topic). */
+    /**
+     * The topic's {@code max.message.bytes} (asked once per topic). Right after the topic is created
+     * a broker may not know it yet: asked again for a few seconds, then the broker default is used
+     * for this append (not remembered).
+     */
     int maxMessageBytes(String topic) {
-        return maxMessageBytes.computeIfAbsent(topic, t -> {
+        Integer known = maxMessageBytes.get(topic);
+        if (known != null) {
+            return known;
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
             try {
-                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, t);
                 Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
                 ConfigEntry entry = config == null ? null : config.get("max.message.bytes");
-                return entry == null || entry.value() == null ? BROKER_DEFAULT_MAX_MESSAGE_BYTES : Integer.parseInt(entry.value());
+                int limit = entry == null || entry.value() == null ? BROKER_DEFAULT_MAX_MESSAGE_BYTES : Integer.parseInt(entry.value());
+                maxMessageBytes.put(topic, limit);
+                return limit;
             } catch (ExecutionException e) {
-                throw KafkaStore.failure("reading the configuration of topic '" + t + "'", settings, e.getCause());
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw KafkaStore.failure("reading the configuration of topic '" + topic + "'", settings, e.getCause());
+                }
+                if (System.nanoTime() > deadline) {
+                    return BROKER_DEFAULT_MAX_MESSAGE_BYTES;
+                }
+                sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw KafkaStore.interrupted("reading topic configuration");
             }
-        });
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("reading topic configuration");
+        }
     }
 
     @Override

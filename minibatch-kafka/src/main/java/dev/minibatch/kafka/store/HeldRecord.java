@@ -45,10 +45,6 @@ final class HeldRecord {
         this.lockedAt = now;
     }
 
-    int deliveryCount() {
-        return record.deliveryCount().map(Short::intValue).orElse(1);
-    }
-
     @Override
     public String toString() {
         return id + (token == null ? "" : " claimed " + token);

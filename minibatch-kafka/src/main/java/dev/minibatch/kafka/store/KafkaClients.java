@@ -1,6 +1,5 @@
 package dev.minibatch.kafka.store;
 
-import dev.minibatch.kafka.ClientSettings;
 import dev.minibatch.kafka.KafkaClassLoading;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,10 +94,6 @@ final class KafkaClients {
     /** The stem of this store's client ids: share consumers are {@code stem-share-N}. */
     String clientId() {
         return clientId;
-    }
-
-    ClientSettings client() {
-        return settings.client();
     }
 
     private Map<String, Object> known(Set<String> names) {

@@ -114,10 +114,6 @@ final class ShareFetcher implements AutoCloseable {
         return pool;
     }
 
-    String group() {
-        return group;
-    }
-
     String topic() {
         return topic;
     }

@@ -66,10 +66,6 @@ final class SharePool {
         }
     }
 
-    synchronized HeldRecord get(String id) {
-        return byId.get(id);
-    }
-
     /** Takes the matching free records under the lease; empty (and hungry) if fewer than asked for. */
     synchronized Claim claim(Selection selection, Lease lease) {
         if (selection.byKey()) {
@@ -126,10 +122,6 @@ final class SharePool {
     synchronized long nanosFor(String token, Instant callerTime) {
         TokenClaim claim = claims.get(token);
         return claim == null ? System.nanoTime() : claim.nanos(callerTime);
-    }
-
-    synchronized TokenClaim claimOf(String token) {
-        return claims.get(token);
     }
 
     synchronized boolean renew(String token, Instant expiresAt) {
@@ -303,20 +295,6 @@ final class SharePool {
 
     synchronized int freeCount() {
         return free.size();
-    }
-
-    synchronized List<Message> peekFree(Selection selection) {
-        int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
-        List<Message> out = new ArrayList<>();
-        for (HeldRecord h : free) {
-            if (out.size() >= limit) {
-                break;
-            }
-            if (selection.matches(h.id, h.message.created())) {
-                out.add(h.message);
-            }
-        }
-        return out;
     }
 
     String stream() {

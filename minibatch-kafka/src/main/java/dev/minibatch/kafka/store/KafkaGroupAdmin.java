@@ -47,25 +47,33 @@ final class KafkaGroupAdmin {
      * empty where the group has no state yet or the broker reports no lag.
      */
     java.util.Optional<Long> lag(String group, String topic) {
+        Map<TopicPartition, Long> byPartition = lagByPartition(group, topic);
+        if (byPartition.size() < partitions(topic).size()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(byPartition.values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** The share-group lag of each partition that reports one (partitions never delivered from have none). */
+    Map<TopicPartition, Long> lagByPartition(String group, String topic) {
         Set<TopicPartition> partitions = partitions(topic);
+        Map<TopicPartition, Long> out = new HashMap<>();
         try {
             Map<TopicPartition, SharePartitionOffsetInfo> info = admin.listShareGroupOffsets(
                     Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions))).partitionsToOffsetInfo(group).get();
-            long total = 0;
             for (TopicPartition tp : partitions) {
                 SharePartitionOffsetInfo o = info.get(tp);
-                if (o == null || o.lag().isEmpty()) {
-                    return java.util.Optional.empty();
+                if (o != null && o.lag().isPresent()) {
+                    out.put(tp, o.lag().get());
                 }
-                total += o.lag().get();
             }
-            return java.util.Optional.of(total);
         } catch (ExecutionException e) {
-            return java.util.Optional.empty();
+            return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw KafkaStore.interrupted("reading share group lag");
         }
+        return out;
     }
 
     /** The client ids of a share group's members now, or empty if unknown. */

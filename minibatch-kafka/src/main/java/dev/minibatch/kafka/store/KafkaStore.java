@@ -1,6 +1,5 @@
 package dev.minibatch.kafka.store;
 
-import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.Message;
 import dev.minibatch.model.MessageState;
 import dev.minibatch.model.StreamInfo;
@@ -25,22 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.FinalizedVersionRange;
-import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.InvalidConfigurationException;
-import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,12 +124,19 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
         ShareFetcher f = fetchers.get(groupId(stream, group));
         List<Message> out = new ArrayList<>();
-        if (pending && groups.lag(groupId(stream, group), catalog.topic(stream)).orElse(1L) > 0) {
-            // lag 0: Kafka says nothing is pending, even where its start offset has not caught up yet
+        if (pending) {
             String topic = catalog.topic(stream);
             Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
-            out.addAll(reader.read(stream, topic, KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest())), selection,
-                    f == null ? id -> false : f.pool()::notPending));
+            Map<TopicPartition, Long> from = KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest()));
+            // a partition whose lag is 0 holds nothing pending, even where Kafka's start offset has not caught up yet
+            groups.lagByPartition(groupId(stream, group), topic).forEach((tp, lag) -> {
+                if (lag == 0) {
+                    from.remove(tp);
+                }
+            });
+            if (!from.isEmpty()) {
+                out.addAll(reader.read(stream, topic, from, selection, f == null ? id -> false : f.pool()::notPending));
+            }
         }
         if (claimed && f != null) {
             out.addAll(f.pool().claimed(selection));
@@ -283,19 +278,26 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         String topic = catalog.topic(stream);
         ShareFetcher f = fetchers.get(groupId(stream, group));
         long claimed = f == null ? 0 : f.pool().claimedCount();
-        Optional<Long> lag = groups.lag(groupId(stream, group), topic);
+        Map<TopicPartition, Long> lag = groups.lagByPartition(groupId(stream, group), topic);
         Map<TopicPartition, Long> start = groups.startOffsets(groupId(stream, group), topic);
         Map<TopicPartition, Long> end = groups.offsets(start.keySet(), OffsetSpec.latest());
         Map<TopicPartition, Long> from = KafkaGroupAdmin.from(start, groups.offsets(start.keySet(), OffsetSpec.earliest()));
+        // per partition: Kafka's share-group lag where it reports one; else (a partition the group never
+        // delivered from) the records from its start. Both can run high (lag for a while after records are
+        // deleted; a read by records other processes acknowledged past the start offset), so for a small
+        // backlog the smaller of the estimate and a read counts.
         long estimate = 0;
         for (TopicPartition tp : from.keySet()) {
-            estimate += Math.max(0, end.get(tp) - from.get(tp));
+            estimate += lag.containsKey(tp) ? lag.get(tp) : Math.max(0, end.get(tp) - from.get(tp));
         }
-        // both counts can be high: Kafka's lag for a while after records are deleted, the read by the
-        // records other processes acknowledged past the start offset; each is an upper bound
-        long pending = lag.map(l -> Math.max(0, l - claimed)).orElse(Math.max(0, estimate - claimed));
+        long pending = Math.max(0, estimate - claimed);
         if (estimate <= EXACT_COUNT_LIMIT) {
-            pending = Math.min(pending, reader.count(from, end, f == null ? id -> false : f.pool()::notPending));
+            Map<TopicPartition, Long> unreported = new HashMap<>(from);
+            unreported.keySet().removeAll(lag.keySet());
+            long reported = lag.values().stream().mapToLong(Long::longValue).sum();
+            java.util.function.Predicate<String> skip = f == null ? id -> false : f.pool()::notPending;
+            long byLag = Math.max(0, reported - claimed) + reader.count(unreported, end, skip);
+            pending = Math.min(byLag, reader.count(from, end, skip));
         }
         return new StreamStats(pending, claimed, 0, lastAppend(start.keySet()));
     }

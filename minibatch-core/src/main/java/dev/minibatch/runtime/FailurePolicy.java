@@ -93,6 +93,9 @@ final class FailurePolicy {
         String reason = "gave up after " + (window.attempt() - 1) + " attempts; last: " + lastError(window);
         int moved = store.deadLetter(settings.stream(), window.id(), settings.deadLetterStream(), reason, settings.now());
         counted(moved, reason);
+        LOG.warn("consumer of stream '{}': window {} was delivered {} times without a commit (its consumers crashed or"
+                + " its leases lapsed); {} messages moved to '{}'", settings.stream(), window.id(), window.attempt() - 1,
+                moved, settings.deadLetterStream());
         return true;
     }
 

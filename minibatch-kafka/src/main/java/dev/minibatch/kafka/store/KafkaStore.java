@@ -513,7 +513,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         public void moveToEnd(List<HeldRecord> records) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
             for (HeldRecord h : records) {
-                sent.add(producer.send(RecordCodec.moved(h.record, h.message.attempts())));
+                sent.add(producer.send(RecordCodec.moved(h.record)));
             }
             try {
                 for (java.util.concurrent.Future<?> f : sent) {

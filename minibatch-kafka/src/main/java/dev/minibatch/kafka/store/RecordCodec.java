@@ -99,18 +99,18 @@ final class RecordCodec {
     }
 
     /**
-     * A copy of a held record for the end of its partition: same partition, key, value, time and
-     * origin; its attempts so far carried in the header (the copy starts a new delivery count).
+     * A copy of a held record for the end of its partition: same partition, key, value, time,
+     * origin and {@code minibatch.attempts} header. Kafka's delivery count is not carried (the copy
+     * starts a new one): a moved record is a leftover no window held, and most of its deliveries are
+     * to share consumers that only fetched it (a consumer leaving the group releases what it fetched,
+     * and Kafka counts that as a delivery), so carrying them would dead-letter records that never failed.
      */
-    static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r, int attempts) {
+    static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r) {
         ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value());
         for (Header h : r.headers()) {
-            if (!h.key().equals(ATTEMPTS) && !h.key().equals(MOVES)) { // MOVED_FROM stays: the first place counts
+            if (!h.key().equals(MOVES)) { // MOVED_FROM stays: the first place counts
                 copy.headers().add(h);
             }
-        }
-        if (attempts > 0) {
-            copy.headers().add(ATTEMPTS, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
         }
         copy.headers().add(MOVES, Integer.toString(moves(r) + 1).getBytes(StandardCharsets.UTF_8));
         if (r.headers().lastHeader(MOVED_FROM) == null) {

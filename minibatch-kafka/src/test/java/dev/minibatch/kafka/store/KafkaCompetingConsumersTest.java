@@ -78,6 +78,10 @@ class KafkaCompetingConsumersTest {
                 return fleet.recordedBytes() == before;
             });
             DeliveryRecord delivered = fleet.delivered();
+            long deadLettered;
+            try (Minibatch mb = Minibatch.connect(fleet.url)) {
+                deadLettered = mb.stream(stream).deadLetters().stats().pending();
+            }
             List<Integer> windowsPerJvm = new ArrayList<>();
             for (int i = 0; i < CONSUMERS; i++) {
                 windowsPerJvm.add(DeliveryRecord.read(List.of(fleet.record("consumer-" + i))).windows());
@@ -92,6 +96,7 @@ class KafkaCompetingConsumersTest {
             SoftAssertions.assertSoftly(soft -> {
                 soft.assertThat(stalled).as("every message delivered within 2 minutes").isNull();
                 soft.assertThat(delivered.missing(MESSAGES)).as("lost: %s", delivered.sampleMissing(MESSAGES)).isZero();
+                soft.assertThat(deadLettered).as("dead-lettered (no window failed, nobody crashed)").isZero();
                 soft.assertThat(delivered.duplicates()).as("nobody was killed, so nothing may be delivered twice").isZero();
                 soft.assertThat(delivered.windows()).as("every window full").isEqualTo(MESSAGES / WINDOW);
                 soft.assertThat(windowsPerJvm).as("every one of the %d consumer JVMs got work", CONSUMERS)

@@ -24,14 +24,27 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Appends: one message through the shared idempotent producer ({@code acks=all}), returning when
- * the record is replicated; several in one Kafka transaction (all or nothing; the store's share
- * groups and readers read committed). Each record's size is checked against its topic's
- * {@code max.message.bytes} before anything is sent, so an oversized message fails alone and clearly.
- * Thread-safe: transactions are serialized on one transactional producer, made on first use.
+ * the record is replicated; several all or nothing, in one of two ways:
+ * <ul>
+ *   <li>messages without keys that fit one record batch (well under the topic's
+ *       {@code max.message.bytes}) go to one partition as <em>one record batch</em>, through an
+ *       idempotent producer of their own that only this path uses, one append at a time, with a
+ *       linger no append waits for (it flushes). Kafka appends and replicates a record batch as a
+ *       unit, so the batch is all or nothing without a transaction's coordinator round trips and
+ *       markers (a transaction cost ~4× a flush of 1,000 records in the bench);</li>
+ *   <li>larger appends, or messages with keys (which go to their key's partition), in one Kafka
+ *       transaction (the store's share groups and readers read committed).</li>
+ * </ul>
+ * Each record's size is checked against its topic's {@code max.message.bytes} before anything is
+ * sent, so an oversized message fails alone and clearly. Thread-safe: batches are serialized on the
+ * batch producer, transactions on one transactional producer, each made on first use.
  */
 final class KafkaAppender implements AutoCloseable {
 
     private static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    /** Record-batch framing, and what a record adds to its key, value and headers inside a batch (at most). */
+    private static final int BATCH_OVERHEAD = 61;
+    private static final int RECORD_IN_BATCH_OVERHEAD = 24;
 
     private final KafkaStoreSettings settings;
     private final KafkaClients clients;
@@ -41,6 +54,9 @@ final class KafkaAppender implements AutoCloseable {
     private final Map<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
     private final Object txLock = new Object();
     private KafkaProducer<byte[], byte[]> tx;
+    private final Object batchLock = new Object();
+    private KafkaProducer<byte[], byte[]> batches;
+    private final java.util.concurrent.atomic.AtomicInteger nextPartition = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     KafkaAppender(KafkaStoreSettings settings, KafkaClients clients, KafkaCatalog catalog,
@@ -72,8 +88,52 @@ final class KafkaAppender implements AutoCloseable {
         }
         if (records.size() == 1) {
             send(stream, records.get(0));
+        } else if (fitsOneBatch(records, limit)) {
+            sendAsOneBatch(stream, topic, records);
         } else {
             sendInTransaction(stream, records);
+        }
+    }
+
+    /** Whether the records, all without keys, fit one record batch with room to spare (10%: compression, estimates). */
+    private static boolean fitsOneBatch(List<ProducerRecord<byte[], byte[]>> records, int maxMessageBytes) {
+        long bytes = BATCH_OVERHEAD;
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            if (r.key() != null) {
+                return false;
+            }
+            bytes += RecordCodec.size(r) + RECORD_IN_BATCH_OVERHEAD;
+        }
+        return bytes <= Math.min(KafkaClients.BATCH_BYTES, maxMessageBytes) * 9L / 10;
+    }
+
+    private void sendAsOneBatch(String stream, String topic, List<ProducerRecord<byte[], byte[]>> records) {
+        synchronized (batchLock) {
+            if (closed) {
+                throw new IllegalStateException("the kafka:// store is closed");
+            }
+            if (batches == null) {
+                batches = clients.batchProducer();
+            }
+            int partitions = batches.partitionsFor(topic).size();
+            int partition = Math.floorMod(nextPartition.getAndIncrement(), partitions);
+            List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+            try {
+                for (ProducerRecord<byte[], byte[]> r : records) {
+                    sent.add(batches.send(new ProducerRecord<>(topic, partition, r.timestamp(), null, r.value(), r.headers())));
+                }
+                batches.flush();
+                for (Future<RecordMetadata> f : sent) {
+                    f.get();
+                }
+            } catch (ExecutionException e) {
+                throw appendFailed(stream, e.getCause());
+            } catch (KafkaException e) {
+                throw appendFailed(stream, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw KafkaStore.interrupted("appending to stream '" + stream + "'");
+            }
         }
     }
 
@@ -177,6 +237,13 @@ final class KafkaAppender implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (batchLock) {
+            closed = true;
+            if (batches != null) {
+                batches.close(Duration.ofSeconds(5));
+                batches = null;
+            }
+        }
         synchronized (txLock) {
             closed = true;
             if (tx != null) {

@@ -44,6 +44,26 @@ final class KafkaClients {
         return create(() -> new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
+    /** The largest record batch the batch producer builds (the broker's default {@code max.message.bytes} is about 1 MiB). */
+    static final int BATCH_BYTES = 1024 * 1024;
+
+    /**
+     * The producer of appends written as one record batch (see {@link KafkaAppender}): idempotent,
+     * {@code acks=all}, batches as large as {@link #BATCH_BYTES}, and a linger no append waits for
+     * (each flushes), so that nothing but a flush closes a batch.
+     */
+    KafkaProducer<byte[], byte[]> batchProducer() {
+        Map<String, Object> p = producerBase("-batch");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_BYTES);
+        int linger = 60_000;
+        p.put(ProducerConfig.LINGER_MS_CONFIG, linger);
+        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
+        int requestTimeout = intSetting(p, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(intSetting(p, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                120_000), linger + requestTimeout));
+        return create(() -> new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
     /** A transactional producer for all-or-nothing appends, with a transactional id of its own. */
     KafkaProducer<byte[], byte[]> transactionalProducer() {
         Map<String, Object> p = producerBase("-tx");
@@ -70,15 +90,33 @@ final class KafkaClients {
         return p;
     }
 
-    /** A share consumer of {@code group}, acknowledging explicitly. */
-    KafkaShareConsumer<byte[], byte[]> shareConsumer(String group, int lane) {
+    /**
+     * A share consumer of {@code group}, acknowledging explicitly, handing out batches of up to
+     * {@code batch} records unless the URL sets {@code kafka.max.poll.records}.
+     */
+    KafkaShareConsumer<byte[], byte[]> shareConsumer(String group, int lane, int batch) {
         Map<String, Object> p = known(ConsumerConfig.configNames());
+        p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batch);
         p.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG); // not a share-consumer setting: the group has its own
         p.remove(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-share-" + lane);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         return create(() -> new KafkaShareConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    private static int intSetting(Map<String, Object> p, String name, int otherwise) {
+        Object v = p.get(name);
+        try {
+            return v == null ? otherwise : Integer.parseInt(v.toString().trim());
+        } catch (NumberFormatException e) {
+            return otherwise; // the client's own validation names the bad value
+        }
+    }
+
+    /** Whether the URL fixes the share consumers' batch size ({@code kafka.max.poll.records}). */
+    boolean batchSizeFixed() {
+        return settings.client().passThrough().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
     }
 
     /** A plain consumer that reads committed records by assignment, never committing. */

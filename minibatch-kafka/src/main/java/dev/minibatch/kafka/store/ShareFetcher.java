@@ -52,7 +52,6 @@ final class ShareFetcher implements AutoCloseable {
     private static final long FLOWING = TimeUnit.SECONDS.toNanos(1);
     private static final Duration LONG_POLL = Duration.ofMillis(100);
     private static final long RENEW_BACK_WAIT = TimeUnit.SECONDS.toNanos(15);
-    private static final long LANE_IDLE_CLOSE = TimeUnit.SECONDS.toNanos(30);
     /** Records moved this many times are kept where they are (a bound on rewriting, should all else fail). */
     private static final int MAX_MOVES = 50;
     /** How long a process that gave its leftovers away leaves them to the collector. */
@@ -70,12 +69,11 @@ final class ShareFetcher implements AutoCloseable {
     private final String group;
     private final KafkaClients clients;
     private final SharePool pool;
-    private final int maxLanes;
+    private final ShareLanes lanes;
     private final Runnable onArrival;
     private final StallMover mover;
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
     private final List<Settlement> pending = new ArrayList<>();
-    private final List<ShareLane> lanes = new ArrayList<>();
     private final Thread thread;
     private final Duration starvationPatience;
     private volatile boolean running = true;
@@ -88,10 +86,7 @@ final class ShareFetcher implements AutoCloseable {
     private long pausedUntil;
     /** After giving leftovers away: leave the group with the idle lanes, so no fetch of theirs takes them back. */
     private boolean leaveWhenSettled;
-    private int laneNumbers;
     private long lastReport;
-    private long lastLaneOpened;
-    private static final long LANE_PATIENCE = TimeUnit.MILLISECONDS.toNanos(500);
 
     ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
                  StallMover mover) {
@@ -100,7 +95,7 @@ final class ShareFetcher implements AutoCloseable {
         this.group = group;
         this.clients = clients;
         this.pool = new SharePool(stream);
-        this.maxLanes = maxLanes;
+        this.lanes = new ShareLanes(stream, topic, group, clients, pool, maxLanes);
         this.onArrival = onArrival;
         this.mover = mover;
         this.starvationPatience = Duration.ofMillis(1000 + ThreadLocalRandom.current().nextInt(1000));
@@ -170,7 +165,6 @@ final class ShareFetcher implements AutoCloseable {
     private void run() {
         long idleMs = 1;
         try {
-            openLane();
             while (running) {
                 long now = System.nanoTime();
                 queue.drainTo(pending);
@@ -180,7 +174,9 @@ final class ShareFetcher implements AutoCloseable {
                 worked |= pollLanes(Duration.ZERO);
                 worked |= giveBack(now);
                 leaveIfGivenAway();
-                manageLanes(now);
+                if (!paused()) {
+                    lanes.manage(now);
+                }
                 if (LOG.isDebugEnabled() && now - lastReport > 5_000_000_000L) {
                     lastReport = now;
                     LOG.debug("stream '{}': {} free {} claimed {} hungry {} pending {}", stream, lanes, pool.freeCount(),
@@ -190,7 +186,7 @@ final class ShareFetcher implements AutoCloseable {
                     idleMs = 1;
                     continue;
                 }
-                ShareLane only = paused() ? null : singleFetchingLane();
+                ShareLane only = paused() ? null : lanes.singleFetching();
                 if (only != null && pending.isEmpty() && queue.isEmpty()) {
                     longPoll(only);
                     continue;
@@ -224,28 +220,9 @@ final class ShareFetcher implements AutoCloseable {
             for (Settlement s : pending) {
                 s.done.completeExceptionally(failure != null ? failure : new IllegalStateException("the kafka:// store is closed"));
             }
-            for (ShareLane lane : lanes) {
-                try {
-                    lane.close();
-                } catch (RuntimeException e) {
-                    LOG.debug("closing {} of stream '{}': {}", lane, stream, e.toString());
-                }
-            }
+            lanes.closeAll();
             running = false;
         }
-    }
-
-    private ShareLane singleFetchingLane() {
-        ShareLane only = null;
-        for (ShareLane lane : lanes) {
-            if (lane.polls()) {
-                if (only != null) {
-                    return null;
-                }
-                only = lane;
-            }
-        }
-        return only != null && !only.renewing ? only : null;
     }
 
     private void longPoll(ShareLane lane) {
@@ -271,13 +248,6 @@ final class ShareFetcher implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private void openLane() {
-        ShareLane lane = new ShareLane(++laneNumbers, clients.shareConsumer(group, laneNumbers));
-        lane.consumer.subscribe(List.of(topic));
-        lanes.add(lane);
-        LOG.debug("stream '{}': opened share {} of group '{}'", stream, lane, group);
     }
 
     /** Applies the due settlements whose lanes can take acknowledgements now, one commit per lane. */
@@ -317,7 +287,14 @@ final class ShareFetcher implements AutoCloseable {
             applied.add(new Applied(s.done, acknowledged));
         }
         for (ShareLane lane : touched) {
-            commit(lane);
+            if (closing || !lane.outstanding.isEmpty()) {
+                commit(lane);
+            } else {
+                // the lane settled its whole batch: its next poll, right after this, carries the
+                // acknowledgements with the fetch for the next batch (a commit would cost a round trip
+                // to the share-group state per window); close() sends them too
+                lane.idleSince = now;
+            }
         }
         for (Applied a : applied) {
             a.done.complete(a.count);
@@ -361,7 +338,7 @@ final class ShareFetcher implements AutoCloseable {
     /** Renews each holding lane whose oldest lock is a third through; the lane then polls to get its records back. */
     private boolean renewLanes(long now) {
         boolean any = false;
-        for (ShareLane lane : lanes) {
+        for (ShareLane lane : lanes.all()) {
             if (lane.renewing || lane.outstanding.isEmpty() || now - lane.oldestLock() < lockNanos / 3) {
                 continue;
             }
@@ -377,7 +354,7 @@ final class ShareFetcher implements AutoCloseable {
             return false;
         }
         boolean got = false;
-        for (ShareLane lane : List.copyOf(lanes)) {
+        for (ShareLane lane : List.copyOf(lanes.all())) {
             if (!lane.polls()) {
                 continue;
             }
@@ -510,56 +487,13 @@ final class ShareFetcher implements AutoCloseable {
             return;
         }
         leaveWhenSettled = false;
-        for (Iterator<ShareLane> it = lanes.iterator(); it.hasNext(); ) {
-            ShareLane lane = it.next();
-            if (lane.outstanding.isEmpty() && !lane.renewing) {
-                it.remove();
-                lane.close();
-            }
-        }
+        lanes.closeIdle();
         LOG.debug("stream '{}': left share group '{}' for {} ms so another process gathers the leftovers", stream, group,
                 TimeUnit.NANOSECONDS.toMillis(GIVE_PAUSE));
     }
 
     private boolean paused() {
         return System.nanoTime() - pausedUntil < 0;
-    }
-
-    /** Opens a lane when claims go short and every lane holds a batch; closes lanes idle for long. */
-    private void manageLanes(long now) {
-        if (paused()) {
-            return;
-        }
-        if (lanes.isEmpty()) {
-            openLane();
-            lastLaneOpened = now;
-            return;
-        }
-        boolean anyFetching = lanes.stream().anyMatch(ShareLane::polls);
-        if (lanes.size() == 1 && pool.wanted() > 1 && maxLanes > 1) {
-            openLane(); // count windows: a second lane reads ahead while the first holds a batch (joining takes a while)
-            lastLaneOpened = now;
-            return;
-        }
-        // a lane fetches only from the partitions the group assigned it: when the polling lanes bring
-        // nothing while claims go short, another lane may be assigned the partitions that have records
-        boolean fetchingInVain = anyFetching && pool.hungry() && now - lastLaneOpened > LANE_PATIENCE
-                && now - pool.lastArrival() > LANE_PATIENCE;
-        if (pool.wantsMore() && (!anyFetching || fetchingInVain) && lanes.size() < maxLanes) {
-            openLane();
-            lastLaneOpened = now;
-            return;
-        }
-        if (lanes.size() > 1) {
-            for (Iterator<ShareLane> it = lanes.iterator(); it.hasNext(); ) {
-                ShareLane lane = it.next();
-                if (lane.fetching() && now - lane.idleSince > LANE_IDLE_CLOSE && lanes.size() > 1) {
-                    it.remove();
-                    lane.close();
-                    LOG.debug("stream '{}': closed idle share {}", stream, lane);
-                }
-            }
-        }
     }
 
     private static boolean isFatal(KafkaException e) {

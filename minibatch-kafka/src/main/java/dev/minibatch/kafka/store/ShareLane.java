@@ -24,14 +24,17 @@ final class ShareLane implements AutoCloseable {
 
     final int number;
     final KafkaShareConsumer<byte[], byte[]> consumer;
+    /** The most records one poll hands out ({@code max.poll.records}). */
+    final int batch;
     final Map<String, HeldRecord> outstanding = new LinkedHashMap<>();
     boolean renewing;
     long renewSent;
     long idleSince = System.nanoTime();
 
-    ShareLane(int number, KafkaShareConsumer<byte[], byte[]> consumer) {
+    ShareLane(int number, KafkaShareConsumer<byte[], byte[]> consumer, int batch) {
         this.number = number;
         this.consumer = consumer;
+        this.batch = batch;
     }
 
     boolean fetching() {

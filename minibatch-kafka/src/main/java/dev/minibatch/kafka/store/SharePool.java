@@ -45,6 +45,7 @@ final class SharePool {
             return size() > RECENTLY_ACCEPTED;
         }
     });
+    private boolean asked;
     private int wanted = 1; // the largest window claims asked for lately: read ahead to hold at least that many
 
     /** A claim's records and the offset from the caller's clock to {@link System#nanoTime()}. */
@@ -74,15 +75,8 @@ final class SharePool {
         }
         int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
         wanted = Math.max(1, Math.max(selection.minCount(), selection.limit()));
-        List<HeldRecord> taken = new ArrayList<>();
-        for (HeldRecord h : free) {
-            if (taken.size() >= limit) {
-                break;
-            }
-            if (selection.matches(h.id, h.message.created())) {
-                taken.add(h);
-            }
-        }
+        asked = true;
+        List<HeldRecord> taken = takeLaneByLane(selection, limit);
         if (taken.isEmpty() || taken.size() < selection.minCount()) {
             if (hungrySince == 0) {
                 hungrySince = System.nanoTime();
@@ -100,6 +94,42 @@ final class SharePool {
         }
         claims.put(lease.token(), new TokenClaim(taken, offset));
         return new Claim(lease, messages);
+    }
+
+    /**
+     * The matching free records for a claim of at most {@code limit}: whole lanes first, each lane's
+     * records oldest first, lanes in the order of their oldest record. A lane fetches again only once
+     * every record of its batch is settled, so a window that took a little of every lane would leave
+     * each of them holding a remainder and none fetching; taken lane by lane, at most one lane is left
+     * with a remainder, and the next claim takes that one first. Order across lanes (different
+     * partitions or processes' shares) is not promised by a shared stream anyway.
+     */
+    private List<HeldRecord> takeLaneByLane(Selection selection, int limit) {
+        Map<ShareLane, List<HeldRecord>> byLane = new java.util.LinkedHashMap<>();
+        List<HeldRecord> first = null; // the lane of the oldest matching record
+        for (HeldRecord h : free) {
+            if (!selection.matches(h.id, h.message.created())) {
+                continue;
+            }
+            List<HeldRecord> lane = byLane.computeIfAbsent(h.lane, l -> new ArrayList<>());
+            lane.add(h);
+            if (first == null) {
+                first = lane;
+            }
+            if (first.size() >= limit) {
+                return first; // the oldest lane alone fills the claim
+            }
+        }
+        List<HeldRecord> taken = new ArrayList<>();
+        for (List<HeldRecord> lane : byLane.values()) {
+            for (HeldRecord h : lane) {
+                if (taken.size() >= limit) {
+                    return taken;
+                }
+                taken.add(h);
+            }
+        }
+        return taken;
     }
 
     /** Ends a claim: its records still held, marked settling. Empty if the token holds nothing. */
@@ -201,6 +231,11 @@ final class SharePool {
             }
         }
         return n;
+    }
+
+    /** Whether any claim was made yet (before it, {@link #wanted} is a guess). */
+    synchronized boolean asked() {
+        return asked;
     }
 
     /** The largest window claims asked for lately. */

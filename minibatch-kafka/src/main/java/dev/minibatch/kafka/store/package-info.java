@@ -1,8 +1,8 @@
 /**
  * The {@code kafka://} stream store: a stream is a Kafka topic, appends go through an idempotent
- * producer ({@code acks=all}; several messages in one Kafka transaction), and the consumers of a
- * stream form one Kafka <em>share group</em> (KIP-932), so they compete per record, past the
- * topic's partition count, under the brokers' acquisition locks.
+ * producer ({@code acks=all}; several messages as one record batch or one Kafka transaction), and
+ * the consumers of a stream form one Kafka <em>share group</em> (KIP-932), so they compete per
+ * record, past the topic's partition count, under the brokers' acquisition locks.
  *
  * <p>{@link dev.minibatch.kafka.store.KafkaStore} is the store; {@code ShareFetcher} owns the share
  * consumers of one stream in one process and serves claims from the records they hold;

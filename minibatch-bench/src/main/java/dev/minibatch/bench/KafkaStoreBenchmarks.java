@@ -49,9 +49,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       the same raw idempotent producer with the same ~100-byte payloads) and a fresh group; share groups
  *       get {@code share.auto.offset.reset=earliest} by Admin before their consumer joins. The clock
  *       starts at the first delivery (first non-empty poll; first window), so group joins are excluded;
- *   <li><b>append</b>: {@code appendAll} in batches of 1,000 (one Kafka transaction each) against a raw
- *       idempotent producer ({@code acks=all}: send 1,000, flush), and a raw transactional producer
- *       (begin, send 1,000, commit) to show what the transaction itself costs;
+ *   <li><b>append</b>: {@code appendAll} in batches of 1,000 (one record batch each: no keys, ~100 KB)
+ *       against a raw idempotent producer ({@code acks=all}: send 1,000, flush), beside a raw producer
+ *       doing what the store does (the 1,000 to one partition in turn, {@code batch.size} 1 MiB, flush)
+ *       and a raw transactional producer (begin, send 1,000, commit: what larger or keyed appends cost);
  *   <li><b>latency</b>: append → window at 100 msg/s, size-1 windows, one {@code append} per message
  *       (sender's {@code System.nanoTime()} in the payload), against a raw loop's produce → poll
  *       (idempotent producer {@code send().get()} → {@link KafkaShareConsumer} poll); the same minibatch
@@ -83,7 +84,7 @@ public final class KafkaStoreBenchmarks {
     final Path dir;
     final int pairs;
     private final int consumeCount;
-    private final int appendCount;
+    final int appendCount;
     final int latencyMessages;
     final List<String> only;
     final Consumer<Result> record;
@@ -161,7 +162,7 @@ public final class KafkaStoreBenchmarks {
                     consume();
                 }
                 if (wants("append")) {
-                    append();
+                    new KafkaStoreAppends(this).run();
                 }
                 if (wants("latency")) {
                     new KafkaStoreLatency(this).run();
@@ -404,84 +405,6 @@ public final class KafkaStoreBenchmarks {
         t.setDaemon(true);
         t.start();
         return t;
-    }
-
-    // ---- append ---------------------------------------------------------------------------------
-
-    private void append() throws Exception {
-        System.out.printf(Locale.ROOT, "append: %,d msgs per run in batches of %d%n", appendCount, BATCH);
-        String rawTopic = "raw.append-" + names.incrementAndGet();
-        String txTopic = "raw.append-tx-" + names.incrementAndGet();
-        cluster.createTopic(rawTopic, PARTITIONS);
-        cluster.createTopic(txTopic, PARTITIONS);
-        List<List<byte[]>> rawBatches = new ArrayList<>();
-        List<List<Map<String, Object>>> batches = new ArrayList<>();
-        for (int i = 0; i < appendCount; i += BATCH) {
-            List<byte[]> raw = new ArrayList<>(BATCH);
-            for (int j = i; j < i + BATCH; j++) {
-                raw.add(Payloads.readingJson(j).getBytes(StandardCharsets.UTF_8));
-            }
-            rawBatches.add(raw);
-            batches.add(Payloads.readings(i, BATCH));
-        }
-        Map<String, Object> txConfig = new LinkedHashMap<>(producerConfig());
-        txConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-tx-" + ProcessHandle.current().pid());
-        try (KafkaProducer<byte[], byte[]> producer = idempotentProducer();
-             KafkaProducer<byte[], byte[]> tx = new KafkaProducer<>(txConfig, new ByteArraySerializer(), new ByteArraySerializer());
-             Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build()) {
-            tx.initTransactions();
-            Stream stream = mb.stream("append-" + names.incrementAndGet());
-            int warmBatches = Math.max(1, rawBatches.size() / 3);
-            rawAppend(producer, rawTopic, rawBatches.subList(0, warmBatches), false); // JIT warm-up
-            minibatchAppend(stream, batches.subList(0, warmBatches));
-            rawAppend(tx, txTopic, rawBatches.subList(0, warmBatches), true);
-            double[] raw = new double[pairs];
-            double[] ours = new double[pairs];
-            double[] transactional = new double[pairs];
-            for (int p = 0; p < pairs; p++) {
-                raw[p] = rawAppend(producer, rawTopic, rawBatches, false);
-                ours[p] = minibatchAppend(stream, batches);
-                transactional[p] = rawAppend(tx, txTopic, rawBatches, true);
-                System.out.printf(Locale.ROOT, "  pair %d: raw idempotent %,.0f msg/s | appendAll %,.0f msg/s = %.2f | raw"
-                        + " transactional %,.0f msg/s = %.2f%n", p + 1, raw[p], ours[p], ours[p] / raw[p], transactional[p],
-                        transactional[p] / raw[p]);
-            }
-            row("append", "appendAll, batches of " + BATCH + " (one transaction each), kafka://", ours, "msg/s",
-                    "raw idempotent producer, send 1000 + flush", raw, 0.90);
-            row("append", "raw transactional producer, begin + send 1000 + commit", transactional, "msg/s",
-                    "raw idempotent producer, send 1000 + flush", raw, null);
-        }
-    }
-
-    private double rawAppend(KafkaProducer<byte[], byte[]> producer, String topic, List<List<byte[]>> batches,
-                             boolean transactional) {
-        long start = System.nanoTime();
-        int n = 0;
-        for (List<byte[]> batch : batches) {
-            if (transactional) {
-                producer.beginTransaction();
-            }
-            for (byte[] value : batch) {
-                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), null, value));
-            }
-            if (transactional) {
-                producer.commitTransaction();
-            } else {
-                producer.flush();
-            }
-            n += batch.size();
-        }
-        return n / seconds(start);
-    }
-
-    private static double minibatchAppend(Stream stream, List<List<Map<String, Object>>> batches) {
-        long start = System.nanoTime();
-        int n = 0;
-        for (List<Map<String, Object>> batch : batches) {
-            stream.appendAll(batch);
-            n += batch.size();
-        }
-        return n / seconds(start);
     }
 
     // ---- latency --------------------------------------------------------------------------------

@@ -97,6 +97,9 @@ final class KafkaClients {
     KafkaShareConsumer<byte[], byte[]> shareConsumer(String group, int lane, int batch) {
         Map<String, Object> p = known(ConsumerConfig.configNames());
         p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batch);
+        // a poll hands out up to max.poll.records, not the first producer batch of each partition
+        // (what the default batch_optimized mode does): a count window should fill from one lane's batch
+        p.putIfAbsent(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         p.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG); // not a share-consumer setting: the group has its own
         p.remove(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-share-" + lane);

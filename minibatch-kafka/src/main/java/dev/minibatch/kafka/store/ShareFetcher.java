@@ -75,7 +75,9 @@ final class ShareFetcher implements AutoCloseable {
     private final LinkedBlockingQueue<Settlement> queue = new LinkedBlockingQueue<>();
     private final List<Settlement> pending = new ArrayList<>();
     private final Thread thread;
+    /** How long claims go short with nothing arriving before a stall is handled; random, so processes do not move at once. */
     private final Duration starvationPatience;
+    private static final Duration ALONE_PATIENCE = Duration.ofMillis(250);
     private volatile boolean running = true;
     private final FirstDelivery firstDelivery = new FirstDelivery();
     private volatile RuntimeException failure;
@@ -83,6 +85,8 @@ final class ShareFetcher implements AutoCloseable {
     private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
     private long nextMembersCheck;
     private StallRole role = StallRole.KEEP;
+    private CompletableFuture<StallRole> roleQuery;
+    private java.util.concurrent.ExecutorService roleQueries;
     private long pausedUntil;
     /** After giving leftovers away: leave the group with the idle lanes, so no fetch of theirs takes them back. */
     private boolean leaveWhenSettled;
@@ -221,6 +225,9 @@ final class ShareFetcher implements AutoCloseable {
                 s.done.completeExceptionally(failure != null ? failure : new IllegalStateException("the kafka:// store is closed"));
             }
             lanes.closeAll();
+            if (roleQueries != null) {
+                roleQueries.shutdownNow();
+            }
             running = false;
         }
     }
@@ -441,21 +448,13 @@ final class ShareFetcher implements AutoCloseable {
     }
 
     private boolean giveBack(long now) {
-        if (!pool.hungry() || pool.freeCount() == 0) {
+        // alone in the group (the last role found) nobody else moves or gathers: a short patience
+        Duration patience = role == StallRole.GIVE ? ALONE_PATIENCE : starvationPatience;
+        updateRole(now);
+        if (!pool.stalling(now, patience) || role == StallRole.KEEP) {
             return false;
         }
-        if (now - nextMembersCheck >= 0) {
-            nextMembersCheck = now + TimeUnit.SECONDS.toNanos(2);
-            try {
-                role = mover.role(lanes.size(), pool.heldCount());
-            } catch (RuntimeException e) {
-                role = StallRole.KEEP;
-            }
-        }
-        if (role == StallRole.KEEP) {
-            return false;
-        }
-        List<HeldRecord> stalled = pool.stalled(now, starvationPatience, MAX_MOVES);
+        List<HeldRecord> stalled = pool.stalled(now, patience, MAX_MOVES);
         if (stalled.isEmpty()) {
             return false;
         }
@@ -475,6 +474,30 @@ final class ShareFetcher implements AutoCloseable {
         }
         nextMembersCheck = now;
         return true;
+    }
+
+    /**
+     * Keeps {@link #role} current while claims go short: asked at most every 2 s, off this thread
+     * (it asks the brokers, and this thread would poll nothing meanwhile), so that a stall finds it known.
+     */
+    private void updateRole(long now) {
+        CompletableFuture<StallRole> query = roleQuery;
+        if (query != null && query.isDone()) {
+            role = query.exceptionally(e -> StallRole.KEEP).join();
+            roleQuery = null;
+        }
+        if (roleQuery == null && pool.hungry() && pool.freeCount() > 0 && now - nextMembersCheck >= 0) {
+            nextMembersCheck = now + TimeUnit.SECONDS.toNanos(2);
+            int laneCount = lanes.size();
+            if (roleQueries == null) {
+                roleQueries = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "minibatch-kafka-stall-role-" + stream);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            roleQuery = CompletableFuture.supplyAsync(() -> mover.role(laneCount, pool.heldCount()), roleQueries);
+        }
     }
 
     /**

@@ -195,8 +195,7 @@ final class SharePool {
      * {@code maxMoves} times already are kept.
      */
     synchronized List<HeldRecord> stalled(long now, Duration patience, int maxMoves) {
-        if (hungrySince == 0 || free.isEmpty() || now - hungrySince < patience.toNanos()
-                || now - lastArrival < patience.toNanos()) {
+        if (!stalling(now, patience)) {
             return List.of();
         }
         List<HeldRecord> out = new ArrayList<>();
@@ -210,6 +209,12 @@ final class SharePool {
         }
         hungrySince = 0;
         return out;
+    }
+
+    /** Whether claims have gone short for {@code patience} with free records held and none arriving. */
+    synchronized boolean stalling(long now, Duration patience) {
+        return hungrySince != 0 && !free.isEmpty() && now - hungrySince >= patience.toNanos()
+                && now - lastArrival >= patience.toNanos();
     }
 
     /** Puts records back as free (a move that failed). */

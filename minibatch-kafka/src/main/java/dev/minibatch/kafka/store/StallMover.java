@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Unstalls count windows: copies held records to the end of their partitions, where any lane or
- * process can fetch them together with what they were waiting for. Called on the fetcher thread.
+ * process can fetch them together with what they were waiting for. {@link #moveToEnd} is called on
+ * the fetcher thread, {@link #role} on a thread of the fetcher's own (it asks the brokers).
  */
 interface StallMover {
     /**

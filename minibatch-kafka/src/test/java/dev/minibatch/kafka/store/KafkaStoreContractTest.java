@@ -44,8 +44,11 @@ class KafkaStoreContractTest extends StreamStoreContract {
     @Override
     protected StreamStore createStore() throws Exception {
         String prefix = "contract" + ProcessHandle.current().pid() + "-" + CASES.incrementAndGet() + ".";
+        // the cases append up to 2,000 records and claim right after; the harness waits until this
+        // process holds them all, which one lane's batch must be able to (a lane's batch is otherwise
+        // sized by the windows claims ask for, and no claim has asked yet)
         KafkaStore store = (KafkaStore) new KafkaStoreProvider().open("kafka://" + KafkaBroker.shared().bootstrapServers()
-                + "/?prefix=" + prefix + "&partitions=1&replication=1");
+                + "/?prefix=" + prefix + "&partitions=1&replication=1&kafka.max.poll.records=5000");
         return new VisibleAppendsStore(store);
     }
 

@@ -36,9 +36,12 @@ import org.slf4j.LoggerFactory;
  * ACCEPT on commit, RELEASE on a failed window (when its backoff has passed) or a lapsed lease,
  * RENEW while a record is held longer than a third of the broker's lock.
  *
- * <p>Acknowledgement results are reported per partition and may be wrong around a broker failure
- * (Kafka 4.4 reports errors for acknowledgements it did store): an error is logged and the records
- * are treated as "may come back", never as lost; windows are at-least-once.
+ * <p>A window's ACCEPTs ride on the lane's next fetch when they settle the lane's whole batch (no
+ * round trip of their own); when the lane still holds records they are committed ({@code commitSync}).
+ * Acknowledgement results are reported per partition and may be wrong
+ * around a broker failure (Kafka 4.4 reports errors for acknowledgements it did store): an error is
+ * logged and the records are treated as "may come back", never as lost; windows are at-least-once
+ * (a crash right after a commit may deliver its window again).
  *
  * <p><b>Threading.</b> {@link #settle} and the pool are safe from any thread; everything touching a
  * consumer runs on this fetcher's daemon thread. {@link #close()} settles what is due, closes the
@@ -295,11 +298,12 @@ final class ShareFetcher implements AutoCloseable {
         }
         for (ShareLane lane : touched) {
             if (closing || !lane.outstanding.isEmpty()) {
+                // waited for: a commit that returned is acknowledged (commitAsync, tried, let a kill
+                // right after it deliver 3x more windows again than the windows in flight)
                 commit(lane);
             } else {
                 // the lane settled its whole batch: its next poll, right after this, carries the
-                // acknowledgements with the fetch for the next batch (a commit would cost a round trip
-                // to the share-group state per window); close() sends them too
+                // acknowledgements with the fetch for the next batch; close() sends them too
                 lane.idleSince = now;
             }
         }

@@ -146,7 +146,8 @@ final class ShareLanes {
 
     private void open(long now) {
         int batch = batch();
-        ShareLane lane = new ShareLane(++laneNumbers, clients.shareConsumer(group, laneNumbers, batch), batch);
+        ShareLane lane = new ShareLane(++laneNumbers, clients.shareConsumer(group, laneNumbers, batch,
+                batch > DEFAULT_BATCH), batch);
         lane.consumer.setAcknowledgementCommitCallback((offsets, error) -> {
             if (error != null) { // called on the fetcher thread, in a poll that carried acknowledgements
                 LOG.warn("stream '{}': Kafka reported an error for acknowledgements of {} ({}); those records may be"

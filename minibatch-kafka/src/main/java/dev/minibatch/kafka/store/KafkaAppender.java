@@ -115,6 +115,8 @@ final class KafkaAppender implements AutoCloseable {
             if (batches == null) {
                 batches = clients.batchProducer();
             }
+            // unlike a transaction, a batch whose send fails or times out may still have been written
+            // (all of it, never part): the caller's error then means "appended or not", as for append()
             int partitions = batches.partitionsFor(topic).size();
             int partition = Math.floorMod(nextPartition.getAndIncrement(), partitions);
             List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());

@@ -124,6 +124,16 @@ final class KafkaAppender implements AutoCloseable {
                 for (ProducerRecord<byte[], byte[]> r : records) {
                     sent.add(batches.send(new ProducerRecord<>(topic, partition, r.timestamp(), null, r.value(), r.headers())));
                 }
+            } catch (RuntimeException e) {
+                throw dropUnsent(stream, e);
+            }
+            for (Future<RecordMetadata> f : sent) {
+                if (f.isDone()) { // before the flush only a refused record is done (the linger holds the rest)
+                    throw dropUnsent(stream, new KafkaException("the producer refused a record of the batch: "
+                            + refusal(f)));
+                }
+            }
+            try {
                 batches.flush();
                 for (Future<RecordMetadata> f : sent) {
                     f.get();
@@ -136,6 +146,29 @@ final class KafkaAppender implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw KafkaStore.interrupted("appending to stream '" + stream + "'");
             }
+        }
+    }
+
+    /**
+     * A batch that failed before its flush: the records already handed to the producer would go out
+     * with the next flush, making this append partial, so the producer is closed without sending
+     * them (nothing of the batch was sent: the linger holds it). Caller holds {@code batchLock}.
+     */
+    private RuntimeException dropUnsent(String stream, RuntimeException cause) {
+        batches.close(Duration.ZERO);
+        batches = null;
+        return cause instanceof KafkaException k ? appendFailed(stream, k) : cause;
+    }
+
+    private static String refusal(Future<RecordMetadata> done) {
+        try {
+            done.get();
+            return "(no error)";
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
         }
     }
 

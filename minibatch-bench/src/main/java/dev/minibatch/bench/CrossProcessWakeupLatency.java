@@ -1,5 +1,12 @@
 package dev.minibatch.bench;
 
+import static dev.minibatch.bench.WakeupLatency.PERCENTILES;
+import static dev.minibatch.bench.WakeupLatency.format;
+import static dev.minibatch.bench.WakeupLatency.histogram;
+import static dev.minibatch.bench.WakeupLatency.percentiles;
+import static dev.minibatch.bench.WakeupLatency.summary;
+import static dev.minibatch.bench.WakeupLatency.trim;
+
 import dev.minibatch.Minibatch;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.plugin.Providers;
@@ -47,7 +54,6 @@ import org.sqlite.SQLiteConfig;
  */
 public final class CrossProcessWakeupLatency {
 
-    private static final double[] PERCENTILES = {50, 99, 99.9};
     /** As the store's watch: checks again after a log write whose commit was not yet visible. */
     private static final long[] RECHECK_MICROS = {100, 300, 1_000, 3_000, 10_000};
 
@@ -256,32 +262,4 @@ public final class CrossProcessWakeupLatency {
         }
     }
 
-    // ---- helpers ---------------------------------------------------------------------------------
-
-    private static Histogram histogram() {
-        return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-    }
-
-    private static double[] percentiles(Histogram h) {
-        double[] out = new double[PERCENTILES.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = h.getValueAtPercentile(PERCENTILES[i]);
-        }
-        return out;
-    }
-
-    private static String summary(List<double[]> runs, int percentile) {
-        double[] values = runs.stream().mapToDouble(r -> r[percentile]).sorted().toArray();
-        double median = values.length % 2 == 1 ? values[values.length / 2]
-                : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
-        return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", median, values[0], values[values.length - 1]);
-    }
-
-    private static String format(double[] p) {
-        return String.format(Locale.ROOT, "p50 %,.0f µs, p99 %,.0f µs, p99.9 %,.0f µs", p[0], p[1], p[2]);
-    }
-
-    private static String trim(double percentile) {
-        return percentile == Math.rint(percentile) ? String.valueOf((long) percentile) : String.valueOf(percentile);
-    }
 }

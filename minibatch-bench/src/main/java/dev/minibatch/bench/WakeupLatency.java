@@ -36,7 +36,7 @@ import org.HdrHistogram.Histogram;
 public final class WakeupLatency {
 
     private static final long RATE_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1) / 1_000;
-    private static final double[] PERCENTILES = {50, 99, 99.9};
+    static final double[] PERCENTILES = {50, 99, 99.9};
 
     private final Path dir;
     private final int messages;
@@ -195,7 +195,7 @@ public final class WakeupLatency {
         }
     }
 
-    private static Histogram histogram() {
+    static Histogram histogram() {
         return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     }
 
@@ -203,7 +203,7 @@ public final class WakeupLatency {
         return Math.max(0, nanos / 1_000);
     }
 
-    private static double[] percentiles(Histogram h) {
+    static double[] percentiles(Histogram h) {
         double[] out = new double[PERCENTILES.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = h.getValueAtPercentile(PERCENTILES[i]);
@@ -211,18 +211,18 @@ public final class WakeupLatency {
         return out;
     }
 
-    private static String summary(List<double[]> runs, int percentile) {
+    static String summary(List<double[]> runs, int percentile) {
         double[] values = runs.stream().mapToDouble(r -> r[percentile]).sorted().toArray();
         double median = values.length % 2 == 1 ? values[values.length / 2]
                 : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
         return String.format(Locale.ROOT, "%,.0f (%,.0f–%,.0f)", median, values[0], values[values.length - 1]);
     }
 
-    private static String format(double[] p) {
+    static String format(double[] p) {
         return String.format(Locale.ROOT, "p50 %,.0f µs, p99 %,.0f µs, p99.9 %,.0f µs", p[0], p[1], p[2]);
     }
 
-    private static String trim(double percentile) {
+    static String trim(double percentile) {
         return percentile == Math.rint(percentile) ? String.valueOf((long) percentile) : String.valueOf(percentile);
     }
 }

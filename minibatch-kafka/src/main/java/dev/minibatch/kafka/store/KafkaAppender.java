@@ -117,8 +117,12 @@ final class KafkaAppender implements AutoCloseable {
             }
             // unlike a transaction, a batch whose send fails or times out may still have been written
             // (all of it, never part): the caller's error then means "appended or not", as for append()
-            int partitions = batches.partitionsFor(topic).size();
-            int partition = Math.floorMod(nextPartition.getAndIncrement(), partitions);
+            int partition;
+            try {
+                partition = Math.floorMod(nextPartition.getAndIncrement(), batches.partitionsFor(topic).size());
+            } catch (KafkaException e) {
+                throw appendFailed(stream, e); // nothing sent yet
+            }
             List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
             try {
                 for (ProducerRecord<byte[], byte[]> r : records) {

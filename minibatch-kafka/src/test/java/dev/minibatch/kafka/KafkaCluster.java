@@ -419,6 +419,8 @@ public final class KafkaCluster implements AutoCloseable {
                     // consumer's first delivery take about a second (tests start many share groups)
                     "group.share.heartbeat.interval.ms=1000",
                     "group.share.min.heartbeat.interval.ms=1000",
+                    // lets a test give one share group a lock of a second (ShareFetcherTakeOverTest)
+                    "group.share.min.record.lock.duration.ms=1000",
                     "broker.session.timeout.ms=" + SESSION_TIMEOUT_MS,
                     "broker.heartbeat.interval.ms=" + HEARTBEAT_MS,
                     "");

@@ -7,7 +7,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * One record a share consumer of this process holds under the broker's acquisition lock: in the
  * pool, claimed under a token, or being settled. The pool's fields ({@code token},
  * {@code leaseDeadline}, {@code settling}, {@code lost}) are guarded by the {@link SharePool}'s lock;
- * {@code record} and {@code lockedAt} belong to the fetcher thread.
+ * {@code record} and {@code lockedAt} belong to the fetcher thread, and so does {@code lane}, which
+ * only it changes (under the pool's lock, which claims read it under).
  */
 final class HeldRecord {
 
@@ -18,8 +19,9 @@ final class HeldRecord {
     /** Where the record was first appended (a moved copy keeps its original's place in the order). */
     final int seqPartition;
     final long seqOffset;
-    final ShareLane lane;
     final Message message;
+    /** The lane holding the broker's lock on it (another one if the broker delivers it again elsewhere). */
+    ShareLane lane;
 
     /** The last delivery of this record (replaced when a renewal re-delivers it). Fetcher thread only. */
     ConsumerRecord<byte[], byte[]> record;

@@ -94,6 +94,9 @@ final class ShareFetcher implements AutoCloseable {
     /** After giving leftovers away: leave the group with the idle lanes, so no fetch of theirs takes them back. */
     private boolean leaveWhenSettled;
     private long lastReport;
+    /** Records delivered again to another lane while one of this process held them (see {@link ShareLane#takeOver}). */
+    private volatile long takenOver;
+    private long takenOverLogged;
 
     ShareFetcher(String stream, String topic, String group, KafkaClients clients, int maxLanes, Runnable onArrival,
                  StallMover mover) {
@@ -118,6 +121,11 @@ final class ShareFetcher implements AutoCloseable {
 
     String topic() {
         return topic;
+    }
+
+    /** How many records came again through another lane while held (see {@link ShareLane#takeOver}). */
+    long takenOver() {
+        return takenOver;
     }
 
     /** Queues a settlement; the returned future completes with how many records were acknowledged. */
@@ -386,7 +394,7 @@ final class ShareFetcher implements AutoCloseable {
             lockNanos = TimeUnit.MILLISECONDS.toNanos(lane.consumer.acquisitionLockTimeoutMs().get());
         }
         boolean arrived = false;
-        Set<String> back = lane.renewing ? new HashSet<>() : Set.of();
+        Set<String> back = new HashSet<>(); // records this lane holds again (renewed, or taken over)
         for (ConsumerRecord<byte[], byte[]> r : records) {
             String id = RecordCodec.id(r.partition(), r.offset());
             HeldRecord known = lane.outstanding.get(id);
@@ -398,28 +406,33 @@ final class ShareFetcher implements AutoCloseable {
                 }
                 continue;
             }
+            HeldRecord elsewhere = pool.held(id);
+            if (elsewhere != null) {
+                if (lane.takeOver(elsewhere, r, now, pool)) {
+                    takenOver++;
+                    back.add(id);
+                }
+                continue;
+            }
             Message m = RecordCodec.decode(stream, r, MessageState.PENDING);
             HeldRecord h = new HeldRecord(r, lane, m, now);
             lane.outstanding.put(id, h);
             pool.add(h);
             arrived = true;
         }
-        if (lane.renewing) {
-            if (back.containsAll(lane.outstanding.keySet())) {
-                lane.renewing = false;
-            } else if (now - lane.renewSent > RENEW_BACK_WAIT) {
-                for (HeldRecord h : lane.records()) {
-                    if (!back.contains(h.id) && h.lockedAt < lane.renewSent) {
-                        LOG.warn("stream '{}': record {} did not come back after renewing its lock; another consumer"
-                                + " may get it", stream, h.id);
-                        lane.outstanding.remove(h.id);
-                        pool.lose(h);
-                    }
-                }
-                lane.renewing = false;
-            } else if (!back.isEmpty() && lane.outstanding.values().stream().allMatch(h -> h.lockedAt >= lane.renewSent)) {
-                lane.renewing = false;
+        if (lane.renewing && (!records.isEmpty() || now - lane.renewSent > RENEW_BACK_WAIT)) {
+            List<HeldRecord> lost = lane.endRenewal(back);
+            if (!lost.isEmpty()) {
+                lost.forEach(pool::lose);
+                LOG.warn("stream '{}': {} records did not come back after renewing their locks (e.g. {}); another"
+                        + " consumer may get them", stream, lost.size(), lost.get(0).id);
             }
+        }
+        if (takenOver > takenOverLogged) {
+            LOG.info("stream '{}': {} records held here came again through share {} (their earlier lock was lost: it"
+                    + " expired, or a partition's leader changed); they are settled through it now", stream,
+                    takenOver - takenOverLogged, lane);
+            takenOverLogged = takenOver;
         }
         if (arrived) {
             lane.idleSince = now;
@@ -429,13 +442,6 @@ final class ShareFetcher implements AutoCloseable {
         return arrived || !records.isEmpty();
     }
 
-    /**
-     * When claims stall on the free records this process holds (see {@link SharePool#stalled}) and
-     * something else could fill the windows, moves those records to the end of their partitions and
-     * accepts the originals. Unlike a RELEASE this keeps their delivery count, so {@code attempts}
-     * still counts failures and crashes only. Copy first, accept second: a crash in between
-     * duplicates them, never loses them.
-     */
     /** Moves every free record to the end of its partition now (so new appends can reach this process). */
     int moveFree() {
         List<HeldRecord> free = pool().takeFree();
@@ -451,6 +457,13 @@ final class ShareFetcher implements AutoCloseable {
         return await(settle(free, AcknowledgeType.ACCEPT, System.nanoTime()), "moving records");
     }
 
+    /**
+     * When claims stall on the free records this process holds (see {@link SharePool#stalled}) and
+     * something else could fill the windows, moves those records to the end of their partitions and
+     * accepts the originals. Unlike a RELEASE this keeps their delivery count, so {@code attempts}
+     * still counts failures and crashes only. Copy first, accept second: a crash in between
+     * duplicates them, never loses them.
+     */
     private boolean giveBack(long now) {
         // alone in the group (the last role found) nobody else moves or gathers: a short patience
         Duration patience = role == StallRole.GIVE ? ALONE_PATIENCE : starvationPatience;

@@ -67,6 +67,16 @@ final class SharePool {
         }
     }
 
+    /** The record with this id if this process holds it (free, claimed or being settled), else null. */
+    synchronized HeldRecord held(String id) {
+        return byId.get(id);
+    }
+
+    /** The record is held through another lane now (the broker delivered it again there). */
+    synchronized void rebind(HeldRecord h, ShareLane lane) {
+        h.lane = lane;
+    }
+
     /** Takes the matching free records under the lease; empty (and hungry) if fewer than asked for. */
     synchronized Claim claim(Selection selection, Lease lease) {
         if (selection.byKey()) {

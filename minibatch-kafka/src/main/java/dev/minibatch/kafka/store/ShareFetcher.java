@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * ACCEPT on commit, RELEASE on a failed window (when its backoff has passed) or a lapsed lease,
  * RENEW while a record is held longer than a third of the broker's lock.
  *
- * <p>A window's ACCEPTs ride on the lane's next fetch when they settle the lane's whole batch (no
- * round trip of their own); when the lane still holds records they are committed ({@code commitSync}).
+ * <p>A window's ACCEPTs are sent without waiting ({@code commitAsync}) when they settle the lane's
+ * whole batch: the lane's next fetch follows, and a window's commit has never waited for more than
+ * its records being handed to the consumer then; when the lane still holds records they are
+ * committed and waited for ({@code commitSync}).
  * Acknowledgement results are reported per partition and may be wrong
  * around a broker failure (Kafka 4.4 reports errors for acknowledgements it did store): an error is
  * logged and the records are treated as "may come back", never as lost; windows are at-least-once
@@ -87,6 +89,10 @@ final class ShareFetcher implements AutoCloseable {
     private volatile ShareLane longPolling;
     private volatile long lockNanos = TimeUnit.SECONDS.toNanos(30);
     private long nextMembersCheck;
+    /** When the stall role was last asked for ({@link System#nanoTime()}). */
+    private long roleAskedAt = System.nanoTime();
+    /** The least time between two role questions when a new stall makes the last answer stale. */
+    private static final long ROLE_REASK = TimeUnit.MILLISECONDS.toNanos(500);
     private StallRole role = StallRole.KEEP;
     private CompletableFuture<StallRole> roleQuery;
     private java.util.concurrent.ExecutorService roleQueries;
@@ -310,8 +316,11 @@ final class ShareFetcher implements AutoCloseable {
                 // right after it deliver 3x more windows again than the windows in flight)
                 commit(lane);
             } else {
-                // the lane settled its whole batch: its next poll, right after this, carries the
-                // acknowledgements with the fetch for the next batch; close() sends them too
+                // the lane settled its whole batch: sent at once, not waited for (the lane fetches
+                // next). Not left to ride on the lane's next fetch: the consumer may have a fetch
+                // waiting at the broker already (up to fetch.max.wait.ms, 500 ms, when the records in
+                // its reach are the ones it holds), and the acknowledgements would wait behind it
+                lane.consumer.commitAsync();
                 lane.idleSince = now;
             }
         }
@@ -503,8 +512,13 @@ final class ShareFetcher implements AutoCloseable {
             role = query.exceptionally(e -> StallRole.KEEP).join();
             roleQuery = null;
         }
-        if (roleQuery == null && pool.hungry() && pool.freeCount() > 0 && now - nextMembersCheck >= 0) {
+        // asked again when due, or sooner when claims went short after the last question (its answer
+        // describes the group before this stall: KEEP then, when most of a backlog was still to come)
+        boolean staleForThisStall = pool.hungrySince() - roleAskedAt > 0 && now - roleAskedAt >= ROLE_REASK;
+        if (roleQuery == null && pool.hungry() && pool.freeCount() > 0
+                && (now - nextMembersCheck >= 0 || staleForThisStall)) {
             nextMembersCheck = now + TimeUnit.SECONDS.toNanos(2);
+            roleAskedAt = now;
             int laneCount = lanes.size();
             if (roleQueries == null) {
                 roleQueries = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {

@@ -262,6 +262,11 @@ final class SharePool {
         return lastArrival;
     }
 
+    /** When claims went short with nothing arriving since ({@link System#nanoTime()}), 0 if fed. */
+    synchronized long hungrySince() {
+        return hungrySince;
+    }
+
     /** Whether claims went short since the last arrival. */
     synchronized boolean hungry() {
         return hungrySince != 0;

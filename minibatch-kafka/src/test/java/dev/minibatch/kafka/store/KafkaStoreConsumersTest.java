@@ -13,7 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,11 +28,13 @@ class KafkaStoreConsumersTest {
 
     private static final AtomicInteger RUNS = new AtomicInteger();
     private Minibatch mb;
+    private String prefix;
 
     @BeforeEach
     void connect() throws Exception {
-        mb = Minibatch.connect("kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=consumers"
-                + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".&partitions=2&replication=1");
+        prefix = "consumers" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".";
+        mb = Minibatch.connect("kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=" + prefix
+                + "&partitions=2&replication=1");
     }
 
     @AfterEach
@@ -73,6 +80,33 @@ class KafkaStoreConsumersTest {
         assertThat(duplicates.get()).as("no message twice within a group (no failures, no kills)").isZero();
         assertThat(windowsByConsumer.get("billing-1").get() + windowsByConsumer.get("billing-2").get())
                 .as("a group's consumers share its messages").isEqualTo(n / 10);
+    }
+
+    @Test
+    void aStreamsShareGroupIsConfiguredBeforeItsFirstConsumerJoins() throws Exception {
+        mb.stream("orders").append(Map.of("n", 1));
+        AtomicInteger windows = new AtomicInteger();
+        ConsumerHandle consumer = mb.streaming("orders").size(1).start(w -> windows.incrementAndGet());
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (windows.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            consumer.stop();
+        }
+        assertThat(windows.get()).as("the message appended before the consumer started").isEqualTo(1);
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, prefix + "orders");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KafkaBroker.shared().bootstrapServers()))) {
+            Config config = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+            assertThat(config.get("share.auto.offset.reset").value()).isEqualTo("earliest");
+            assertThat(config.get("share.isolation.level").value()).isEqualTo("read_committed");
+            assertThat(config.get("share.delivery.count.limit").value())
+                    .isEqualTo(Integer.toString(KafkaStore.DELIVERY_LIMIT));
+            assertThat(config.get("share.partition.max.record.locks").value())
+                    .isEqualTo(Integer.toString(KafkaGroupAdmin.IN_FLIGHT_PER_PARTITION));
+        }
     }
 
     @Test

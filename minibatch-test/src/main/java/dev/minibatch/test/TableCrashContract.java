@@ -115,6 +115,16 @@ public abstract class TableCrashContract {
         return p;
     }
 
+    /** The WARN and ERROR lines of every consumer JVM started so far (the killed ones' too). */
+    private String warnings() {
+        StringBuilder out = new StringBuilder();
+        for (JvmProcess p : processes) {
+            p.output().lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).limit(20)
+                    .forEach(l -> out.append("  ").append(l).append('\n'));
+        }
+        return out.length() == 0 ? "  (none)\n" : out.toString();
+    }
+
     private static boolean drained(Stream s) {
         StreamStats st = s.stats();
         return st.pending() == 0 && st.claimed() == 0;
@@ -177,8 +187,14 @@ public abstract class TableCrashContract {
                 assertTrue(seen < words, "kill " + kill + " must land mid-run: " + killedAt);
             }
             JvmProcess last = start(url, "wordcount", "consumer-final");
-            last.awaitCondition("every word counted", drainTimeout(),
-                    () -> drained(in) && drained(wordStream) && total(contents(counts)) >= words);
+            try {
+                last.awaitCondition("every word counted", drainTimeout(),
+                        () -> drained(in) && drained(wordStream) && total(contents(counts)) >= words);
+            } catch (AssertionError timedOut) {
+                throw new AssertionError(timedOut.getMessage() + "\nthen: lines " + in.stats() + ", words "
+                        + wordStream.stats() + ", " + total(contents(counts)) + " of " + words + " counted; kills at "
+                        + killedAt + "\nwarnings of the consumers:\n" + warnings(), timedOut);
+            }
             System.out.println("table crash test on " + url + ": kills at " + killedAt);
             Thread.sleep(2 * interval().toMillis() + 200); // a late double count would show up here
             Map<String, Long> table = contents(counts);

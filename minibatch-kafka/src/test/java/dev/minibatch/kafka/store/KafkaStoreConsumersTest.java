@@ -67,16 +67,25 @@ class KafkaStoreConsumersTest {
                 });
             }));
         }
+        String consumers;
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while ((seen.get("billing").size() < n || seen.get("audit").size() < n) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         } finally {
+            // what each consumer had done (and whether it failed), for a failure message (CI once: audit stuck at 1,730)
+            StringBuilder state = new StringBuilder();
+            for (int i = 0; i < handles.size(); i++) {
+                ConsumerHandle h = handles.get(i);
+                state.append(List.of("billing-1", "billing-2", "audit-1").get(i)).append(": ").append(h.stats())
+                        .append(h.failure() == null ? "" : ", failed: " + h.failure()).append("; ");
+            }
+            consumers = state.toString();
             handles.forEach(ConsumerHandle::stop);
         }
-        assertThat(seen.get("billing")).hasSize(n);
-        assertThat(seen.get("audit")).as("a second group gets every message again").hasSize(n);
+        assertThat(seen.get("billing").size()).as("billing's distinct messages; %s", consumers).isEqualTo(n);
+        assertThat(seen.get("audit").size()).as("a second group gets every message again; %s", consumers).isEqualTo(n);
         assertThat(duplicates.get()).as("no message twice within a group (no failures, no kills)").isZero();
         assertThat(windowsByConsumer.get("billing-1").get() + windowsByConsumer.get("billing-2").get())
                 .as("a group's consumers share its messages").isEqualTo(n / 10);

@@ -458,7 +458,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
 
     /** Moves the free records this process holds to the end of their partitions; for tests. */
     int moveFree(String stream) {
-        ShareFetcher f = fetchers.get(groupId(stream, null));
+        return moveFree(stream, null);
+    }
+
+    /** The same for a named group's consumers (null: the default group); for tests. */
+    int moveFree(String stream, String group) {
+        ShareFetcher f = fetchers.get(groupId(stream, group));
         return f == null ? 0 : f.moveFree();
     }
 
@@ -513,7 +518,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         public void moveToEnd(List<HeldRecord> records) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
             for (HeldRecord h : records) {
-                sent.add(producer.send(RecordCodec.moved(h.record)));
+                sent.add(producer.send(RecordCodec.moved(h.record, group)));
             }
             try {
                 for (java.util.concurrent.Future<?> f : sent) {

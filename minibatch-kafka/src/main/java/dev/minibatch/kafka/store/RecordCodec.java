@@ -28,6 +28,8 @@ final class RecordCodec {
     static final String ORIGIN = "minibatch.origin";
     static final String MOVES = "minibatch.moves";
     static final String MOVED_FROM = "minibatch.moved-from";
+    /** The share group a moved copy is for: the stream's other groups consume the original, and skip it. */
+    static final String MOVED_FOR = "minibatch.moved-for";
 
     /** Bytes a record's framing adds to its key, value and headers, bounded generously. */
     static final int RECORD_OVERHEAD = 128;
@@ -105,18 +107,28 @@ final class RecordCodec {
      * to share consumers that only fetched it (a consumer leaving the group releases what it fetched,
      * and Kafka counts that as a delivery), so carrying them would dead-letter records that never failed.
      */
-    static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r) {
+    static ProducerRecord<byte[], byte[]> moved(ConsumerRecord<byte[], byte[]> r, String group) {
         ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value());
         for (Header h : r.headers()) {
-            if (!h.key().equals(MOVES)) { // MOVED_FROM stays: the first place counts
+            if (!h.key().equals(MOVES) && !h.key().equals(MOVED_FOR)) { // MOVED_FROM stays: the first place counts
                 copy.headers().add(h);
             }
         }
+        copy.headers().add(MOVED_FOR, group.getBytes(StandardCharsets.UTF_8));
         copy.headers().add(MOVES, Integer.toString(moves(r) + 1).getBytes(StandardCharsets.UTF_8));
         if (r.headers().lastHeader(MOVED_FROM) == null) {
             copy.headers().add(MOVED_FROM, id(r.partition(), r.offset()).getBytes(StandardCharsets.UTF_8));
         }
         return copy;
+    }
+
+    /**
+     * Whether the record is a copy another share group moved (see {@link #moved}): this group has
+     * the original, so the copy is acknowledged and skipped.
+     */
+    static boolean movedForAnotherGroup(ConsumerRecord<byte[], byte[]> r, String group) {
+        String forGroup = textHeader(r.headers(), MOVED_FOR);
+        return forGroup != null && !forGroup.equals(group);
     }
 
     /** Partition and offset a moved copy was first appended at, or null for an original. */

@@ -415,6 +415,10 @@ final class ShareFetcher implements AutoCloseable {
                 }
                 continue;
             }
+            if (RecordCodec.movedForAnotherGroup(r, group)) {
+                lane.consumer.acknowledge(r, AcknowledgeType.ACCEPT); // this group consumes the original
+                continue;
+            }
             HeldRecord elsewhere = pool.held(id);
             if (elsewhere != null) {
                 if (lane.takeOver(elsewhere, r, now, pool)) {

@@ -92,6 +92,45 @@ class KafkaStoreConsumersTest {
     }
 
     @Test
+    void copiesOneGroupMovesToUnstallItsWindowsAreSkippedByTheOtherGroups() throws Exception {
+        String url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=" + prefix
+                + "moves.&partitions=1&replication=1";
+        KafkaStore store = new KafkaStore(KafkaStoreSettings.parse(url));
+        try (Minibatch moves = Minibatch.builder().store(store).shutdownHook(false).build()) {
+            List<Object> values = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                values.add(Map.of("n", i));
+            }
+            moves.stream("orders").appendAll(values);
+            // a group whose windows of 10 never fill holds the 5 records; they are moved to the end
+            ConsumerHandle waiting = moves.streaming("orders").group("mover").size(10).start(w -> { });
+            int moved = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (moved < 5 && System.nanoTime() < deadline) {
+                moved += store.moveFree("orders", "mover");
+                Thread.sleep(20);
+            }
+            waiting.stop();
+            assertThat(moved).as("records the mover group moved").isEqualTo(5);
+            moves.stream("orders").append(Map.of("n", 5));
+
+            List<Integer> audit = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ConsumerHandle auditor = moves.streaming("orders").group("audit").size(1)
+                    .start(w -> w.data().forEach(d -> audit.add(d.get("n").asInt())));
+            try {
+                deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!audit.contains(5) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } finally {
+                auditor.stop();
+            }
+            assertThat(audit).as("the audit group: each message once, the mover's copies skipped")
+                    .containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
+        }
+    }
+
+    @Test
     void aStreamsShareGroupIsConfiguredBeforeItsFirstConsumerJoins() throws Exception {
         mb.stream("orders").append(Map.of("n", 1));
         AtomicInteger windows = new AtomicInteger();

@@ -28,7 +28,7 @@ class RecordCodecTest {
     void aMovedCopyKeepsTheAttemptsHeaderButNotTheDeliveriesOfTheLeftover() {
         // a leftover fetched six times (share consumers that left the group released it each time)
         ConsumerRecord<byte[], byte[]> leftover = delivered(1, 40, 7, headers("2"));
-        ProducerRecord<byte[], byte[]> copy = RecordCodec.moved(leftover);
+        ProducerRecord<byte[], byte[]> copy = RecordCodec.moved(leftover, "t#audit");
         assertThat(copy.partition()).isEqualTo(1);
         assertThat(copy.timestamp()).isEqualTo(leftover.timestamp());
         assertThat(new String(copy.value(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
@@ -41,13 +41,17 @@ class RecordCodecTest {
         assertThat(RecordCodec.moves(copyDelivered)).isEqualTo(1);
         assertThat(RecordCodec.movedFrom(copyDelivered)).containsExactly(1, 40);
 
-        ProducerRecord<byte[], byte[]> again = RecordCodec.moved(copyDelivered);
+        ProducerRecord<byte[], byte[]> again = RecordCodec.moved(copyDelivered, "t#audit");
         ConsumerRecord<byte[], byte[]> againDelivered = new ConsumerRecord<>("t", 1, 120, again.timestamp(),
                 TimestampType.CREATE_TIME, -1, -1, again.key(), again.value(), again.headers(), Optional.empty(),
                 Optional.of((short) 1));
         assertThat(RecordCodec.moves(againDelivered)).isEqualTo(2);
         assertThat(RecordCodec.movedFrom(againDelivered)).as("the first place counts").containsExactly(1, 40);
         assertThat(againDelivered.headers().headers(RecordCodec.ATTEMPTS)).hasSize(1);
+        assertThat(againDelivered.headers().headers(RecordCodec.MOVED_FOR)).hasSize(1);
+        assertThat(RecordCodec.movedForAnotherGroup(againDelivered, "t#audit")).as("the group that moved it").isFalse();
+        assertThat(RecordCodec.movedForAnotherGroup(againDelivered, "t")).as("another group of the stream").isTrue();
+        assertThat(RecordCodec.movedForAnotherGroup(leftover, "t")).as("an original").isFalse();
     }
 
     private static ConsumerRecord<byte[], byte[]> delivered(int partition, long offset, int deliveryCount, Headers headers) {

@@ -127,25 +127,15 @@ final class KafkaGroupAdmin {
                 set("share.isolation.level", "read_committed")));
         try {
             admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
-            try {
-                admin.incrementalAlterConfigs(Map.of(resource, List.of(set("share.delivery.count.limit",
-                        Integer.toString(KafkaStore.DELIVERY_LIMIT))))).all().get();
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException)) {
-                    throw e;
-                }
+            String refused = setIfAllowed(resource, "share.delivery.count.limit", KafkaStore.DELIVERY_LIMIT);
+            if (refused != null) {
                 LOG.warn("kafka:// store: share group '{}' keeps the broker's delivery count limit ({}); records delivered"
-                        + " that often are archived by Kafka", group, settings.client().describe(e.getCause()));
+                        + " that often are archived by Kafka", group, refused);
             }
-            try {
-                admin.incrementalAlterConfigs(Map.of(resource, List.of(set("share.partition.max.record.locks",
-                        Integer.toString(IN_FLIGHT_PER_PARTITION))))).all().get();
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException)) {
-                    throw e;
-                }
+            refused = setIfAllowed(resource, "share.partition.max.record.locks", IN_FLIGHT_PER_PARTITION);
+            if (refused != null) {
                 LOG.debug("kafka:// store: share group '{}' keeps the broker's in-flight limit per partition ({})", group,
-                        settings.client().describe(e.getCause()));
+                        refused);
             }
         } catch (ExecutionException e) {
             throw KafkaStore.failure("configuring share group '" + group + "'", settings, e.getCause());
@@ -154,6 +144,20 @@ final class KafkaGroupAdmin {
             throw KafkaStore.interrupted("configuring share group");
         }
         preparedGroups.add(group);
+    }
+
+    /** Sets a group config the broker may bound; null if set, else why the broker refused it. */
+    private String setIfAllowed(ConfigResource group, String name, int value)
+            throws ExecutionException, InterruptedException {
+        try {
+            admin.incrementalAlterConfigs(Map.of(group, List.of(set(name, Integer.toString(value))))).all().get();
+            return null;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidConfigurationException || e.getCause() instanceof InvalidRequestException) {
+                return settings.client().describe(e.getCause());
+            }
+            throw e;
+        }
     }
 
     private void checkShareGroupsEnabled() {

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -113,7 +112,7 @@ class ShareFetcherTakeOverTest {
                     lease("t0"));
             assertThat(none.messages()).isEmpty();
             try (Admin admin = clients.admin()) {
-                awaitCondition("two lanes assigned the partition", Duration.ofSeconds(60),
+                KafkaDeadLetterTest.await("two lanes assigned the partition", Duration.ofSeconds(60),
                         () -> lanesAssigned(admin, group) >= 2);
             }
             try (Minibatch mb = Minibatch.connect(url)) {
@@ -169,18 +168,5 @@ class ShareFetcherTakeOverTest {
     private static Lease lease(String token) {
         Instant now = Instant.now();
         return new Lease(token, "test", now, now.plus(Duration.ofMinutes(5)));
-    }
-
-    private static void awaitCondition(String what, Duration max, java.util.function.BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        AtomicLong polls = new AtomicLong();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + max + " waiting for: " + what + " (" + polls + " checks)");
-            }
-            polls.incrementAndGet();
-            Thread.sleep(20);
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.minibatch;
 import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.runtime.ConsumerLoop;
 import dev.minibatch.spi.store.ConsumerFeatures;
+import dev.minibatch.spi.store.OrderedConsumption;
 import dev.minibatch.spi.store.StoreCapabilities;
 import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.runtime.ConsumerSettings;
@@ -62,6 +63,15 @@ final class ConsumerAssembly {
         return chosen.getClass().getSimpleName();
     }
 
+    /** A window handler as a window function with no result. */
+    static WindowFunction<Object> function(dev.minibatch.model.WindowHandler handler) {
+        java.util.Objects.requireNonNull(handler, "handler");
+        return window -> {
+            handler.handle(window);
+            return null;
+        };
+    }
+
     /** Fails, with the store's reason, when the store cannot serve a feature the consumer asks for. */
     static void refuseIfUnsupported(StreamStore store, ConsumerFeatures.Feature feature, String stream, String what) {
         StoreCapabilities.unsupported(store, feature).ifPresent(reason -> {
@@ -69,8 +79,24 @@ final class ConsumerAssembly {
         });
     }
 
+    /**
+     * The store as this consumer sees it: its group's view, or the ordered view when it asks for
+     * order, or for a feature the store serves only to ordered consumers (keyed windows, tables on
+     * {@code kafka://}).
+     */
+    private static StreamStore view(Streaming s) {
+        StreamStore base = s.minibatch.store();
+        StreamStore shared = s.group == null ? base : StoreCapabilities.forGroup(base, s.group);
+        if (s.ordered || base instanceof OrderedConsumption
+                && (s.keySelector != null && StoreCapabilities.unsupported(shared, ConsumerFeatures.Feature.KEYED_WINDOWS).isPresent()
+                || !s.tables.isEmpty() && StoreCapabilities.unsupported(shared, ConsumerFeatures.Feature.TABLES).isPresent())) {
+            return StoreCapabilities.ordered(base, s.group);
+        }
+        return shared;
+    }
+
     static ConsumerLoop build(Streaming s) {
-        StreamStore store = s.group == null ? s.minibatch.store() : StoreCapabilities.forGroup(s.minibatch.store(), s.group);
+        StreamStore store = view(s);
         StoreCapabilities capabilities = StoreCapabilities.of(store); // resolved once per consumer
         WindowEmitter chosen = chooseEmitter(s);
         String tag = emitterTag(s, chosen);

@@ -80,6 +80,7 @@ public final class Streaming {
     Clock clock;
     String deadLetterStream;
     String group;
+    boolean ordered;
     WindowFunction<?> function;
     final List<ConsumerListener> listeners = new ArrayList<>();
     final TableOperators tables = new TableOperators();
@@ -414,6 +415,18 @@ public final class Streaming {
     }
 
     /**
+     * Consumes in order: on {@code kafka://} partitions assigned by a consumer group instead of a
+     * share group, each partition's messages in append order (with {@code workers(1)}, processed in
+     * it). Memory, SQLite and MongoDB consumers are ordered anyway. Keyed windows choose it themselves.
+     *
+     * @return this
+     */
+    public Streaming ordered() {
+        this.ordered = true;
+        return this;
+    }
+
+    /**
      * Tells {@code observer} what this consumer does (windows committed and failed, dead letters,
      * lost leases), besides the client's own listeners; see {@link ConsumerListener} for the
      * threading contract. May be called more than once.
@@ -545,7 +558,7 @@ public final class Streaming {
      * @return the consumer's figures when it ends
      */
     public ConsumerStats run(WindowHandler handler) {
-        return map(asFunction(handler)).run();
+        return map(ConsumerAssembly.function(handler)).run();
     }
 
     /**
@@ -555,7 +568,7 @@ public final class Streaming {
      * @return the handle of the running consumer
      */
     public ConsumerHandle start(WindowHandler handler) {
-        return map(asFunction(handler)).start();
+        return map(ConsumerAssembly.function(handler)).start();
     }
 
     /**
@@ -565,7 +578,7 @@ public final class Streaming {
      * @return the consumer's figures when it ends
      */
     public ConsumerStats run() {
-        ConsumerLoop loop = build();
+        ConsumerLoop loop = ConsumerAssembly.build(this);
         return blocking ? loop.runBlocking() : loop.runOnce();
     }
 
@@ -575,25 +588,13 @@ public final class Streaming {
      * @return the handle of the running consumer
      */
     public ConsumerHandle start() {
-        ConsumerLoop loop = build();
+        ConsumerLoop loop = ConsumerAssembly.build(this);
         loop.startThread();
         return loop;
-    }
-
-    private static WindowFunction<Object> asFunction(WindowHandler handler) {
-        Objects.requireNonNull(handler, "handler");
-        return window -> {
-            handler.handle(window);
-            return null;
-        };
     }
 
     /** The emitter Python's rule picks for these settings (also each key's, for keyed consumers). */
     WindowEmitter chooseEmitter() {
         return ConsumerAssembly.chooseEmitter(this);
-    }
-
-    private ConsumerLoop build() {
-        return ConsumerAssembly.build(this);
     }
 }

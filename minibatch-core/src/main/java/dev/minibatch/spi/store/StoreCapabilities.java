@@ -69,6 +69,22 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
     }
 
     /**
+     * The store as seen by ordered consumers of {@code group} (see {@link OrderedConsumption}); a
+     * store without that capability is returned as it is (its consumers are ordered already), or, for
+     * a named group, as that group's view.
+     *
+     * @param store the store
+     * @param group the consumer group's name, or null for the default one
+     * @return the ordered view of the store
+     */
+    public static StreamStore ordered(StreamStore store, String group) {
+        if (store instanceof OrderedConsumption o) {
+            return o.ordered(group);
+        }
+        return group == null ? store : forGroup(store, group);
+    }
+
+    /**
      * The names of the capabilities present, for logs and status pages.
      *
      * @return the names

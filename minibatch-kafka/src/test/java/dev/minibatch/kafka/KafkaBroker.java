@@ -132,6 +132,12 @@ public final class KafkaBroker implements AutoCloseable {
                 // consumer's first delivery take about a second (tests start many share groups)
                 "group.share.heartbeat.interval.ms=1000",
                 "group.share.min.heartbeat.interval.ms=1000",
+                // ordered (consumer-group, KIP-848) members too; and a dead member's partitions go over after
+                // 10 s instead of Kafka's 45 s session timeout (KafkaOrderedJvmTest kills one)
+                "group.consumer.heartbeat.interval.ms=1000",
+                "group.consumer.min.heartbeat.interval.ms=1000",
+                "group.consumer.session.timeout.ms=10000",
+                "group.consumer.min.session.timeout.ms=6000",
                 "auto.create.topics.enable=true",
                 "");
         Files.writeString(config, text, StandardCharsets.UTF_8);

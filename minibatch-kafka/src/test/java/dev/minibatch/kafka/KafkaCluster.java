@@ -419,6 +419,12 @@ public final class KafkaCluster implements AutoCloseable {
                     // consumer's first delivery take about a second (tests start many share groups)
                     "group.share.heartbeat.interval.ms=1000",
                     "group.share.min.heartbeat.interval.ms=1000",
+                    // ordered (consumer-group, KIP-848) members too; and a dead member's partitions go over after
+                    // 10 s instead of Kafka's 45 s session timeout (KafkaOrderedJvmTest kills one)
+                    "group.consumer.heartbeat.interval.ms=1000",
+                    "group.consumer.min.heartbeat.interval.ms=1000",
+                    "group.consumer.session.timeout.ms=10000",
+                    "group.consumer.min.session.timeout.ms=6000",
                     // lets a test give one share group a lock of a second (ShareFetcherTakeOverTest)
                     "group.share.min.record.lock.duration.ms=1000",
                     "broker.session.timeout.ms=" + SESSION_TIMEOUT_MS,

@@ -3,6 +3,7 @@ package dev.minibatch.test;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.Minibatch;
+import dev.minibatch.Streaming;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,9 +20,11 @@ import java.util.concurrent.CountDownLatch;
  * function ran for that window; a kill after the line and before the commit shows up as a
  * duplicate, which is what at-least-once allows.
  *
- * <p>Arguments: {@code storeUrl stream size workers recordFile leaseMillis [holdMillis]}; with
+ * <p>Arguments: {@code storeUrl stream size workers recordFile leaseMillis [holdMillis [mode]]}; with
  * {@code holdMillis} the function keeps the window that long after recording it, so a kill often
- * lands between the record and the commit (the case that yields duplicates). Prints
+ * lands between the record and the commit (the case that yields duplicates). {@code mode} is
+ * {@code shared} (the default), {@code ordered} ({@code streaming(s).ordered()}) or {@code keyed}
+ * (windows per stored message key, {@code keyBy()}). Prints
  * {@code CONSUMER READY} once running. Runs until killed or terminated.
  */
 public final class RecordingConsumerMain {
@@ -32,7 +35,7 @@ public final class RecordingConsumerMain {
     /**
      * Runs the consumer.
      *
-     * @param args {@code storeUrl stream size workers recordFile leaseMillis [holdMillis]}
+     * @param args {@code storeUrl stream size workers recordFile leaseMillis [holdMillis [mode]]}
      * @throws Exception if the consumer cannot start
      */
     public static void main(String[] args) throws Exception {
@@ -43,10 +46,17 @@ public final class RecordingConsumerMain {
         Path record = Path.of(args[4]);
         long leaseMillis = Long.parseLong(args[5]);
         long holdMillis = args.length > 6 ? Long.parseLong(args[6]) : 0;
+        String mode = args.length > 7 ? args[7] : "shared";
         try (FileChannel out = FileChannel.open(record, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND);
              Minibatch mb = Minibatch.connect(url)) {
-            ConsumerHandle handle = mb.streaming(stream).size(size).workers(workers)
+            Streaming streaming = switch (mode) {
+                case "shared" -> mb.streaming(stream);
+                case "ordered" -> mb.streaming(stream).ordered();
+                case "keyed" -> mb.streaming(stream).keyBy();
+                default -> throw new IllegalArgumentException("mode must be shared, ordered or keyed, was " + mode);
+            };
+            ConsumerHandle handle = streaming.size(size).workers(workers)
                     .lease(Duration.ofMillis(leaseMillis)).backoff(Duration.ofMillis(50), Duration.ofSeconds(1))
                     .start(window -> {
                         StringBuilder line = new StringBuilder(window.id());

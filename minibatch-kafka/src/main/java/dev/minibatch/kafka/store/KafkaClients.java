@@ -127,6 +127,23 @@ final class KafkaClients {
         return settings.client().passThrough().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
     }
 
+    /**
+     * A consumer of {@code group} with partitions assigned by the group coordinator (Kafka's
+     * {@code consumer} group protocol unless the URL sets {@code kafka.group.protocol}), reading
+     * committed records from the earliest offset when the group has none, committing offsets only
+     * when told to.
+     */
+    KafkaConsumer<byte[], byte[]> orderedConsumer(String group) {
+        Map<String, Object> p = known(ConsumerConfig.configNames());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-ordered");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        return create(() -> new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
+
     /** A plain consumer that reads committed records by assignment, never committing. */
     KafkaConsumer<byte[], byte[]> reader() {
         Map<String, Object> p = known(ConsumerConfig.configNames());

@@ -232,6 +232,30 @@ final class KafkaGroupAdmin {
         return out;
     }
 
+    /**
+     * The offsets a consumer group committed for the topic's partitions: -1 (read from the earliest)
+     * for a partition without one, or every partition when the group has none yet.
+     */
+    Map<TopicPartition, Long> committedOffsets(String group, String topic) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        partitions(topic).forEach(tp -> out.put(tp, -1L));
+        try {
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().forEach((tp, o) -> {
+                if (o != null && out.containsKey(tp)) {
+                    out.put(tp, o.offset());
+                }
+            });
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                LOG.debug("offsets of consumer group '{}' unknown ({}); reading from the earliest", group, e.getCause().toString());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KafkaStore.interrupted("reading consumer group offsets");
+        }
+        return out;
+    }
+
     Set<TopicPartition> partitions(String topic) {
         try {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);

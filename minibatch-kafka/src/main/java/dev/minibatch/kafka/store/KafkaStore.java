@@ -10,6 +10,7 @@ import dev.minibatch.spi.store.ConsumerGroups;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.Lease;
 import dev.minibatch.spi.store.NewMessage;
+import dev.minibatch.spi.store.OrderedConsumption;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamStore;
 import java.time.Duration;
@@ -46,9 +47,13 @@ import org.slf4j.LoggerFactory;
  * {@code DONE} state do not exist here; {@code read} sees pending records only. Time windows read
  * record timestamps, and each process keeps its own window grid ({@code lastRead}).
  *
- * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream.
+ * <p>Consumers that need order ({@code streaming(s).ordered()}, keyed windows) see the store through
+ * {@link #ordered(String)}: a Kafka consumer group with partitions assigned ({@link KafkaOrderedView}).
+ *
+ * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream and share group,
+ * one {@link OrderedFetcher} thread per stream and ordered group.
  */
-public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups {
+public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups, OrderedConsumption {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaStore.class);
     static final int DELIVERY_LIMIT = 10;
@@ -63,6 +68,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     private final Map<String, ShareFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
     private final KafkaGroupAdmin groups;
+    private final OrderedGroups ordered;
     private volatile boolean closed;
 
     KafkaStore(KafkaStoreSettings settings) {
@@ -83,6 +89,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         this.appender = new KafkaAppender(settings, clients, catalog, producer, admin);
         this.reader = new LogReader(clients);
         this.groups = new KafkaGroupAdmin(settings, admin);
+        this.ordered = new OrderedGroups(this, clients, groups, reader);
     }
 
     @Override
@@ -254,13 +261,21 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     }
 
     Optional<StreamInfo> findStream(String name, String group) {
+        return group == null ? catalog.find(name) : findStreamWithGrid(name, groupId(name, group));
+    }
+
+    /** The stream with the time-window grid ({@code lastRead}) kept under {@code grid}, a group's. */
+    Optional<StreamInfo> findStreamWithGrid(String name, String grid) {
         Optional<StreamInfo> info = catalog.find(name);
-        if (group == null || info.isEmpty()) {
+        if (info.isEmpty()) {
             return info;
         }
         StreamInfo i = info.get();
-        return Optional.of(new StreamInfo(i.name(), i.status(), i.created(), i.interval(),
-                catalog.lastRead(groupId(name, group)), i.maxAge()));
+        return Optional.of(new StreamInfo(i.name(), i.status(), i.created(), i.interval(), catalog.lastRead(grid), i.maxAge()));
+    }
+
+    boolean compareAndSetGrid(String grid, Instant expected, Instant next) {
+        return catalog.compareAndSetLastRead(grid, expected, next);
     }
 
     /** Counting a backlog this large or smaller reads it; a larger one is estimated from offsets. */
@@ -306,7 +321,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
      * The newest record time in the stream, from the last records of each partition (not Kafka's
      * max-timestamp index: transaction markers carry the broker's time).
      */
-    private Instant lastAppend(Set<TopicPartition> partitions) {
+    Instant lastAppend(Set<TopicPartition> partitions) {
         Map<TopicPartition, Long> end = groups.offsets(partitions, OffsetSpec.latest());
         Map<TopicPartition, Long> earliest = groups.offsets(partitions, OffsetSpec.earliest());
         long max = reader.lastTimestamp(earliest, end);
@@ -381,15 +396,20 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
 
     Subscription subscribeAppends(String stream, String group, Runnable onAppend) {
         String id = groupId(stream, group);
-        listeners.computeIfAbsent(id, s -> new CopyOnWriteArrayList<>()).add(onAppend);
         ShareFetcher f = fetcher(stream, group);
+        return listen(id, onAppend, () -> fetchers.get(id) == f);
+    }
+
+    /** Tells {@code onAppend} of records arriving for the consumers of group {@code id} while {@code live} holds. */
+    Subscription listen(String id, Runnable onAppend, java.util.function.BooleanSupplier live) {
+        listeners.computeIfAbsent(id, s -> new CopyOnWriteArrayList<>()).add(onAppend);
         onAppend.run(); // records may have arrived before this subscription
         return new Subscription() {
             private volatile boolean open = true;
 
             @Override
             public boolean active() {
-                return open && !closed && fetchers.get(id) == f;
+                return open && !closed && live.getAsBoolean();
             }
 
             @Override
@@ -424,11 +444,15 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
                 catalog.ensure(stream, null, Instant.now());
                 groups.prepareGroup(id);
                 f = new ShareFetcher(stream, topic, id, clients, settings.lanes(), () -> notifyArrival(id),
-                        new TailMover(stream, topic, id));
+                        new TailMover(stream, topic, id, settings, clients, groups, producer));
                 fetchers.put(id, f);
             }
             return f;
         }
+    }
+
+    String topic(String stream) {
+        return catalog.topic(stream);
     }
 
     /** The share group of a stream's consumers: its topic's name, or with a named group, {@code topic#group}. */
@@ -439,20 +463,32 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
 
     @Override
     public StreamStore forGroup(String group) {
+        return new KafkaGroupView(this, checkGroupName(group));
+    }
+
+    @Override
+    public StreamStore ordered(String group) {
+        return new KafkaOrderedView(this, ordered, group == null ? null : checkGroupName(group));
+    }
+
+    private static String checkGroupName(String group) {
         if (group == null || group.isBlank() || !group.strip().equals(group)) {
             throw new IllegalArgumentException("consumer group name '" + group + "' must not be blank or padded");
         }
-        return new KafkaGroupView(this, group);
+        if (group.contains("@")) { // ordered groups are named topic[#group]@ordered
+            throw new IllegalArgumentException("consumer group name '" + group + "' must not contain '@'");
+        }
+        return group;
     }
 
     @Override
     public Optional<String> unsupported(Feature feature) {
-        String next = " needs partition-ordered consumption or Kafka transactions, which kafka:// does not offer yet"
-                + " (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for it";
+        String next = " on kafka:// are not built yet (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for them";
         return Optional.of(switch (feature) {
-            case KEYED_WINDOWS -> "keyed windows" + next;
-            case TABLES -> "tables" + next;
-            case STAGES -> "an exactly-once stage" + next;
+            // served by ordered consumers (ordered(group)), which keyed consumers choose by themselves
+            case KEYED_WINDOWS -> "keyed windows need partition-ordered consumption: streaming(s).ordered()";
+            case TABLES -> "tables (compacted changelog topics)" + next;
+            case STAGES -> "exactly-once stages (Kafka transactions)" + next;
         });
     }
 
@@ -467,13 +503,19 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         return f == null ? 0 : f.moveFree();
     }
 
+    /** The ordered consumers' buffer of the stream, described; for tests' failure messages. */
+    String orderedState(String stream) {
+        OrderedFetcher f = ordered.existing(stream, null);
+        return f == null ? "no ordered consumer" : f.buffer().toString();
+    }
+
     /** Records this process holds of the stream (free and claimed); for tests. */
     int heldCount(String stream) {
         ShareFetcher f = fetchers.get(groupId(stream, null));
         return f == null ? 0 : f.pool().heldCount();
     }
 
-    private void notifyArrival(String stream) {
+    void notifyArrival(String stream) {
         List<Runnable> l = listeners.get(stream);
         if (l != null) {
             for (Runnable r : l) {
@@ -486,53 +528,6 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
     }
 
-    /** Moves the records of a stalled count window to the end of their partitions (see {@link StallMover}). */
-    private final class TailMover implements StallMover {
-        private final String stream;
-        private final String topic;
-        private final String group;
-
-        TailMover(String stream, String topic, String group) {
-            this.stream = stream;
-            this.topic = topic;
-            this.group = group;
-        }
-
-        @Override
-        public StallRole role(int lanes, int held) {
-            String mine = clients.clientId();
-            java.util.TreeSet<String> processes = new java.util.TreeSet<>();
-            for (String clientId : groups.memberClientIds(group)) {
-                int at = clientId.indexOf("-share-");
-                processes.add(at < 0 ? clientId : clientId.substring(0, at));
-            }
-            processes.add(mine);
-            if (processes.size() > 1) { // the smallest client-id stem collects; every process computes the same
-                return processes.first().equals(mine) ? StallRole.COLLECT : StallRole.GIVE_AND_PAUSE;
-            }
-            // alone in the group: moving helps only if records exist that no lane of ours can reach
-            return groups.pendingEstimate(group, topic) > held ? StallRole.GIVE : StallRole.KEEP;
-        }
-
-        @Override
-        public void moveToEnd(List<HeldRecord> records) {
-            List<java.util.concurrent.Future<?>> sent = new ArrayList<>(records.size());
-            for (HeldRecord h : records) {
-                sent.add(producer.send(RecordCodec.moved(h.record, group)));
-            }
-            try {
-                for (java.util.concurrent.Future<?> f : sent) {
-                    f.get();
-                }
-            } catch (ExecutionException e) {
-                throw failure("moving records of stream '" + stream + "'", settings, e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw interrupted("moving records");
-            }
-        }
-    }
-
     @Override
     public void close() {
         if (closed) {
@@ -541,6 +536,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         closed = true;
         fetchers.values().forEach(ShareFetcher::close);
         fetchers.clear();
+        ordered.close();
         appender.close();
         producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));

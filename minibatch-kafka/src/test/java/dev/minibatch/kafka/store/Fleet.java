@@ -41,13 +41,18 @@ final class Fleet implements AutoCloseable {
      * groups): streams get 2 partitions, replication 3, {@code min.insync.replicas=2}.
      */
     static Fleet onSharedCluster(String test) throws IOException {
+        return onSharedCluster(test, 2);
+    }
+
+    /** The same with {@code partitions} partitions per stream. */
+    static Fleet onSharedCluster(String test, int partitions) throws IOException {
         KafkaCluster cluster = KafkaCluster.shared();
         String run = test + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
         // kept after the run (target/), so a failure's record files and consumer logs can be read
         Path dir = Path.of("target", "kafka-store-runs", run).toAbsolutePath();
         Files.createDirectories(dir);
         return new Fleet("kafka://" + cluster.bootstrapServers() + "/?prefix=" + run + "."
-                + "&partitions=2&replication=3&minInsync=2", dir);
+                + "&partitions=" + partitions + "&replication=3&minInsync=2", dir);
     }
 
     /** The topic of {@code stream} in this fleet. */
@@ -60,11 +65,17 @@ final class Fleet implements AutoCloseable {
     /** Starts a consumer JVM (not waiting for it); its record file is {@code dir/name.record}. */
     JvmProcess consumer(String stream, String name, int size, int workers, Duration lease, Duration hold)
             throws IOException {
+        return consumer(stream, name, size, workers, lease, hold, "shared");
+    }
+
+    /** The same, consuming in {@code mode}: {@code shared}, {@code ordered} or {@code keyed} (see {@link RecordingConsumerMain}). */
+    JvmProcess consumer(String stream, String name, int size, int workers, Duration lease, Duration hold, String mode)
+            throws IOException {
         Path record = dir.resolve(name + ".record");
         records.add(record);
         JvmProcess p = JvmProcess.start(RecordingConsumerMain.class, List.of(url, stream, String.valueOf(size),
                         String.valueOf(workers), record.toString(), String.valueOf(lease.toMillis()),
-                        String.valueOf(hold.toMillis())),
+                        String.valueOf(hold.toMillis()), mode),
                 Map.of("org.slf4j.simpleLogger.log.dev.minibatch.kafka.store", "debug"), CONSUMER_HEAP,
                 dir.resolve(name + ".log"));
         processes.add(p);

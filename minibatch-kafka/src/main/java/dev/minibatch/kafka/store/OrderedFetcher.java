@@ -1,0 +1,235 @@
+package dev.minibatch.kafka.store;
+
+import dev.minibatch.model.Message;
+import dev.minibatch.model.MessageState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partition-ordered consumption of one stream by one consumer group in one process: a thread
+ * that owns a Kafka consumer of the group (partitions assigned by the group coordinator; Kafka's
+ * consumer is single-threaded), puts what it fetches into the {@link OrderedBuffer} that claims take
+ * from, and commits each partition's offset up to the first record whose window is not committed
+ * yet, so a crash or a hand-over never skips a record (windows are at-least-once: one committed just
+ * before a crash may be delivered again).
+ *
+ * <p><b>Hand-over.</b> When the group takes partitions away (another process joined, this one is
+ * leaving), the windows in flight on them get up to {@link #HAND_OVER_WAIT} to commit, then the
+ * offsets of what was committed are committed synchronously before the partitions go, so the next
+ * owner starts right after them and nothing committed here is delivered again. A window still in
+ * flight after the wait is abandoned: its commit counts none of its records (a lost lease), and the
+ * next owner delivers them again. Partitions lost without a hand-over (this consumer was fenced,
+ * e.g. after a long stall) are dropped without committing.
+ *
+ * <p><b>Threading.</b> The buffer is safe from any thread; everything touching the consumer runs on
+ * this fetcher's daemon thread. {@link #close()} commits what is due, closes the consumer (which
+ * leaves the group, handing its partitions over at once) and joins the thread.
+ */
+final class OrderedFetcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrderedFetcher.class);
+    /** How long a hand-over waits for the windows in flight on the partitions it takes away. */
+    static final Duration HAND_OVER_WAIT = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(50);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String stream;
+    private final String topic;
+    private final String group;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final OrderedBuffer buffer = new OrderedBuffer();
+    private final Runnable onArrival;
+    private final Thread thread;
+    private final Set<TopicPartition> paused = new HashSet<>();
+    private volatile boolean running = true;
+    private volatile RuntimeException failure;
+
+    OrderedFetcher(String stream, String topic, String group, KafkaClients clients, Runnable onArrival) {
+        this.stream = stream;
+        this.topic = topic;
+        this.group = group;
+        this.onArrival = onArrival;
+        this.consumer = clients.orderedConsumer(group);
+        this.thread = new Thread(this::run, "minibatch-kafka-ordered " + group);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    OrderedBuffer buffer() {
+        checkAlive();
+        return buffer;
+    }
+
+    String topic() {
+        return topic;
+    }
+
+    String group() {
+        return group;
+    }
+
+    private void checkAlive() {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        if (!running) {
+            throw new IllegalStateException("the kafka:// store is closed");
+        }
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(topic), new HandOver());
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (WakeupException e) {
+                    continue; // close() cuts a poll short
+                }
+                if (!records.isEmpty()) {
+                    for (TopicPartition tp : records.partitions()) {
+                        List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
+                        List<OrderedRecord> batch = new ArrayList<>(fetched.size());
+                        for (ConsumerRecord<byte[], byte[]> r : fetched) {
+                            Message m = RecordCodec.decode(stream, r, MessageState.PENDING, 0);
+                            batch.add(new OrderedRecord(r.partition(), r.offset(), m));
+                        }
+                        buffer.add(tp.partition(), batch);
+                    }
+                    onArrival.run();
+                }
+                pauseOrResume();
+                commit(buffer.takeCommits(), false);
+            }
+            commit(buffer.takeCommits(), true);
+        } catch (RuntimeException e) {
+            if (running) {
+                failure = new IllegalStateException("the ordered consumer of stream '" + stream + "' (group " + group
+                        + ") failed: " + e, e);
+                LOG.error("kafka:// ordered consumer of stream '{}' (group {}) stopped: {}", stream, group, e.toString(), e);
+            }
+        } finally {
+            try {
+                consumer.close(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.debug("closing the ordered consumer of {}: {}", group, e.toString());
+            }
+        }
+    }
+
+    /** Pauses partitions holding a full buffer, resumes them when their windows drained it. */
+    private void pauseOrResume() {
+        int limit = buffer.bufferLimit();
+        for (TopicPartition tp : consumer.assignment()) {
+            int open = buffer.open(tp.partition());
+            if (open >= limit && paused.add(tp)) {
+                consumer.pause(List.of(tp));
+            } else if (open < limit / 2 && paused.remove(tp)) {
+                consumer.resume(List.of(tp));
+            }
+        }
+        paused.retainAll(consumer.assignment());
+    }
+
+    private void commit(Map<Integer, Long> offsets, boolean sync) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        offsets.forEach((p, offset) -> commits.put(new TopicPartition(topic, p), new OffsetAndMetadata(offset)));
+        if (sync) {
+            consumer.commitSync(commits, COMMIT_TIMEOUT);
+        } else {
+            consumer.commitAsync(commits, (done, e) -> {
+                if (e != null) {
+                    // a later commit covers it, or a crash delivers those windows again (at-least-once)
+                    LOG.debug("kafka:// ordered group {}: committing offsets {} failed: {}", group, done, e.toString());
+                }
+            });
+        }
+    }
+
+    /** Partitions come and go with the group's membership; runs on the fetcher thread, inside a poll. */
+    private final class HandOver implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                buffer.assigned(tp.partition());
+            }
+            if (!partitions.isEmpty()) {
+                LOG.debug("kafka:// ordered group {}: assigned {}", group, partitions);
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+            long deadline = System.nanoTime() + HAND_OVER_WAIT.toNanos();
+            while (buffer.inFlight(numbers) && System.nanoTime() < deadline) {
+                sleepBriefly();
+            }
+            if (buffer.inFlight(numbers)) {
+                LOG.warn("kafka:// ordered group {}: windows on {} did not commit within {} of their hand-over;"
+                        + " their records go to the next owner", group, partitions, HAND_OVER_WAIT);
+            }
+            try {
+                commit(buffer.handOver(numbers), true);
+            } catch (RuntimeException e) {
+                LOG.warn("kafka:// ordered group {}: committing the offsets of {} at their hand-over failed ({});"
+                        + " windows committed since the last commit may be delivered again", group, partitions, e.toString());
+            }
+            partitions.forEach(paused::remove);
+            LOG.debug("kafka:// ordered group {}: handed over {}", group, partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            buffer.handOver(partitions.stream().map(TopicPartition::partition).toList());
+            partitions.forEach(paused::remove);
+            LOG.warn("kafka:// ordered group {}: lost {} without a hand-over; windows on them are delivered again", group,
+                    partitions);
+        }
+    }
+
+    private static void sleepBriefly() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops fetching, commits what is due and leaves the group; joins the thread. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(40));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.minibatch.kafka.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minibatch.Minibatch;
+import dev.minibatch.kafka.KafkaBroker;
+import dev.minibatch.model.ConsumerHandle;
+import dev.minibatch.model.Message;
+import dev.minibatch.spi.store.Selection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Partition-ordered consumption on {@code kafka://} ({@code streaming(s).ordered()}, and keyed
+ * windows, which choose it), through the public API against a real broker: consumers in one group
+ * are assigned partitions, windows take each partition's records in order, a failing window holds
+ * back its partition while it retries and lets it go on once dead-lettered, and partitions handed
+ * over between consumers lose and repeat nothing. Each consumer is a client of its own (its own
+ * Kafka consumer, a member of the group), as separate processes would be.
+ */
+class KafkaOrderedConsumersTest {
+
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+    private final List<Minibatch> clients = new ArrayList<>();
+    private final List<ConsumerHandle> handles = new CopyOnWriteArrayList<>();
+    private String url;
+
+    private Minibatch client(int partitions) throws Exception {
+        if (url == null) {
+            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=ordered" + ProcessHandle.current().pid()
+                    + "-" + RUNS.incrementAndGet() + ".&partitions=" + partitions + "&replication=1";
+        }
+        Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build();
+        clients.add(mb);
+        return mb;
+    }
+
+    @AfterEach
+    void close() {
+        handles.forEach(ConsumerHandle::stop);
+        clients.forEach(Minibatch::close);
+    }
+
+    /** Waits for the condition; a timeout says what each consumer and each client's ordered buffer held then. */
+    private void await(String what, String stream, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        try {
+            KafkaDeadLetterTest.await(what, PATIENCE, condition);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + state(stream), e);
+        }
+    }
+
+    /** What each consumer did and each client's ordered buffer holds, for failure messages. */
+    private String state(String stream) {
+        StringBuilder s = new StringBuilder();
+        for (ConsumerHandle h : handles) {
+            s.append(h.stats()).append(h.failure() == null ? "" : ", failed: " + h.failure()).append("; ");
+        }
+        for (Minibatch mb : clients) {
+            s.append(((KafkaStore) mb.store()).orderedState(stream)).append("; ");
+        }
+        return s.toString();
+    }
+
+    @Test
+    void keyedCountWindowsHoldOneSensorEachInOrderAcrossThreeCompetingConsumers() throws Exception {
+        int sensors = 50;
+        int readings = 20;
+        Minibatch producer = client(6);
+        for (int i = 0; i < readings; i++) {
+            for (int s = 0; s < sensors; s++) {
+                producer.stream("sensors").append("s" + s, Map.of("sensor", "s" + s, "i", i));
+            }
+        }
+        Map<String, List<Integer>> bySensor = new ConcurrentHashMap<>();
+        List<String> mixed = new CopyOnWriteArrayList<>();
+        AtomicInteger windows = new AtomicInteger();
+        for (int c = 0; c < 3; c++) {
+            handles.add(client(6).streaming("sensors").keyBy().size(10).workers(1).start(w -> {
+                windows.incrementAndGet();
+                String sensor = w.key();
+                List<Integer> seen = bySensor.computeIfAbsent(sensor, k -> Collections.synchronizedList(new ArrayList<>()));
+                if (w.size() != 10) {
+                    mixed.add(sensor + " window of " + w.size());
+                }
+                for (JsonNode d : w.data()) {
+                    if (!d.get("sensor").asText().equals(sensor)) {
+                        mixed.add("window of " + sensor + " holds " + d);
+                    }
+                    seen.add(d.get("i").asInt());
+                }
+            }));
+        }
+        await("every reading in a window", "sensors",
+                () -> bySensor.values().stream().mapToInt(List::size).sum() >= sensors * readings);
+        assertThat(mixed).as("every window 10 readings of its key's sensor").isEmpty();
+        assertThat(bySensor).hasSize(sensors);
+        List<Integer> inOrder = new ArrayList<>();
+        for (int i = 0; i < readings; i++) {
+            inOrder.add(i);
+        }
+        bySensor.forEach((sensor, seen) -> assertThat(seen).as("readings of %s, in the order windows saw them", sensor)
+                .isEqualTo(inOrder));
+        assertThat(windows.get()).isEqualTo(sensors * readings / 10);
+        Thread.sleep(300); // nothing more may come
+        assertThat(bySensor.values().stream().mapToInt(List::size).sum()).as("no reading twice").isEqualTo(sensors * readings);
+    }
+
+    @Test
+    void aFailingWindowHoldsBackItsPartitionWhileItRetriesAndTheDeadLetterLetsItGoOn() throws Exception {
+        Minibatch mb = client(1);
+        for (int i = 0; i < 20; i++) {
+            mb.stream("jobs").append(Map.of("n", i));
+        }
+        List<Integer> done = new CopyOnWriteArrayList<>();
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        handles.add(mb.streaming("jobs").ordered().size(5).workers(1).maxAttempts(3)
+                .backoff(Duration.ofMillis(100), Duration.ofMillis(200)).start(w -> {
+                    int first = w.data().get(0).get("n").asInt();
+                    attempts.add(first + "@" + w.attempt());
+                    if (first == 5 && w.attempt() == 1 || first == 10) {
+                        throw new IllegalStateException("window from " + first + " fails");
+                    }
+                    w.data().forEach(d -> done.add(d.get("n").asInt()));
+                }));
+        await("15 messages done, 5 dead; attempts " + attempts, "jobs",
+                () -> done.size() >= 15 && mb.stream("jobs.dead").stats().pending() >= 5);
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            if (i < 10 || i >= 15) {
+                expected.add(i);
+            }
+        }
+        assertThat(done).as("in order, the failed window retried before anything after it, the dead one skipped")
+                .isEqualTo(expected);
+        assertThat(attempts).as("windows as they were tried").containsExactly("0@1", "5@1", "5@2", "10@1", "10@2", "10@3", "15@1");
+        List<Message> dead = mb.stream("jobs.dead").buffer(10);
+        assertThat(dead).extracting(m -> m.data().get("n").asInt()).containsExactly(10, 11, 12, 13, 14);
+        assertThat(dead).allSatisfy(m -> assertThat(m.error()).contains("window from 10 fails"));
+    }
+
+    @Test
+    void partitionsHandedOverToAJoiningConsumerAndFromOneLeavingLoseAndRepeatNothing() throws Exception {
+        int n = 3_000;
+        Minibatch mb = client(6);
+        for (int batch = 0; batch < n / 100; batch++) { // each batch to the next partition: 500 in each
+            List<Object> values = new ArrayList<>();
+            for (int i = batch * 100; i < (batch + 1) * 100; i++) {
+                values.add(Map.of("n", i));
+            }
+            mb.stream("orders").appendAll(values);
+        }
+        Map<Integer, AtomicInteger> times = new ConcurrentHashMap<>();
+        AtomicInteger windowsOfFirst = new AtomicInteger();
+        ConsumerHandle first = client(6).streaming("orders").ordered().size(10).workers(1).start(w -> {
+            windowsOfFirst.incrementAndGet();
+            w.data().forEach(d -> times.computeIfAbsent(d.get("n").asInt(), k -> new AtomicInteger()).incrementAndGet());
+            Thread.sleep(20);
+        });
+        handles.add(first);
+        await("the first consumer's first windows", "orders", () -> windowsOfFirst.get() >= 5);
+        AtomicInteger windowsOfSecond = new AtomicInteger();
+        handles.add(client(6).streaming("orders").ordered().size(10).workers(1).start(w -> {
+            windowsOfSecond.incrementAndGet();
+            w.data().forEach(d -> times.computeIfAbsent(d.get("n").asInt(), k -> new AtomicInteger()).incrementAndGet());
+            Thread.sleep(5);
+        }));
+        await("the joining consumer to get partitions", "orders", () -> windowsOfSecond.get() >= 5);
+        first.stop(); // leaves the group: its partitions are handed over
+        await("every message", "orders", () -> times.size() >= n);
+        Thread.sleep(300);
+        assertThat(times).hasSize(n);
+        assertThat(times.entrySet().stream().filter(e -> e.getValue().get() != 1).map(Map.Entry::getKey).toList())
+                .as("messages processed more than once (no failures, no kills)").isEmpty();
+    }
+
+    @Test
+    void theOrderedViewReadsWhatItsConsumerHoldsAndCountsFromTheGroupsCommittedOffsets() throws Exception {
+        Minibatch mb = client(1);
+        for (int i = 0; i < 5; i++) {
+            mb.stream("held").append(Map.of("n", i));
+        }
+        var view = ((KafkaStore) mb.store()).ordered(null);
+        try (var subscription = ((dev.minibatch.spi.store.AppendWakeups) view).subscribeAppends("held", () -> { })) {
+            KafkaDeadLetterTest.await("the ordered consumer to fetch the 5 records", PATIENCE,
+                    () -> view.read("held", Selection.pending(), null).size() == 5);
+            java.time.Instant now = java.time.Instant.now();
+            var claim = view.claim("held", Selection.pending().limit(2),
+                    new dev.minibatch.spi.store.Lease("t1", "test", now, now.plusSeconds(30)));
+            assertThat(claim.messages()).extracting(m -> m.data().get("n").asInt()).containsExactly(0, 1);
+            assertThat(view.read("held", Selection.pending(), null)).extracting(m -> m.data().get("n").asInt())
+                    .containsExactly(2, 3, 4);
+            assertThat(view.stats("held").claimed()).isEqualTo(2);
+            assertThat(view.commit("held", "t1", false)).isEqualTo(2);
+            KafkaDeadLetterTest.await("the group's offset to move past the committed window", PATIENCE,
+                    () -> view.stats("held").pending() == 3);
+            assertThat(mb.store().stats("held").pending()).as("the share group (shared consumers) has its own offsets")
+                    .isEqualTo(5);
+        }
+    }
+}

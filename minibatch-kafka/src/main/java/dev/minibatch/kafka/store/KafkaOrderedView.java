@@ -134,9 +134,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         }
         List<NewMessage> dead = new ArrayList<>(records.size());
         for (OrderedRecord r : records) {
-            Message m = r.as(MessageState.PENDING);
-            NewMessage n = NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, error);
-            dead.add(m.key() == null ? n : n.withKey(m.key()));
+            dead.add(KafkaStore.deadLetterOf(r.as(MessageState.PENDING), error));
         }
         // written to the dead-letter stream first: a crash before the commit delivers them again, never loses them
         store.append(deadStream, dead);

@@ -236,9 +236,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
         List<NewMessage> dead = new ArrayList<>(records.size());
         for (HeldRecord h : records) {
-            Message m = h.message;
-            NewMessage n = NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, error);
-            dead.add(m.key() == null ? n : n.withKey(m.key()));
+            dead.add(deadLetterOf(h.message, error));
         }
         try {
             appender.append(deadStream, dead);
@@ -248,6 +246,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         }
         // written to the dead-letter stream first: a crash here delivers them again, never loses them
         return f.await(f.settle(records, AcknowledgeType.ACCEPT, System.nanoTime()), "dead-lettering a window");
+    }
+
+    /** The dead letter of a message a window failed with {@code error}: its data, key and time, one more attempt. */
+    static NewMessage deadLetterOf(Message m, String error) {
+        NewMessage n = NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, error);
+        return m.key() == null ? n : n.withKey(m.key());
     }
 
     @Override

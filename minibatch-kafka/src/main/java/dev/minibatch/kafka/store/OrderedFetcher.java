@@ -57,6 +57,8 @@ final class OrderedFetcher implements AutoCloseable {
     private final Runnable onArrival;
     private final Thread thread;
     private final Set<TopicPartition> paused = new HashSet<>();
+    /** The last offset sent for each partition, committed again (and waited for) when the partition goes. Fetcher thread only. */
+    private final Map<Integer, Long> sent = new HashMap<>();
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
@@ -155,6 +157,7 @@ final class OrderedFetcher implements AutoCloseable {
         }
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         offsets.forEach((p, offset) -> commits.put(new TopicPartition(topic, p), new OffsetAndMetadata(offset)));
+        sent.putAll(offsets);
         if (sync) {
             consumer.commitSync(commits, COMMIT_TIMEOUT);
         } else {
@@ -194,8 +197,18 @@ final class OrderedFetcher implements AutoCloseable {
                 LOG.warn("kafka:// ordered group {}: windows on {} did not commit within {} of their hand-over;"
                         + " their records go to the next owner", group, partitions, HAND_OVER_WAIT);
             }
+            // the last offsets sent asynchronously too: the next owner must not start before them
+            Map<Integer, Long> offsets = new HashMap<>();
+            numbers.forEach(p -> {
+                Long last = sent.remove(p);
+                if (last != null) {
+                    offsets.put(p, last);
+                }
+            });
+            offsets.putAll(buffer.handOver(numbers));
             try {
-                commit(buffer.handOver(numbers), true);
+                commit(offsets, true);
+                offsets.keySet().forEach(sent::remove);
             } catch (RuntimeException e) {
                 LOG.warn("kafka:// ordered group {}: committing the offsets of {} at their hand-over failed ({});"
                         + " windows committed since the last commit may be delivered again", group, partitions, e.toString());
@@ -206,7 +219,9 @@ final class OrderedFetcher implements AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            buffer.handOver(partitions.stream().map(TopicPartition::partition).toList());
+            List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+            buffer.handOver(numbers);
+            numbers.forEach(sent::remove);
             partitions.forEach(paused::remove);
             LOG.warn("kafka:// ordered group {}: lost {} without a hand-over; windows on them are delivered again", group,
                     partitions);

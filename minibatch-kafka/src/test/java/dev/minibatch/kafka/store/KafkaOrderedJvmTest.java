@@ -112,14 +112,12 @@ class KafkaOrderedJvmTest {
             Duration hold = Duration.ofMillis(10); // slows each window so every phase outlasts its membership change
             JvmProcess a = fleet.consumer("orders", "a", 20, 1, LEASE, hold, "ordered");
             JvmProcess b = fleet.consumer("orders", "b", 20, 1, LEASE, hold, "ordered");
-            a.awaitOutput("CONSUMER READY", Duration.ofSeconds(90));
-            b.awaitOutput("CONSUMER READY", Duration.ofSeconds(90));
+            awaitAssigned(a, b);
             append(producer, 0, phase);
             awaitWork(fleet, a, "a", "b");
             JvmProcess c = fleet.consumer("orders", "c", 20, 1, LEASE, hold, "ordered");
             JvmProcess d = fleet.consumer("orders", "d", 20, 1, LEASE, hold, "ordered");
-            c.awaitOutput("CONSUMER READY", Duration.ofSeconds(90));
-            d.awaitOutput("CONSUMER READY", Duration.ofSeconds(90));
+            awaitAssigned(c, d); // the group handed partitions over to them before the phase's records come
             append(producer, phase, phase);
             awaitWork(fleet, c, "c", "d"); // two members joined: partitions were handed over to them
             int exit = a.terminate(Duration.ofSeconds(30)); // leaves the group: hands its partitions over
@@ -140,6 +138,13 @@ class KafkaOrderedJvmTest {
                 // only the killed member's windows after its last offset commit (about a poll's worth) come again
                 soft.assertThat(delivered.duplicates()).as("duplicates after one kill").isLessThanOrEqualTo(1_000);
             });
+        }
+    }
+
+    /** Waits until each consumer JVM was assigned partitions (its log says so: the fetcher logs at debug). */
+    private static void awaitAssigned(JvmProcess... consumers) throws InterruptedException {
+        for (JvmProcess c : consumers) {
+            c.awaitOutput(": assigned [", Duration.ofSeconds(90));
         }
     }
 

@@ -68,6 +68,9 @@ final class KafkaClients {
     KafkaProducer<byte[], byte[]> transactionalProducer() {
         Map<String, Object> p = producerBase("-tx");
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId + "-tx-" + UUID.randomUUID());
+        // a process killed inside a transaction leaves it open, and read-committed consumers of its
+        // partitions wait for it until it times out: 10 s instead of Kafka's 60 s
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         KafkaProducer<byte[], byte[]> producer = create(() -> new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer()));
         try {
@@ -105,6 +108,11 @@ final class KafkaClients {
         if (fillBatches) {
             p.putIfAbsent(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         }
+        // a window that leaves its lane holding records is committed synchronously, and that commit waited
+        // behind the lane's fetch already at the broker for up to fetch.max.wait.ms (500 ms by default):
+        // a 2,000-record batch in one lane drained at 2 windows a second (KafkaStoreConsumersTest, 20
+        // records/s); at 100 ms an idle lane asks 10 times a second instead of twice
+        p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         p.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG); // not a share-consumer setting: the group has its own
         p.remove(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-share-" + lane);

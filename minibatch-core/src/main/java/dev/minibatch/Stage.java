@@ -1,5 +1,7 @@
 package dev.minibatch;
 
+import dev.minibatch.spi.store.StoreCapabilities;
+import dev.minibatch.spi.store.StreamStore;
 import dev.minibatch.pipeline.StageEmitter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.minibatch.model.ConsumerHandle;
@@ -286,12 +288,18 @@ public final class Stage {
         List<Operator> ops = List.copyOf(operators);
         List<ConsumerHandle> handles = new ArrayList<>();
         try {
+            // where consumers compete per message (kafka://), a stage consumes in order: its commits carry offsets
+            StreamStore view = StoreCapabilities.ordered(minibatch.store(), null);
             for (String input : inputs) {
-                ConsumerAssembly.refuseIfUnsupported(minibatch.store(), dev.minibatch.spi.store.ConsumerFeatures.Feature.STAGES,
+                ConsumerAssembly.refuseIfUnsupported(view, dev.minibatch.spi.store.ConsumerFeatures.Feature.STAGES,
                         input, "a stage");
                 ConcurrentHashMap<String, Map<String, List<NewMessage>>> outputs = new ConcurrentHashMap<>();
                 String dead = Names.deadLetterStream(input);
-                handles.add(minibatch.streaming(input)
+                Streaming consumer = minibatch.streaming(input);
+                if (view != minibatch.store()) {
+                    consumer.ordered();
+                }
+                handles.add(consumer
                         .emitterFactory(() -> new StageEmitter(batch, outputs))
                         .workers(workers).maxAttempts(maxAttempts).lease(lease).pollInterval(pollInterval)
                         .stopTimeout(stopTimeout)

@@ -11,10 +11,13 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -212,6 +215,60 @@ final class KafkaAppender implements AutoCloseable {
                     discardTransactionalProducer();
                 }
                 throw appendFailed(stream, e);
+            }
+        }
+    }
+
+    /**
+     * Appends {@code appends} (stream → messages) and commits a consumer group's {@code offsets} in
+     * one Kafka transaction: the outputs of a stage's window become visible to read-committed
+     * consumers exactly when its inputs count as consumed. {@code group} fences a member that lost
+     * its partitions (its transaction fails). Throws, with nothing committed, when the transaction
+     * fails.
+     */
+    void appendWithOffsets(Map<String, List<NewMessage>> appends, Map<TopicPartition, OffsetAndMetadata> offsets,
+                           ConsumerGroupMetadata group) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        String streams = String.join(", ", appends.keySet());
+        appends.forEach((stream, messages) -> {
+            if (!messages.isEmpty()) {
+                String topic = catalog.topic(stream);
+                catalog.ensure(stream, null, messages.get(0).created());
+                int limit = maxMessageBytes(topic);
+                for (NewMessage m : messages) {
+                    ProducerRecord<byte[], byte[]> r = RecordCodec.encode(topic, m);
+                    if (RecordCodec.size(r) > limit) {
+                        throw new IllegalArgumentException("a message for stream '" + stream + "' is about "
+                                + RecordCodec.size(r) + " bytes; topic '" + topic + "' takes at most " + limit);
+                    }
+                    records.add(r);
+                }
+            }
+        });
+        synchronized (txLock) {
+            if (closed) {
+                throw new IllegalStateException("the kafka:// store is closed");
+            }
+            if (tx == null) {
+                tx = clients.transactionalProducer();
+            }
+            try {
+                tx.beginTransaction();
+                for (ProducerRecord<byte[], byte[]> r : records) {
+                    tx.send(r);
+                }
+                tx.sendOffsetsToTransaction(offsets, group);
+                tx.commitTransaction();
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
+                discardTransactionalProducer();
+                throw appendFailed(streams, fatal);
+            } catch (KafkaException e) {
+                try {
+                    tx.abortTransaction();
+                } catch (KafkaException abortFailed) {
+                    discardTransactionalProducer();
+                }
+                throw appendFailed(streams, e);
             }
         }
     }

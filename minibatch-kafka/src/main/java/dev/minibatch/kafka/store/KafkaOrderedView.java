@@ -12,12 +12,18 @@ import dev.minibatch.spi.store.Lease;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamStore;
+import dev.minibatch.spi.store.TransactionalAppend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * A {@link KafkaStore} as its ordered consumers see it ({@code streaming(s).ordered()}, or keyed
@@ -29,7 +35,7 @@ import java.util.Optional;
  * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Appends,
  * metadata, expiry and clearing are the store's; closing the view does nothing. Thread-safe.
  */
-final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore {
+final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore, TransactionalAppend {
 
     private final KafkaStore store;
     private final OrderedGroups groups;
@@ -116,6 +122,49 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         return f == null ? 0 : f.buffer().commit(token);
     }
 
+    /** How long a stage's commit waits for an earlier window of its partitions to commit first. */
+    private static final Duration PREDECESSOR_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * A stage's window: its outputs and its partitions' offsets in one Kafka transaction, fenced by
+     * the group membership (a member that lost the partitions cannot commit), then the records are
+     * done here. Offsets only ever cover committed windows: a window waits for an earlier one of its
+     * partitions (with {@code workers} above 1) to commit first.
+     */
+    @Override
+    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
+                               Instant now) {
+        OrderedFetcher f = groups.existing(stream, group);
+        if (f == null) {
+            return 0;
+        }
+        long deadline = System.nanoTime() + PREDECESSOR_WAIT.toNanos();
+        Map<Integer, Long> offsets;
+        while ((offsets = f.buffer().offsetsIfCommitted(token, expected)) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("stream '" + stream + "': an earlier window of the same partitions did not"
+                        + " commit within " + PREDECESSOR_WAIT + "; this one is retried");
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw KafkaStore.interrupted("waiting for an earlier window");
+            }
+        }
+        if (offsets.isEmpty()) {
+            return 0; // the lease or the partitions were lost: another member commits these records
+        }
+        ConsumerGroupMetadata membership = f.groupMetadata();
+        if (membership == null) {
+            throw new IllegalStateException("stream '" + stream + "': the ordered consumer has not joined its group yet");
+        }
+        Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
+        offsets.forEach((p, offset) -> consumed.put(new TopicPartition(f.topic(), p), new OffsetAndMetadata(offset)));
+        store.appendWithOffsets(appends, consumed, membership);
+        return f.buffer().commit(token);
+    }
+
     @Override
     public int release(String stream, String token, Instant availableAt, String error) {
         OrderedFetcher f = groups.existing(stream, group);
@@ -191,8 +240,8 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     @Override
     public Optional<String> unsupported(Feature feature) {
         return switch (feature) {
-            case KEYED_WINDOWS -> Optional.empty();
-            case TABLES, STAGES -> store.unsupported(feature);
+            case KEYED_WINDOWS, STAGES -> Optional.empty();
+            case TABLES -> store.unsupported(feature);
         };
     }
 

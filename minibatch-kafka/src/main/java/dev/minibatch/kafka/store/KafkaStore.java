@@ -248,6 +248,12 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         return f.await(f.settle(records, AcknowledgeType.ACCEPT, System.nanoTime()), "dead-lettering a window");
     }
 
+    /** Appends and a consumer group's offsets in one transaction (see {@link KafkaAppender#appendWithOffsets}). */
+    void appendWithOffsets(Map<String, List<NewMessage>> appends, Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+                           org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+        appender.appendWithOffsets(appends, offsets, group);
+    }
+
     /** The dead letter of a message a window failed with {@code error}: its data, key and time, one more attempt. */
     static NewMessage deadLetterOf(Message m, String error) {
         NewMessage n = NewMessage.ofTree(m.created(), m.data(), m.attempts() + 1, error);
@@ -492,7 +498,8 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
             // served by ordered consumers (ordered(group)), which keyed consumers choose by themselves
             case KEYED_WINDOWS -> "keyed windows need partition-ordered consumption: streaming(s).ordered()";
             case TABLES -> "tables (compacted changelog topics)" + next;
-            case STAGES -> "exactly-once stages (Kafka transactions)" + next;
+            case STAGES -> "exactly-once stages need partition-ordered consumption: a stage chooses it by itself"
+                    + " (KafkaOrderedView commits its windows in Kafka transactions)";
         });
     }
 

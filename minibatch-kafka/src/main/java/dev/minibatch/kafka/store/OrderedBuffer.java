@@ -267,6 +267,39 @@ final class OrderedBuffer {
         return claim == null ? List.of() : claim.stream().filter(this::held).toList();
     }
 
+    /**
+     * The offsets to commit with the window under {@code token} (a stage's transaction): for each
+     * partition it holds records of, the offset after its records and the done ones before them.
+     * Empty when the token no longer holds {@code expected} records (its lease or partitions were
+     * lost); null while a record before the window's, in one of its partitions, is neither done nor
+     * in the window (an earlier window still running: committing past it would skip it).
+     */
+    synchronized Map<Integer, Long> offsetsIfCommitted(String token, int expected) {
+        List<OrderedRecord> claim = claims.get(token);
+        if (claim == null || claim.stream().filter(this::held).count() != expected) {
+            return Map.of();
+        }
+        Map<Integer, Long> last = new HashMap<>();
+        for (OrderedRecord r : claim) {
+            last.merge(r.partition, r.offset, Math::max);
+        }
+        Map<Integer, Long> out = new HashMap<>();
+        for (Map.Entry<Integer, Long> e : last.entrySet()) {
+            long next = -1;
+            for (OrderedRecord r : partitions.get(e.getKey())) {
+                if (r.done || token.equals(r.token)) {
+                    next = r.offset + 1;
+                } else if (r.offset < e.getValue()) {
+                    return null;
+                } else {
+                    break;
+                }
+            }
+            out.put(e.getKey(), next);
+        }
+        return out;
+    }
+
     /** Marks the window's records done and moves their partitions' offsets to commit; how many were still held. */
     synchronized int commit(String token) {
         List<OrderedRecord> claim = claims.remove(token);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -61,6 +62,8 @@ final class OrderedFetcher implements AutoCloseable {
     private final Map<Integer, Long> sent = new HashMap<>();
     private volatile boolean running = true;
     private volatile RuntimeException failure;
+    /** The consumer's group membership as of its last poll, for stages' transactions (fencing a member that lost its partitions). */
+    private volatile ConsumerGroupMetadata groupMetadata;
 
     OrderedFetcher(String stream, String topic, String group, KafkaClients clients, Runnable onArrival) {
         this.stream = stream;
@@ -84,6 +87,11 @@ final class OrderedFetcher implements AutoCloseable {
 
     String group() {
         return group;
+    }
+
+    /** The group membership as of the last poll (null before the first). */
+    ConsumerGroupMetadata groupMetadata() {
+        return groupMetadata;
     }
 
     private void checkAlive() {
@@ -118,6 +126,7 @@ final class OrderedFetcher implements AutoCloseable {
                     }
                     onArrival.run();
                 }
+                groupMetadata = consumer.groupMetadata();
                 pauseOrResume();
                 commit(buffer.takeCommits(), false);
             }

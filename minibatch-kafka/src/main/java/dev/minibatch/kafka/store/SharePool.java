@@ -80,8 +80,8 @@ final class SharePool {
     /** Takes the matching free records under the lease; empty (and hungry) if fewer than asked for. */
     synchronized Claim claim(Selection selection, Lease lease) {
         if (selection.byKey()) {
-            throw new UnsupportedOperationException("keyed windows (keyBy) need partition-ordered consumption, which"
-                    + " kafka:// does not offer yet (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for keyed windows");
+            throw new UnsupportedOperationException("keyed windows (keyBy) need partition-ordered consumption:"
+                    + " on kafka:// consume with streaming(s).ordered() (keyBy chooses it by itself)");
         }
         int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
         wanted = Math.max(1, Math.max(selection.minCount(), selection.limit()));

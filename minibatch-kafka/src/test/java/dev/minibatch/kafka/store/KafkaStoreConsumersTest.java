@@ -158,13 +158,11 @@ class KafkaStoreConsumersTest {
     }
 
     @Test
-    void tablesAndStagesFailClearlyNamingTheIssueThatBuildsThem() {
+    void tablesFailClearlyNamingTheIssueThatBuildsThem() {
         mb.stream("words").append(Map.of("w", "a"));
         assertThatThrownBy(() -> mb.streaming("words").keyBy("w").aggregate("counts", Integer.class, 0, (s, w) -> s + w.size()).start(w -> { }))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("tables").hasMessageContaining("Kafka II");
         assertThatThrownBy(() -> mb.table("counts"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("Kafka II");
-        assertThatThrownBy(() -> mb.stage("words").to("counts").start())
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("stage").hasMessageContaining("Kafka II");
     }
 }

@@ -191,6 +191,15 @@ final class KafkaAppender implements AutoCloseable {
     }
 
     private void sendInTransaction(String stream, List<ProducerRecord<byte[], byte[]>> records) {
+        inTransaction(stream, records, null, null);
+    }
+
+    /**
+     * Sends the records, and with {@code offsets} a consumer group's offsets, in one transaction on
+     * the store's transactional producer; throws, with nothing committed, when it fails.
+     */
+    private void inTransaction(String streams, List<ProducerRecord<byte[], byte[]>> records,
+                               Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         synchronized (txLock) {
             if (closed) {
                 throw new IllegalStateException("the kafka:// store is closed");
@@ -200,21 +209,23 @@ final class KafkaAppender implements AutoCloseable {
             }
             try {
                 tx.beginTransaction();
-                List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
                 for (ProducerRecord<byte[], byte[]> r : records) {
-                    sent.add(tx.send(r));
+                    tx.send(r);
+                }
+                if (offsets != null) {
+                    tx.sendOffsetsToTransaction(offsets, group);
                 }
                 tx.commitTransaction(); // flushes; throws if any send failed
             } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
                 discardTransactionalProducer();
-                throw appendFailed(stream, fatal);
+                throw appendFailed(streams, fatal);
             } catch (KafkaException e) {
                 try {
                     tx.abortTransaction();
                 } catch (KafkaException abortFailed) {
                     discardTransactionalProducer();
                 }
-                throw appendFailed(stream, e);
+                throw appendFailed(streams, e);
             }
         }
     }
@@ -245,32 +256,7 @@ final class KafkaAppender implements AutoCloseable {
                 }
             }
         });
-        synchronized (txLock) {
-            if (closed) {
-                throw new IllegalStateException("the kafka:// store is closed");
-            }
-            if (tx == null) {
-                tx = clients.transactionalProducer();
-            }
-            try {
-                tx.beginTransaction();
-                for (ProducerRecord<byte[], byte[]> r : records) {
-                    tx.send(r);
-                }
-                tx.sendOffsetsToTransaction(offsets, group);
-                tx.commitTransaction();
-            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
-                discardTransactionalProducer();
-                throw appendFailed(streams, fatal);
-            } catch (KafkaException e) {
-                try {
-                    tx.abortTransaction();
-                } catch (KafkaException abortFailed) {
-                    discardTransactionalProducer();
-                }
-                throw appendFailed(streams, e);
-            }
-        }
+        inTransaction(streams, records, offsets, group);
     }
 
     private void discardTransactionalProducer() {

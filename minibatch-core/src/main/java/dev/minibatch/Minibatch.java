@@ -296,7 +296,7 @@ public final class Minibatch implements AutoCloseable {
             throw new ConfigurationException("the store " + url() + " keeps no tables: " + reason.get());
         }
         throw new ConfigurationException("the store " + url() + " (" + store.getClass().getName()
-                + ") keeps no tables; memory:, sqlite: and mongodb:// stores do");
+                + ") keeps no tables; memory:, sqlite:, mongodb:// and kafka:// stores do");
     }
 
     /**

@@ -38,4 +38,17 @@ public interface BatchClaims {
      * @param keep true to mark the messages DONE instead of deleting them
      */
     int[] commitEach(String stream, List<String> tokens, boolean keep);
+
+    /**
+     * Whether every window's commit of {@code stream} should be held briefly and committed with
+     * others ({@link #commitEach}, {@link BatchTableCommits}), not only windows claimed together: for
+     * stores where each commit costs a round trip to other machines (a Kafka transaction) whatever
+     * the claims were. Asked once per claim. Default: false.
+     *
+     * @param stream the stream's name
+     * @return true to hold every window's commit for a batch
+     */
+    default boolean holdEveryCommit(String stream) {
+        return false;
+    }
 }

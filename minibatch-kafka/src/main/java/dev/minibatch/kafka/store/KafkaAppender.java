@@ -190,7 +190,8 @@ final class KafkaAppender implements AutoCloseable {
         }
     }
 
-    private void sendInTransaction(String stream, List<ProducerRecord<byte[], byte[]>> records) {
+    /** Sends encoded records in one transaction (also a table's tombstones when it is cleared). */
+    void sendInTransaction(String stream, List<ProducerRecord<byte[], byte[]>> records) {
         inTransaction(stream, records, null, null);
     }
 
@@ -231,15 +232,15 @@ final class KafkaAppender implements AutoCloseable {
     }
 
     /**
-     * Appends {@code appends} (stream → messages) and commits a consumer group's {@code offsets} in
-     * one Kafka transaction: the outputs of a stage's window become visible to read-committed
-     * consumers exactly when its inputs count as consumed. {@code group} fences a member that lost
-     * its partitions (its transaction fails). Throws, with nothing committed, when the transaction
-     * fails.
+     * Appends {@code appends} (stream → messages) and {@code records} (already encoded: tables'
+     * changelog records), and commits a consumer group's {@code offsets}, in one Kafka transaction: the
+     * outputs and state changes of a window become visible to read-committed consumers exactly when
+     * its inputs count as consumed. {@code group} fences a member that lost its partitions (its
+     * transaction fails). Throws, with nothing committed, when the transaction fails.
      */
-    void appendWithOffsets(Map<String, List<NewMessage>> appends, Map<TopicPartition, OffsetAndMetadata> offsets,
-                           ConsumerGroupMetadata group) {
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    void appendWithOffsets(Map<String, List<NewMessage>> appends, List<ProducerRecord<byte[], byte[]>> records,
+                           Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+        List<ProducerRecord<byte[], byte[]>> all = new ArrayList<>();
         String streams = String.join(", ", appends.keySet());
         appends.forEach((stream, messages) -> {
             if (!messages.isEmpty()) {
@@ -252,11 +253,12 @@ final class KafkaAppender implements AutoCloseable {
                         throw new IllegalArgumentException("a message for stream '" + stream + "' is about "
                                 + RecordCodec.size(r) + " bytes; topic '" + topic + "' takes at most " + limit);
                     }
-                    records.add(r);
+                    all.add(r);
                 }
             }
         });
-        inTransaction(streams, records, offsets, group);
+        all.addAll(records);
+        inTransaction(streams.isEmpty() ? "tables" : streams, all, offsets, group);
     }
 
     private void discardTransactionalProducer() {

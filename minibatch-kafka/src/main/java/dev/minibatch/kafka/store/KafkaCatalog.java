@@ -73,6 +73,10 @@ final class KafkaCatalog {
             throw new IllegalArgumentException("stream name '" + stream + "' is too long for kafka://: its topic '"
                     + topic.substring(0, 40) + "…' would have " + topic.length() + " characters; Kafka allows " + MAX_TOPIC);
         }
+        if (stream.startsWith("__")) { // the store's own topics: tables' changelogs are prefix + "__table." + name
+            throw new IllegalArgumentException("stream name '" + stream + "' cannot be used on kafka://: names starting"
+                    + " with '__' are reserved for the store's own topics");
+        }
         if (topic.equals(".") || topic.equals("..")) {
             throw new IllegalArgumentException("stream name '" + stream + "' cannot be a Kafka topic name");
         }
@@ -85,7 +89,7 @@ final class KafkaCatalog {
             return null;
         }
         String name = topic.substring(settings.prefix().length());
-        return name.isEmpty() ? null : name;
+        return name.isEmpty() || name.startsWith("__") ? null : name;
     }
 
     /** Creates the stream's topic if missing; returns its metadata. */

@@ -12,7 +12,14 @@ import dev.minibatch.spi.store.Lease;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamStore;
-import dev.minibatch.spi.store.TransactionalAppend;
+import dev.minibatch.spi.store.TransactionalTableStore;
+import dev.minibatch.spi.store.BatchClaims;
+import dev.minibatch.spi.store.BatchTableCommits;
+import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
+import java.util.Set;
+import java.util.TreeSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +42,8 @@ import org.apache.kafka.common.TopicPartition;
  * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Appends,
  * metadata, expiry and clearing are the store's; closing the view does nothing. Thread-safe.
  */
-final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore, TransactionalAppend {
+final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore, TransactionalTableStore,
+        BatchClaims, BatchTableCommits {
 
     private final KafkaStore store;
     private final OrderedGroups groups;
@@ -119,31 +127,99 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     @Override
     public int commit(String stream, String token, boolean keep) {
         OrderedFetcher f = groups.existing(stream, group);
-        return f == null ? 0 : f.buffer().commit(token);
-    }
-
-    /** How long a stage's commit waits for an earlier window of its partitions to commit first. */
-    private static final Duration PREDECESSOR_WAIT = Duration.ofSeconds(30);
-
-    /**
-     * A stage's window: its outputs and its partitions' offsets in one Kafka transaction, fenced by
-     * the group membership (a member that lost the partitions cannot commit), then the records are
-     * done here. Offsets only ever cover committed windows: a window waits for an earlier one of its
-     * partitions (with {@code workers} above 1) to commit first.
-     */
-    @Override
-    public int commitAndAppend(String stream, String token, boolean keep, int expected, Map<String, List<NewMessage>> appends,
-                               Instant now) {
-        OrderedFetcher f = groups.existing(stream, group);
         if (f == null) {
             return 0;
         }
+        if (f.committingInTransactions()) { // offsets go in transactions only, or an async one could undo one
+            return commitEach(stream, List.of(token), keep)[0];
+        }
+        return f.buffer().commit(token);
+    }
+
+    @Override
+    public List<Claim> claimEach(String stream, List<Selection> selections, List<Lease> leases) {
+        if (selections.size() != leases.size()) {
+            throw new IllegalArgumentException(selections.size() + " selections but " + leases.size() + " leases");
+        }
+        OrderedBuffer buffer = buffer(stream);
+        List<Claim> out = new ArrayList<>(selections.size());
+        for (int i = 0; i < selections.size(); i++) {
+            out.add(buffer.claim(selections.get(i), leases.get(i)));
+        }
+        return out;
+    }
+
+    /** Once windows commit in Kafka transactions (stages, tables), every commit is held for a batch: one transaction for many. */
+    @Override
+    public boolean holdEveryCommit(String stream) {
+        OrderedFetcher f = groups.existing(stream, group);
+        return f != null && f.committingInTransactions();
+    }
+
+    @Override
+    public int[] commitEach(String stream, List<String> tokens, boolean keep) {
+        OrderedFetcher f = groups.existing(stream, group);
+        int[] out = new int[tokens.size()];
+        if (f == null) {
+            return out;
+        }
+        if (!f.committingInTransactions()) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = f.buffer().commit(tokens.get(i));
+            }
+            return out;
+        }
+        List<StatefulCommit> commits = new ArrayList<>(tokens.size());
+        tokens.forEach(t -> commits.add(new StatefulCommit(t, f.buffer().held(t), null)));
+        List<CommitOutcome> outcomes = commitEachWithState(stream, commits, keep);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = outcomes.get(i).committed();
+        }
+        return out;
+    }
+
+    /** One window of a stage or a table consumer: see {@link #commitEachWithState}; a state function's failure is rethrown. */
+    @Override
+    public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
+        CommitOutcome outcome = commitEachWithState(stream, List.of(new StatefulCommit(token, expected, effects)), keep).get(0);
+        if (outcome.failure() != null) {
+            throw outcome.failure();
+        }
+        return outcome.committed();
+    }
+
+    /** How long a transactional commit waits when too much was done ahead of an earlier window (see DoneAhead). */
+    private static final Duration PREDECESSOR_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * Windows of a stage or a table consumer in one Kafka transaction: their outputs, their tables'
+     * changelog records and their partitions' offsets, fenced by the group membership (a member that
+     * lost the partitions cannot commit); then their records are done here and the tables' owned
+     * state updated ({@link OwnedTables}). A window does not wait for earlier ones of its partitions (a
+     * keyed window's records interleave with other keys'): each partition's offset is its first record
+     * not done, and the offset's metadata names the records done after it ({@link DoneAhead}), which
+     * the next owner skips. A member's transactions run one at a time, so each commits what is done as
+     * of its own. A window no longer holding its records (lease or partitions lost) commits nothing; a
+     * window whose state function throws is left out with its failure.
+     */
+    @Override
+    public List<CommitOutcome> commitEachWithState(String stream, List<StatefulCommit> commits, boolean keep) {
+        OrderedFetcher f = groups.existing(stream, group);
+        if (f == null) {
+            return commits.stream().map(c -> new CommitOutcome(0, null)).toList();
+        }
+        f.commitInTransactions();
         long deadline = System.nanoTime() + PREDECESSOR_WAIT.toNanos();
-        Map<Integer, Long> offsets;
-        while ((offsets = f.buffer().offsetsIfCommitted(token, expected)) == null) {
+        while (true) {
+            synchronized (f.transactionLock()) {
+                List<CommitOutcome> outcomes = commitInTransaction(f, stream, commits);
+                if (outcomes != null) {
+                    return outcomes;
+                }
+            }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stream '" + stream + "': an earlier window of the same partitions did not"
-                        + " commit within " + PREDECESSOR_WAIT + "; this one is retried");
+                throw new IllegalStateException("stream '" + stream + "': more records were done ahead of an earlier window"
+                        + " than an offset's metadata can name, for " + PREDECESSOR_WAIT + "; these windows are retried");
             }
             try {
                 Thread.sleep(2);
@@ -152,17 +228,96 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
                 throw KafkaStore.interrupted("waiting for an earlier window");
             }
         }
-        if (offsets.isEmpty()) {
-            return 0; // the lease or the partitions were lost: another member commits these records
+    }
+
+    /** Under the transaction lock: the windows' transaction, or null when the offsets' metadata would not fit yet. */
+    private List<CommitOutcome> commitInTransaction(OrderedFetcher f, String stream, List<StatefulCommit> commits) {
+        OrderedBuffer buffer = f.buffer();
+        CommitOutcome[] outcomes = new CommitOutcome[commits.size()];
+        List<Integer> live = new ArrayList<>();
+        for (int i = 0; i < commits.size(); i++) {
+            StatefulCommit c = commits.get(i);
+            if (c.expected() > 0 && buffer.held(c.token()) == c.expected()) {
+                live.add(i);
+            } else {
+                outcomes[i] = new CommitOutcome(0, null); // the lease or the partitions were lost: another member commits these
+            }
         }
-        ConsumerGroupMetadata membership = f.groupMetadata();
-        if (membership == null) {
-            throw new IllegalStateException("stream '" + stream + "': the ordered consumer has not joined its group yet");
+        List<Set<Integer>> partitions = new ArrayList<>(live.size());
+        List<CommitEffects> effects = new ArrayList<>(live.size());
+        for (int i : live) {
+            partitions.add(buffer.partitionsOf(commits.get(i).token()));
+            effects.add(commits.get(i).effects());
         }
-        Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
-        offsets.forEach((p, offset) -> consumed.put(new TopicPartition(f.topic(), p), new OffsetAndMetadata(offset)));
-        store.appendWithOffsets(appends, consumed, membership);
-        return f.buffer().commit(token);
+        OwnedTables.Prepared prepared = f.tables().prepare(partitions, effects);
+        Set<String> committing = new java.util.HashSet<>();
+        for (int j = 0; j < live.size(); j++) {
+            int i = live.get(j);
+            if (prepared.failures[j] != null) {
+                outcomes[i] = new CommitOutcome(0, prepared.failures[j]);
+            } else {
+                committing.add(commits.get(i).token());
+            }
+        }
+        if (!committing.isEmpty()) {
+            Map<Integer, OffsetAndMetadata> offsets = buffer.offsetsWith(committing);
+            if (offsets == null) {
+                return null;
+            }
+            ConsumerGroupMetadata membership = f.groupMetadata();
+            if (membership == null) {
+                throw new IllegalStateException("stream '" + stream + "': the ordered consumer has not joined its group yet");
+            }
+            Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
+            offsets.forEach((p, offset) -> consumed.put(new TopicPartition(f.topic(), p), offset));
+            try {
+                store.appendWithOffsets(prepared.appends, prepared.records, consumed, membership);
+            } catch (RuntimeException e) {
+                // it may have committed all the same (a commit that timed out): start these partitions afresh
+                // from what the group committed, so a window is neither applied twice nor lost
+                f.resync(offsets.keySet());
+                throw e;
+            }
+            prepared.apply();
+        }
+        for (int i : live) {
+            if (outcomes[i] == null) {
+                outcomes[i] = new CommitOutcome(buffer.commit(commits.get(i).token()), null);
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    // ---- table queries: the store's (from the changelogs) ----
+
+    @Override
+    public Optional<TableEntry> tableEntry(String table, String key) {
+        return store.tableEntry(table, key);
+    }
+
+    @Override
+    public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
+        return store.tableEntries(table, afterKey, limit);
+    }
+
+    @Override
+    public Optional<TableInfo> tableInfo(String table) {
+        return store.tableInfo(table);
+    }
+
+    @Override
+    public List<TableInfo> listTables() {
+        return store.listTables();
+    }
+
+    @Override
+    public long clearTable(String table) {
+        return store.clearTable(table);
+    }
+
+    @Override
+    public boolean dropTable(String table) {
+        return store.dropTable(table);
     }
 
     @Override
@@ -239,10 +394,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
 
     @Override
     public Optional<String> unsupported(Feature feature) {
-        return switch (feature) {
-            case KEYED_WINDOWS, STAGES -> Optional.empty();
-            case TABLES -> store.unsupported(feature);
-        };
+        return Optional.empty(); // keyed windows, stages and tables are what ordered consumption is for
     }
 
     @Override

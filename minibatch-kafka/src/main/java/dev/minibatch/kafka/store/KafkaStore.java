@@ -13,6 +13,10 @@ import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.OrderedConsumption;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StreamStore;
+import dev.minibatch.spi.store.TableStore;
+import dev.minibatch.model.TableEntry;
+import dev.minibatch.model.TableInfo;
+import dev.minibatch.spi.store.CommitEffects;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream and share group,
  * one {@link OrderedFetcher} thread per stream and ordered group.
  */
-public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups, OrderedConsumption {
+public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups, OrderedConsumption,
+        TableStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaStore.class);
     static final int DELIVERY_LIMIT = 10;
@@ -69,6 +74,8 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
     private final KafkaGroupAdmin groups;
     private final OrderedGroups ordered;
+    private final TableChangelogs changelogs;
+    private final TableQueries tables;
     private volatile boolean closed;
 
     KafkaStore(KafkaStoreSettings settings) {
@@ -89,7 +96,9 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         this.appender = new KafkaAppender(settings, clients, catalog, producer, admin);
         this.reader = new LogReader(clients);
         this.groups = new KafkaGroupAdmin(settings, admin);
-        this.ordered = new OrderedGroups(this, clients, groups, reader);
+        this.changelogs = new TableChangelogs(settings, catalog, admin);
+        this.tables = new TableQueries(settings, clients, changelogs, admin);
+        this.ordered = new OrderedGroups(this, clients, groups, reader, changelogs);
     }
 
     @Override
@@ -249,9 +258,10 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     }
 
     /** Appends and a consumer group's offsets in one transaction (see {@link KafkaAppender#appendWithOffsets}). */
-    void appendWithOffsets(Map<String, List<NewMessage>> appends, Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+    void appendWithOffsets(Map<String, List<NewMessage>> appends, List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> records,
+                           Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
                            org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
-        appender.appendWithOffsets(appends, offsets, group);
+        appender.appendWithOffsets(appends, records, offsets, group);
     }
 
     /** The dead letter of a message a window failed with {@code error}: its data, key and time, one more attempt. */
@@ -493,11 +503,11 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
 
     @Override
     public Optional<String> unsupported(Feature feature) {
-        String next = " on kafka:// are not built yet (issue #25, \"Kafka II\"); use sqlite: or mongodb:// for them";
         return Optional.of(switch (feature) {
-            // served by ordered consumers (ordered(group)), which keyed consumers choose by themselves
+            // served by ordered consumers (ordered(group)), which keyed and table consumers choose by themselves
             case KEYED_WINDOWS -> "keyed windows need partition-ordered consumption: streaming(s).ordered()";
-            case TABLES -> "tables (compacted changelog topics)" + next;
+            case TABLES -> "tables on kafka:// need partition-ordered consumption (a table consumer chooses it by itself):"
+                    + " each member owns its partitions' state";
             case STAGES -> "exactly-once stages need partition-ordered consumption: a stage chooses it by itself"
                     + " (KafkaOrderedView commits its windows in Kafka transactions)";
         });
@@ -548,9 +558,48 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         fetchers.values().forEach(ShareFetcher::close);
         fetchers.clear();
         ordered.close();
+        tables.close();
         appender.close();
         producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
+    }
+
+    // ---- tables: queries read the changelog topics (TableQueries); windows write them (OwnedTables) ----
+
+    @Override
+    public Optional<TableEntry> tableEntry(String table, String key) {
+        return tables.entry(table, key);
+    }
+
+    @Override
+    public List<TableEntry> tableEntries(String table, String afterKey, int limit) {
+        return tables.entries(table, afterKey, limit);
+    }
+
+    @Override
+    public Optional<TableInfo> tableInfo(String table) {
+        return tables.info(table);
+    }
+
+    @Override
+    public List<TableInfo> listTables() {
+        return tables.list();
+    }
+
+    @Override
+    public long clearTable(String table) {
+        return tables.clear(table, records -> appender.sendInTransaction("table '" + table + "'", records));
+    }
+
+    @Override
+    public boolean dropTable(String table) {
+        return tables.drop(table);
+    }
+
+    /** Never called: table consumers see the store through {@link #ordered}, whose members own table partitions. */
+    @Override
+    public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
+        throw new dev.minibatch.model.ConfigurationException(unsupported(Feature.TABLES).orElseThrow());
     }
 
     @Override

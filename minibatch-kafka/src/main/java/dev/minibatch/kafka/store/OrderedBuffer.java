@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 
 /**
  * The records an ordered consumer of this process fetched from its assigned partitions, in offset
@@ -44,9 +45,37 @@ final class OrderedBuffer {
     /** The largest window asked for, so a partition buffers enough to fill it. */
     private int largestAsk;
 
-    /** A partition was assigned to this process: its records may be added. */
-    synchronized void assigned(int partition) {
-        partitions.putIfAbsent(partition, new ArrayDeque<>());
+    /** Each assigned partition's assignment number: a partition assigned again gets a new one. */
+    private final Map<Integer, Long> ownership = new HashMap<>();
+    private long assignments;
+
+    private static final java.util.NavigableSet<Long> EMPTY = java.util.Collections.emptyNavigableSet();
+    /** Per partition, offsets its last owner committed ahead of its offset ({@link DoneAhead}), not fetched yet. */
+    private final Map<Integer, java.util.NavigableSet<Long>> skip = new HashMap<>();
+
+    /**
+     * A partition was assigned to this process: its records may be added. {@code committed} is the
+     * group's offset for it (null: none); records its metadata says were committed ahead of it are
+     * done on arrival.
+     */
+    synchronized void assigned(int partition, OffsetAndMetadata committed) {
+        if (partitions.putIfAbsent(partition, new ArrayDeque<>()) == null) {
+            ownership.put(partition, ++assignments);
+            java.util.BitSet ahead = committed == null ? new java.util.BitSet() : DoneAhead.decode(committed.metadata());
+            if (!ahead.isEmpty()) {
+                java.util.NavigableSet<Long> offsets = new java.util.TreeSet<>();
+                ahead.stream().forEach(i -> offsets.add(committed.offset() + i));
+                skip.put(partition, offsets);
+            }
+        }
+    }
+
+    /**
+     * Which assignment of the partition this process holds (0: none): state kept for a partition is
+     * valid while this number stays the same (a partition that went and came back has a new one).
+     */
+    synchronized long ownership(int partition) {
+        return ownership.getOrDefault(partition, 0L);
     }
 
     /** Records fetched from an assigned partition, in offset order. */
@@ -55,9 +84,22 @@ final class OrderedBuffer {
         if (q == null) {
             return; // handed over meanwhile: its next owner fetches them
         }
+        java.util.NavigableSet<Long> ahead = skip.get(partition);
         for (OrderedRecord r : records) {
             q.addLast(r);
             byId.put(r.id(), r);
+            if (ahead != null && ahead.remove(r.offset)) {
+                r.done = true; // committed ahead by the last owner: never delivered again
+            }
+        }
+        if (ahead != null) {
+            if (!records.isEmpty()) {
+                ahead.headSet(records.get(records.size() - 1).offset, true).clear(); // compacted or aborted away
+            }
+            if (ahead.isEmpty()) {
+                skip.remove(partition);
+            }
+            advance(partition);
         }
     }
 
@@ -95,6 +137,8 @@ final class OrderedBuffer {
             if (offset != null) {
                 offsets.put(p, offset);
             }
+            ownership.remove(p);
+            skip.remove(p);
             ArrayDeque<OrderedRecord> q = partitions.remove(p);
             if (q != null) {
                 for (OrderedRecord r : q) {
@@ -267,35 +311,63 @@ final class OrderedBuffer {
         return claim == null ? List.of() : claim.stream().filter(this::held).toList();
     }
 
-    /**
-     * The offsets to commit with the window under {@code token} (a stage's transaction): for each
-     * partition it holds records of, the offset after its records and the done ones before them.
-     * Empty when the token no longer holds {@code expected} records (its lease or partitions were
-     * lost); null while a record before the window's, in one of its partitions, is neither done nor
-     * in the window (an earlier window still running: committing past it would skip it).
-     */
-    synchronized Map<Integer, Long> offsetsIfCommitted(String token, int expected) {
+    /** How many of the claim's records this process still holds (0: no such claim). */
+    synchronized int held(String token) {
         List<OrderedRecord> claim = claims.get(token);
-        if (claim == null || claim.stream().filter(this::held).count() != expected) {
-            return Map.of();
-        }
-        Map<Integer, Long> last = new HashMap<>();
-        for (OrderedRecord r : claim) {
-            last.merge(r.partition, r.offset, Math::max);
-        }
-        Map<Integer, Long> out = new HashMap<>();
-        for (Map.Entry<Integer, Long> e : last.entrySet()) {
-            long next = -1;
-            for (OrderedRecord r : partitions.get(e.getKey())) {
-                if (r.done || token.equals(r.token)) {
-                    next = r.offset + 1;
-                } else if (r.offset < e.getValue()) {
-                    return null;
-                } else {
-                    break;
+        return claim == null ? 0 : (int) claim.stream().filter(this::held).count();
+    }
+
+    /**
+     * The offsets to commit with the windows under {@code tokens} in their transaction (a stage's or
+     * a table consumer's), as if their records were done: for each partition they hold records of,
+     * the first record not done, with the records done after it in the offset's metadata
+     * ({@link DoneAhead}), including those the previous owner committed ahead that have not been
+     * fetched yet. Null when the metadata would be too large for the broker (so many records done
+     * past an earlier one that is not: the caller waits for that one).
+     */
+    synchronized Map<Integer, OffsetAndMetadata> offsetsWith(java.util.Collection<String> tokens) {
+        java.util.Set<Integer> touched = new java.util.TreeSet<>();
+        for (String token : tokens) {
+            for (OrderedRecord r : claims.getOrDefault(token, List.of())) {
+                if (held(r)) {
+                    touched.add(r.partition);
                 }
             }
-            out.put(e.getKey(), next);
+        }
+        Map<Integer, OffsetAndMetadata> out = new HashMap<>();
+        for (int p : touched) {
+            long committed = -1;
+            java.util.BitSet ahead = new java.util.BitSet();
+            for (OrderedRecord r : partitions.get(p)) {
+                boolean done = r.done || r.token != null && tokens.contains(r.token);
+                if (committed < 0 && !done) {
+                    committed = r.offset;
+                } else if (committed >= 0 && done) {
+                    ahead.set(Math.toIntExact(r.offset - committed));
+                }
+            }
+            if (committed < 0) { // every record held is done: the offset moves past them
+                committed = partitions.get(p).peekLast().offset + 1;
+            }
+            for (long offset : skip.getOrDefault(p, EMPTY)) { // ahead in the last owner's commit, still to come
+                ahead.set(Math.toIntExact(offset - committed));
+            }
+            String metadata = DoneAhead.encode(ahead);
+            if (!DoneAhead.fits(metadata)) {
+                return null;
+            }
+            out.put(p, new OffsetAndMetadata(committed, metadata));
+        }
+        return out;
+    }
+
+    /** The partitions the claim's held records are from. */
+    synchronized java.util.Set<Integer> partitionsOf(String token) {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        for (OrderedRecord r : claims.getOrDefault(token, List.of())) {
+            if (held(r)) {
+                out.add(r.partition);
+            }
         }
         return out;
     }

@@ -64,9 +64,21 @@ final class OrderedFetcher implements AutoCloseable {
     private volatile RuntimeException failure;
     /** The consumer's group membership as of its last poll, for stages' transactions (fencing a member that lost its partitions). */
     private volatile ConsumerGroupMetadata groupMetadata;
+    /** The table partitions this member owns (restored on a window's first update after an assignment). */
+    private final OwnedTables tables;
+    /** Transactional commits of this member's windows, one at a time (see KafkaOrderedView#commitWithState). */
+    private final Object transactions = new Object();
+    /** Partitions to fetch again from their committed offsets (see {@link #resync}). */
+    private final Set<Integer> resyncing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Set once windows commit their offsets in transactions: the fetcher then commits none of its own. */
+    private volatile boolean transactional;
+    /** Asynchronous offset commits sent and not yet answered. */
+    private final java.util.concurrent.atomic.AtomicInteger commitsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
-    OrderedFetcher(String stream, String topic, String group, KafkaClients clients, Runnable onArrival) {
+    OrderedFetcher(String stream, String topic, String group, KafkaClients clients, Runnable onArrival,
+                   TableChangelogs changelogs) {
         this.stream = stream;
+        this.tables = new OwnedTables(stream, topic, clients, changelogs, buffer);
         this.topic = topic;
         this.group = group;
         this.onArrival = onArrival;
@@ -85,6 +97,11 @@ final class OrderedFetcher implements AutoCloseable {
         return topic;
     }
 
+    OwnedTables tables() {
+        checkAlive();
+        return tables;
+    }
+
     String group() {
         return group;
     }
@@ -92,6 +109,70 @@ final class OrderedFetcher implements AutoCloseable {
     /** The group membership as of the last poll (null before the first). */
     ConsumerGroupMetadata groupMetadata() {
         return groupMetadata;
+    }
+
+    /**
+     * From now on windows commit their partitions' offsets in Kafka transactions (tables, stages):
+     * the fetcher stops committing offsets asynchronously, and this returns once the commits it sent
+     * before are answered, so none of them can land after, and undo, a transaction's offsets.
+     * Partitions handed over still get their last offsets committed synchronously (the transactions'
+     * own, again).
+     */
+    void commitInTransactions() {
+        if (transactional) {
+            return;
+        }
+        transactional = true;
+        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+        while (commitsInFlight.get() > 0 && System.nanoTime() < deadline) {
+            sleepBriefly();
+        }
+    }
+
+    boolean committingInTransactions() {
+        return transactional;
+    }
+
+    /**
+     * After a window's transaction failed, perhaps having committed (a commit that timed out): the
+     * partitions' records leave the buffer at once (windows holding some commit none of them; their
+     * tables' state is restored again), and the fetcher fetches them again from the group's committed
+     * offsets, skipping what those say was done ahead.
+     */
+    void resync(Collection<Integer> partitions) {
+        buffer.handOver(partitions);
+        resyncing.addAll(partitions);
+    }
+
+    /** Runs on the fetcher thread: partitions {@link #resync} dropped are assigned again and fetched from the committed offsets. */
+    private void resyncPartitions() {
+        Set<TopicPartition> due = new HashSet<>();
+        for (Integer p : List.copyOf(resyncing)) {
+            resyncing.remove(p);
+            TopicPartition tp = new TopicPartition(topic, p);
+            if (consumer.assignment().contains(tp)) {
+                due.add(tp);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(due, COMMIT_TIMEOUT);
+        for (TopicPartition tp : due) {
+            OffsetAndMetadata at = committed.get(tp);
+            buffer.assigned(tp.partition(), at);
+            if (at == null) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                consumer.seek(tp, at.offset());
+            }
+        }
+        LOG.warn("kafka:// ordered group {}: a transaction failed; {} fetched again from their committed offsets", group, due);
+    }
+
+    /** Held while a window's transaction is computed, committed and marked done. */
+    Object transactionLock() {
+        return transactions;
     }
 
     private void checkAlive() {
@@ -108,6 +189,9 @@ final class OrderedFetcher implements AutoCloseable {
         try {
             consumer.subscribe(List.of(topic), new HandOver());
             while (running) {
+                if (!resyncing.isEmpty()) {
+                    resyncPartitions();
+                }
                 ConsumerRecords<byte[], byte[]> records;
                 try {
                     records = consumer.poll(POLL);
@@ -128,9 +212,14 @@ final class OrderedFetcher implements AutoCloseable {
                 }
                 groupMetadata = consumer.groupMetadata();
                 pauseOrResume();
-                commit(buffer.takeCommits(), false);
+                if (!transactional) {
+                    commit(buffer.takeCommits(), false);
+                }
             }
-            commit(buffer.takeCommits(), true);
+            Map<Integer, Long> due = buffer.takeCommits();
+            if (!transactional) {
+                commit(due, true);
+            }
         } catch (RuntimeException e) {
             if (running) {
                 failure = new IllegalStateException("the ordered consumer of stream '" + stream + "' (group " + group
@@ -170,7 +259,9 @@ final class OrderedFetcher implements AutoCloseable {
         if (sync) {
             consumer.commitSync(commits, COMMIT_TIMEOUT);
         } else {
+            commitsInFlight.incrementAndGet();
             consumer.commitAsync(commits, (done, e) -> {
+                commitsInFlight.decrementAndGet();
                 if (e != null) {
                     // a later commit covers it, or a crash delivers those windows again (at-least-once)
                     LOG.debug("kafka:// ordered group {}: committing offsets {} failed: {}", group, done, e.toString());
@@ -184,8 +275,13 @@ final class OrderedFetcher implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            // the offsets' metadata says which later records the last owner committed already (DoneAhead)
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), COMMIT_TIMEOUT);
             for (TopicPartition tp : partitions) {
-                buffer.assigned(tp.partition());
+                buffer.assigned(tp.partition(), committed.get(tp));
             }
             if (!partitions.isEmpty()) {
                 LOG.debug("kafka:// ordered group {}: assigned {}", group, partitions);
@@ -215,6 +311,9 @@ final class OrderedFetcher implements AutoCloseable {
                 }
             });
             offsets.putAll(buffer.handOver(numbers));
+            if (transactional) {
+                offsets.clear(); // the windows' transactions committed them, with what was done ahead of them
+            }
             try {
                 commit(offsets, true);
                 offsets.keySet().forEach(sent::remove);
@@ -255,5 +354,6 @@ final class OrderedFetcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        tables.close();
     }
 }

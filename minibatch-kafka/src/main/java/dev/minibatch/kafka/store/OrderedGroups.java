@@ -25,13 +25,15 @@ final class OrderedGroups implements AutoCloseable {
     private final KafkaClients clients;
     private final KafkaGroupAdmin admin;
     private final LogReader reader;
+    private final TableChangelogs changelogs;
     private final Map<String, OrderedFetcher> fetchers = new ConcurrentHashMap<>();
     /** Consumers of this process subscribed to each group's fetcher (guarded by {@code fetchers}). */
     private final Map<String, Integer> subscribers = new HashMap<>();
     private volatile boolean closed;
 
-    OrderedGroups(KafkaStore store, KafkaClients clients, KafkaGroupAdmin admin, LogReader reader) {
+    OrderedGroups(KafkaStore store, KafkaClients clients, KafkaGroupAdmin admin, LogReader reader, TableChangelogs changelogs) {
         this.store = store;
+        this.changelogs = changelogs;
         this.clients = clients;
         this.admin = admin;
         this.reader = reader;
@@ -61,7 +63,7 @@ final class OrderedGroups implements AutoCloseable {
             if (f == null) {
                 store.openStream(stream, null, Instant.now());
                 String topic = store.topic(stream);
-                f = new OrderedFetcher(stream, topic, id, clients, () -> store.notifyArrival(id));
+                f = new OrderedFetcher(stream, topic, id, clients, () -> store.notifyArrival(id), changelogs);
                 fetchers.put(id, f);
             }
             return f;

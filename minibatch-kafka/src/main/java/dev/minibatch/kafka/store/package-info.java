@@ -9,6 +9,14 @@
  * {@code KafkaAppender} writes; {@code KafkaCatalog} creates and lists topics and keeps each stream's
  * metadata in a compacted topic; {@code LogReader} reads without consuming.
  *
+ * <p>Ordered consumers ({@code KafkaOrderedView}) are members of a Kafka consumer group:
+ * {@code OrderedFetcher} owns one stream's consumer in one process, {@code OrderedBuffer} the records
+ * of its assigned partitions; windows of stages and tables commit in Kafka transactions with their
+ * offsets ({@code DoneAhead}: the records done past an offset, in its metadata). Tables:
+ * {@code TableChangelogs} (the compacted changelog topics and their records), {@code OwnedTables}
+ * (the partitions' state a member owns, restored from the changelog), {@code TableQueries} (queries
+ * from any process, read from the changelog).
+ *
  * <p><i>Stability: evolving.</i> Select the store by URL ({@code kafka://host:9092/?prefix=mb.}); the
  * classes here are not API.
  */

@@ -1,11 +1,9 @@
 package dev.minibatch.kafka.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.minibatch.Minibatch;
 import dev.minibatch.kafka.KafkaBroker;
-import dev.minibatch.model.ConfigurationException;
 import dev.minibatch.model.ConsumerHandle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -158,11 +156,15 @@ class KafkaStoreConsumersTest {
     }
 
     @Test
-    void tablesFailClearlyNamingTheIssueThatBuildsThem() {
-        mb.stream("words").append(Map.of("w", "a"));
-        assertThatThrownBy(() -> mb.streaming("words").keyBy("w").aggregate("counts", Integer.class, 0, (s, w) -> s + w.size()).start(w -> { }))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("tables").hasMessageContaining("Kafka II");
-        assertThatThrownBy(() -> mb.table("counts"))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("Kafka II");
+    void tablesAreServedToOrderedConsumersOnlyWhichTableConsumersChooseThemselves() {
+        assertThat(((KafkaStore) mb.store()).unsupported(dev.minibatch.spi.store.ConsumerFeatures.Feature.TABLES))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("partition-ordered"));
+        assertThat(mb.table("counts").exists()).isFalse();
+        ConsumerHandle h = mb.streaming("words").keyBy().aggregate("counts", Integer.class, 0, (s, w) -> s + w.size()).start();
+        try {
+            assertThat(h.failure()).isNull();
+        } finally {
+            h.stop();
+        }
     }
 }

@@ -340,6 +340,10 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         for (OrderedRecord r : records) {
             dead.add(KafkaStore.deadLetterOf(r.as(MessageState.PENDING), error));
         }
+        if (f.committingInTransactions()) { // the dead letters and the offsets in one transaction, like any window's
+            return commitWithState(stream, token, false, records.size(),
+                    CommitEffects.appendsOnly(Map.of(deadStream, dead), now));
+        }
         // written to the dead-letter stream first: a crash before the commit delivers them again, never loses them
         store.append(deadStream, dead);
         return f.buffer().commit(token);

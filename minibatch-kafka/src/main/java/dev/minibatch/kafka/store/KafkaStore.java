@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -34,8 +33,6 @@ import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Streams on a Kafka cluster ({@code kafka://host:9092,host2:9092/?prefix=mb.&partitions=6&replication=3}):
@@ -60,7 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups, OrderedConsumption,
         TableStore {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaStore.class);
     static final int DELIVERY_LIMIT = 10;
 
     private final KafkaStoreSettings settings;
@@ -71,7 +67,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     private final KafkaAppender appender;
     private final LogReader reader;
     private final Map<String, ShareFetcher> fetchers = new ConcurrentHashMap<>();
-    private final Map<String, List<Runnable>> listeners = new ConcurrentHashMap<>();
+    private final ArrivalNotices arrivals = new ArrivalNotices();
     private final KafkaGroupAdmin groups;
     private final OrderedGroups ordered;
     private final TableChangelogs changelogs;
@@ -422,25 +418,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
 
     /** Tells {@code onAppend} of records arriving for the consumers of group {@code id} while {@code live} holds. */
     Subscription listen(String id, Runnable onAppend, java.util.function.BooleanSupplier live) {
-        listeners.computeIfAbsent(id, s -> new CopyOnWriteArrayList<>()).add(onAppend);
-        onAppend.run(); // records may have arrived before this subscription
-        return new Subscription() {
-            private volatile boolean open = true;
-
-            @Override
-            public boolean active() {
-                return open && !closed && live.getAsBoolean();
-            }
-
-            @Override
-            public void close() {
-                open = false;
-                List<Runnable> l = listeners.get(id);
-                if (l != null) {
-                    l.remove(onAppend);
-                }
-            }
-        };
+        return arrivals.listen(id, onAppend, () -> !closed && live.getAsBoolean());
     }
 
     ShareFetcher fetcher(String stream) {
@@ -536,17 +514,8 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
         return f == null ? 0 : f.pool().heldCount();
     }
 
-    void notifyArrival(String stream) {
-        List<Runnable> l = listeners.get(stream);
-        if (l != null) {
-            for (Runnable r : l) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    LOG.debug("append listener of stream '{}' failed: {}", stream, e.toString());
-                }
-            }
-        }
+    void notifyArrival(String id) {
+        arrivals.arrived(id);
     }
 
     @Override

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.minibatch.Minibatch;
 import dev.minibatch.kafka.KafkaCluster;
-import dev.minibatch.model.TableEntry;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.test.JvmProcess;
 import java.time.Duration;
@@ -49,20 +48,11 @@ class KafkaTableWordCountJvmTest {
     }
 
     private static Map<String, Integer> table(Minibatch mb, String name) {
-        Map<String, Integer> out = new TreeMap<>();
-        String after = null;
-        while (true) {
-            List<TableEntry> page = mb.table(name).entries(after, 5_000);
-            if (page.isEmpty()) {
-                return out;
-            }
-            page.forEach(e -> out.put(e.key(), e.value().asInt()));
-            after = page.get(page.size() - 1).key();
-        }
+        return KafkaTablesTest.table(mb, name);
     }
 
     private static long sum(Map<String, Integer> counts) {
-        return counts.values().stream().mapToLong(Integer::longValue).sum();
+        return KafkaTablesTest.sum(counts);
     }
 
     private static JvmProcess counter(Fleet fleet, String name) throws Exception {

@@ -85,7 +85,8 @@ class KafkaTablesTest {
         return h;
     }
 
-    private static Map<String, Integer> table(Minibatch mb, String name) {
+    /** The table's entries as integers, read page by page through the public API. */
+    static Map<String, Integer> table(Minibatch mb, String name) {
         Map<String, Integer> out = new TreeMap<>();
         String after = null;
         while (true) {
@@ -98,7 +99,7 @@ class KafkaTablesTest {
         }
     }
 
-    private static long sum(Map<String, Integer> counts) {
+    static long sum(Map<String, Integer> counts) {
         return counts.values().stream().mapToLong(Integer::longValue).sum();
     }
 

@@ -13,7 +13,8 @@ import java.util.Set;
  * {@code workers(1)} still in order). A window is held at most {@code maxDelay} (a tenth of the
  * lease, at most 50 ms), far inside its lease, which is why held windows need no renewal; the
  * consumer commits what it holds before any other commit or undo, when it goes idle, and at stop.
- * Other windows are never held. A listener's {@code committed} event for a held window may come
+ * Other windows are never held, except on stores that hold every commit
+ * ({@link dev.minibatch.spi.store.BatchClaims#holdCommits}). A listener's {@code committed} event for a held window may come
  * up to that delay before the store commit; the consumer's window and message counts follow the
  * store commit.
  *
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 final class BatchedCommits {
 
-    /** Most windows committed in one step. */
+    /** Most windows committed in one step, unless the store asks for more. */
     static final int MAX_HELD = 64;
 
     /** A window whose commit waits for the batch; {@code state} its table effects, or null. */
@@ -33,6 +34,8 @@ final class BatchedCommits {
     private final Set<String> batched = new HashSet<>();
     private final List<Held> held = new ArrayList<>();
     private long oldestNanos;
+    /** Most windows per batch: {@link #MAX_HELD}, or more where the store holds every commit. */
+    private int limit = MAX_HELD;
 
     BatchedCommits(java.time.Duration lease) {
         this.maxDelayNanos = Math.min(java.time.Duration.ofMillis(50).toNanos(), lease.toNanos() / 10);
@@ -41,6 +44,12 @@ final class BatchedCommits {
     /** A claim taken together with others: its window's commit may be held. */
     void claimed(String token) {
         batched.add(token);
+    }
+
+    /** A claim whose store holds every commit, up to {@code most} per batch (see {@code BatchClaims.holdCommits}). */
+    void claimed(String token, int most) {
+        batched.add(token);
+        limit = Math.max(MAX_HELD, most);
     }
 
     /** The claim ended otherwise (undone, released, never emitted). */
@@ -76,7 +85,7 @@ final class BatchedCommits {
 
     /** Whether the held commits must go now: enough of them, or the oldest waited its longest. */
     boolean due() {
-        return !held.isEmpty() && (held.size() >= MAX_HELD || System.nanoTime() - oldestNanos >= maxDelayNanos);
+        return !held.isEmpty() && (held.size() >= limit || System.nanoTime() - oldestNanos >= maxDelayNanos);
     }
 
     /** How long until {@link #due()} at the latest (zero when due; a day when nothing is held). */

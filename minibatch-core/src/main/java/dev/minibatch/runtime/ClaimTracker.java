@@ -64,9 +64,10 @@ final class ClaimTracker {
         Claim claim = deferClaims ? capabilities.deferredClaims().claimDeferred(settings.stream(), selection, lease)
                 : store.claim(settings.stream(), selection, lease);
         track(claim, now);
-        if (!claim.isEmpty() && capabilities.batchClaims() != null
-                && capabilities.batchClaims().holdEveryCommit(settings.stream())) {
-            batchedCommits.claimed(claim.token()); // each commit is a costly round trip: batch them all
+        int hold = claim.isEmpty() || capabilities.batchClaims() == null ? 0
+                : capabilities.batchClaims().holdCommits(settings.stream());
+        if (hold > 0) {
+            batchedCommits.claimed(claim.token(), hold); // each commit is a costly round trip: batch them all
         }
         return claim;
     }

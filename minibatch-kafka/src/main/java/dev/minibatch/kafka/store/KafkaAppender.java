@@ -40,7 +40,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * </ul>
  * Each record's size is checked against its topic's {@code max.message.bytes} before anything is
  * sent, so an oversized message fails alone and clearly. Thread-safe: batches are serialized on the
- * batch producer, transactions on one transactional producer, each made on first use.
+ * batch producer, transactions on a transactional producer per lane (the store's appends; each
+ * ordered consumer group's windows), each made on first use.
  */
 final class KafkaAppender implements AutoCloseable {
 
@@ -55,8 +56,24 @@ final class KafkaAppender implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Admin admin;
     private final Map<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
-    private final Object txLock = new Object();
-    private KafkaProducer<byte[], byte[]> tx;
+    /**
+     * Transactional producers by lane: the store's own appends use lane {@code ""}, each ordered
+     * consumer group its own (its id), so a stage's transactions and a table consumer's in one
+     * process do not wait for each other (Kafka Streams has a producer per stream thread).
+     */
+    private final Map<String, TxLane> lanes = new ConcurrentHashMap<>();
+
+    /** One transactional producer, made on first use; its transactions run one at a time. */
+    private static final class TxLane {
+        KafkaProducer<byte[], byte[]> tx;
+
+        void discard() {
+            if (tx != null) {
+                tx.close(Duration.ZERO);
+                tx = null;
+            }
+        }
+    }
     private final Object batchLock = new Object();
     private KafkaProducer<byte[], byte[]> batches;
     private final java.util.concurrent.atomic.AtomicInteger nextPartition = new java.util.concurrent.atomic.AtomicInteger();
@@ -192,22 +209,24 @@ final class KafkaAppender implements AutoCloseable {
 
     /** Sends encoded records in one transaction (also a table's tombstones when it is cleared). */
     void sendInTransaction(String stream, List<ProducerRecord<byte[], byte[]>> records) {
-        inTransaction(stream, records, null, null);
+        inTransaction("", stream, records, null, null);
     }
 
     /**
      * Sends the records, and with {@code offsets} a consumer group's offsets, in one transaction on
      * the store's transactional producer; throws, with nothing committed, when it fails.
      */
-    private void inTransaction(String streams, List<ProducerRecord<byte[], byte[]>> records,
+    private void inTransaction(String lane, String streams, List<ProducerRecord<byte[], byte[]>> records,
                                Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-        synchronized (txLock) {
+        TxLane l = lanes.computeIfAbsent(lane, k -> new TxLane());
+        synchronized (l) {
             if (closed) {
                 throw new IllegalStateException("the kafka:// store is closed");
             }
-            if (tx == null) {
-                tx = clients.transactionalProducer();
+            if (l.tx == null) {
+                l.tx = clients.transactionalProducer();
             }
+            KafkaProducer<byte[], byte[]> tx = l.tx;
             try {
                 tx.beginTransaction();
                 for (ProducerRecord<byte[], byte[]> r : records) {
@@ -218,13 +237,13 @@ final class KafkaAppender implements AutoCloseable {
                 }
                 tx.commitTransaction(); // flushes; throws if any send failed
             } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException fatal) {
-                discardTransactionalProducer();
+                l.discard();
                 throw appendFailed(streams, fatal);
             } catch (KafkaException e) {
                 try {
                     tx.abortTransaction();
                 } catch (KafkaException abortFailed) {
-                    discardTransactionalProducer();
+                    l.discard();
                 }
                 throw appendFailed(streams, e);
             }
@@ -240,6 +259,7 @@ final class KafkaAppender implements AutoCloseable {
      */
     void appendWithOffsets(Map<String, List<NewMessage>> appends, List<ProducerRecord<byte[], byte[]>> records,
                            Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+        String lane = group == null ? "" : group.groupId();
         List<ProducerRecord<byte[], byte[]>> all = new ArrayList<>();
         String streams = String.join(", ", appends.keySet());
         appends.forEach((stream, messages) -> {
@@ -258,14 +278,7 @@ final class KafkaAppender implements AutoCloseable {
             }
         });
         all.addAll(records);
-        inTransaction(streams.isEmpty() ? "tables" : streams, all, offsets, group);
-    }
-
-    private void discardTransactionalProducer() {
-        if (tx != null) {
-            tx.close(Duration.ZERO);
-            tx = null;
-        }
+        inTransaction(lane, streams.isEmpty() ? "tables" : streams, all, offsets, group);
     }
 
     private RuntimeException appendFailed(String stream, Throwable cause) {
@@ -328,11 +341,13 @@ final class KafkaAppender implements AutoCloseable {
                 batches = null;
             }
         }
-        synchronized (txLock) {
-            closed = true;
-            if (tx != null) {
-                tx.close(Duration.ofSeconds(5));
-                tx = null;
+        closed = true;
+        for (TxLane l : lanes.values()) {
+            synchronized (l) {
+                if (l.tx != null) {
+                    l.tx.close(Duration.ofSeconds(5));
+                    l.tx = null;
+                }
             }
         }
     }

@@ -149,11 +149,14 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         return out;
     }
 
+    /** Windows per transaction when every commit is held (a Kafka Streams thread commits all it did per 100 ms). */
+    private static final int WINDOWS_PER_TRANSACTION = 1_000;
+
     /** Once windows commit in Kafka transactions (stages, tables), every commit is held for a batch: one transaction for many. */
     @Override
-    public boolean holdEveryCommit(String stream) {
+    public int holdCommits(String stream) {
         OrderedFetcher f = groups.existing(stream, group);
-        return f != null && f.committingInTransactions();
+        return f != null && f.committingInTransactions() ? WINDOWS_PER_TRANSACTION : 0;
     }
 
     @Override

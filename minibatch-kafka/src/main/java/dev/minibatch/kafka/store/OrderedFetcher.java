@@ -194,9 +194,14 @@ final class OrderedFetcher implements AutoCloseable {
                 }
                 ConsumerRecords<byte[], byte[]> records;
                 try {
-                    records = consumer.poll(POLL);
+                    // with partitions paused, Kafka 4.x's consumer spins in poll while their fetched data is
+                    // buffered (KAFKA-21084): look once, and wait here instead
+                    records = consumer.poll(paused.isEmpty() ? POLL : Duration.ZERO);
                 } catch (WakeupException e) {
                     continue; // close() cuts a poll short
+                }
+                if (records.isEmpty() && !paused.isEmpty()) {
+                    sleepFor(POLL.toMillis());
                 }
                 if (!records.isEmpty()) {
                     for (TopicPartition tp : records.partitions()) {
@@ -333,6 +338,14 @@ final class OrderedFetcher implements AutoCloseable {
             partitions.forEach(paused::remove);
             LOG.warn("kafka:// ordered group {}: lost {} without a hand-over; windows on them are delivered again", group,
                     partitions);
+        }
+    }
+
+    private static void sleepFor(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

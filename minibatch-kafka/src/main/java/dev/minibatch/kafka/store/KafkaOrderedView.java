@@ -39,8 +39,10 @@ import org.apache.kafka.common.TopicPartition;
  * offset order ({@link OrderedFetcher}, {@link OrderedBuffer}). A read sees what this process holds
  * of its partitions (what its consumers can claim); counts ({@code stats}) are the group's, from its
  * committed offsets. Keys are honoured in claims and
- * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Appends,
- * metadata, expiry and clearing are the store's; closing the view does nothing. Thread-safe.
+ * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Stages and
+ * table consumers commit in Kafka transactions with their offsets ({@link #commitEachWithState});
+ * tables are the store's, queried from their changelogs. Appends, metadata, expiry and clearing are
+ * the store's; closing the view does nothing. Thread-safe.
  */
 final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore, TransactionalTableStore,
         BatchClaims, BatchTableCommits {

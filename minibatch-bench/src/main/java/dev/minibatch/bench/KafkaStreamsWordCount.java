@@ -1,13 +1,15 @@
 package dev.minibatch.bench;
 
-import dev.minibatch.Minibatch;
+import static dev.minibatch.bench.WordCountSupport.deleteRecursively;
+import static dev.minibatch.bench.WordCountSupport.load;
+import static dev.minibatch.bench.WordCountSupport.medianMillis;
+import static dev.minibatch.bench.WordCountSupport.seconds;
+import static dev.minibatch.bench.WordCountSupport.strayThreads;
+
 import dev.minibatch.kafka.KafkaCluster;
-import dev.minibatch.model.ConsumerHandle;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,35 +19,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.ToLongFunction;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The seeds' word count written twice on the same three-node {@link KafkaCluster} (three broker JVMs,
@@ -255,7 +238,7 @@ public final class KafkaStreamsWordCount {
                         }
                     }
                 }
-                String table = report(tput, lat, seconds(began));
+                String table = WordCountSupport.report(this, tput, lat, seconds(began));
                 System.out.println();
                 System.out.println(table);
                 if (out != null) {
@@ -332,301 +315,13 @@ public final class KafkaStreamsWordCount {
 
     // ---- one contender --------------------------------------------------------------------------
 
-    /** A word count app of one contender, on topics of its own. */
-    interface App extends AutoCloseable {
-        /** The input topic (exists once the app was made). */
-        String linesTopic();
-
-        /** The table's changelog topic (may exist only once started). */
-        String changelogTopic();
-
-        /** A changelog record's value as a count. */
-        long count(byte[] value);
-
-        void start();
-
-        /** The app's failure, or null. */
-        Throwable failure();
-
-        @Override
-        void close() throws Exception;
-    }
-
-    App app(String contender, String id) throws Exception {
-        return contender.equals("ks") ? new StreamsApp(id) : new MinibatchApp(id);
-    }
-
-    /** lines → flatMapValues → groupBy(word) → count(Materialized.as("counts")), exactly_once_v2. */
-    final class StreamsApp implements App {
-        final String appId;
-        final String lines;
-        final Path stateDir;
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        KafkaStreams streams;
-
-        StreamsApp(String id) throws Exception {
-            appId = "ks-wordcount-" + id;
-            lines = "ks.lines-" + id;
-            stateDir = Files.createDirectories(dir.resolve("ks-state-" + id));
-            cluster.createTopic(lines, PARTITIONS);
-        }
-
-        @Override
-        public String linesTopic() {
-            return lines;
-        }
-
-        @Override
-        public String changelogTopic() {
-            return appId + "-counts-changelog";
-        }
-
-        @Override
-        public long count(byte[] value) {
-            return ByteBuffer.wrap(value).getLong();
-        }
-
-        @Override
-        public void start() {
-            StreamsBuilder builder = new StreamsBuilder();
-            builder.stream(lines, Consumed.with(Serdes.String(), Serdes.String()))
-                    .flatMapValues(line -> Arrays.asList(line.split(" ")))
-                    .groupBy((key, word) -> word, Grouped.with("words", Serdes.String(), Serdes.String()))
-                    .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("counts")
-                            .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
-            Properties p = new Properties();
-            p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-            p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);
-            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 3);
-            p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-            streams = new KafkaStreams(builder.build(), p);
-            streams.setUncaughtExceptionHandler(e -> {
-                failure.compareAndSet(null, e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-            });
-            streams.start();
-        }
-
-        @Override
-        public Throwable failure() {
-            if (failure.get() == null && streams != null && streams.state() == KafkaStreams.State.ERROR) {
-                return new IllegalStateException("Kafka Streams in state ERROR");
-            }
-            return failure.get();
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (streams != null) {
-                if (!streams.close(Duration.ofSeconds(60))) {
-                    System.out.println("  WARNING: Kafka Streams " + appId + " did not close within 60 s");
-                }
-                streams.cleanUp();
-            }
-            deleteRecursively(stateDir);
-        }
-    }
-
-    /** lines → stage(flatMap, keyBy, map(1)) → words → keyed interval windows → reduce into the table counts. */
-    final class MinibatchApp implements App {
-        final String lines;
-        final String words;
-        final String table;
-        final Minibatch mb;
-        final List<ConsumerHandle> handles = new ArrayList<>();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-        MinibatchApp(String id) {
-            lines = "lines-" + id;
-            words = "words-" + id;
-            table = "counts-" + id;
-            mb = Minibatch.builder().url(url).shutdownHook(false).build();
-            mb.stream(lines); // creates the topic (the store's layout)
-        }
-
-        @Override
-        public String linesTopic() {
-            return PREFIX + lines;
-        }
-
-        @Override
-        public String changelogTopic() {
-            return PREFIX + "__table." + table;
-        }
-
-        @Override
-        public long count(byte[] value) {
-            return Long.parseLong(new String(value, StandardCharsets.UTF_8).trim());
-        }
-
-        @Override
-        public void start() {
-            try {
-                handles.add(mb.stage(lines)
-                        .flatMap(line -> List.of(line.asText().split(" ")))
-                        .keyBy(word -> word.asText())
-                        .map(word -> 1)
-                        .batch(stageBatch).workers(workers)
-                        .to(words).start());
-                handles.add(mb.streaming(words).keyBy().interval(Duration.ofMillis(intervalMs)).workers(workers)
-                        .reduce(table, Long.class, Long::sum).start());
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-                throw e;
-            }
-        }
-
-        @Override
-        public Throwable failure() {
-            if (failure.get() != null) {
-                return failure.get();
-            }
-            for (ConsumerHandle h : handles) {
-                if (h.failure() != null) {
-                    return h.failure();
-                }
-            }
-            return null;
-        }
-
-        /**
-         * The same counts through minibatch's query API ({@code mb.table(name).size()} and {@code get} of the
-         * ten most frequent words), beside the changelog: empty if they agree, else what differs.
-         */
-        String queryCheck(Map<String, Long> expected) {
-            dev.minibatch.table.Table t = mb.table(table);
-            List<String> wrong = new ArrayList<>();
-            long size = t.size();
-            if (size != expected.size()) {
-                wrong.add("size() " + size + ", expected " + expected.size());
-            }
-            expected.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10).forEach(e -> {
-                Long got = t.get(e.getKey(), Long.class).orElse(null);
-                if (!e.getValue().equals(got)) {
-                    wrong.add("get(" + e.getKey() + ") " + got + ", expected " + e.getValue());
-                }
-            });
-            return String.join("; ", wrong);
-        }
-
-        String stats() {
-            StringBuilder b = new StringBuilder();
-            for (ConsumerHandle h : handles) {
-                b.append(h.stream()).append(": ").append(h.stats()).append("; ");
-            }
-            return b.toString();
-        }
-
-        @Override
-        public void close() {
-            handles.forEach(ConsumerHandle::stop);
-            mb.close();
-        }
-    }
-
-    // ---- the changelog reader ---------------------------------------------------------------------
-
-    /**
-     * A {@code read_committed} consumer of a table's changelog topic, on a thread of its own: keeps the
-     * latest count per key and their sum, when the first record came, when the sum reached a target,
-     * and when each {@code probe<N>} key first appeared.
-     */
-    final class ChangelogReader implements AutoCloseable {
-        final String topic;
-        final ToLongFunction<byte[]> decode;
-        final Map<String, Long> latest = new ConcurrentHashMap<>();
-        final Map<String, Long> probesSeen = new ConcurrentHashMap<>();
-        final Thread thread;
-        volatile long sum;
-        volatile long records;
-        volatile long firstNanos;
-        volatile long targetNanos;
-        volatile long target = Long.MAX_VALUE;
-        volatile boolean stop;
-        volatile Throwable failure;
-
-        ChangelogReader(String topic, ToLongFunction<byte[]> decode) {
-            this.topic = topic;
-            this.decode = decode;
-            thread = new Thread(this::run, "changelog-reader-" + topic);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void target(long words) {
-            target = words;
-            if (sum == words && targetNanos == 0) {
-                targetNanos = System.nanoTime();
-            }
-        }
-
-        private void run() {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20); // the latency probes' resolution, for both alike
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = List.of();
-                while (!stop && partitions.isEmpty()) { // the app creates the topic
-                    if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
-                        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-                        partitions = infos == null ? List.of()
-                                : infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-                    }
-                    if (partitions.isEmpty()) {
-                        Thread.sleep(50);
-                    }
-                }
-                if (stop) {
-                    return;
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
-                while (!stop) {
-                    var batch = consumer.poll(Duration.ofMillis(100));
-                    long now = System.nanoTime();
-                    for (ConsumerRecord<byte[], byte[]> r : batch) {
-                        if (firstNanos == 0) {
-                            firstNanos = now;
-                        }
-                        records++;
-                        String key = new String(r.key(), StandardCharsets.UTF_8);
-                        Long old = r.value() == null ? latest.remove(key) : latest.put(key, decode.applyAsLong(r.value()));
-                        long value = r.value() == null ? 0 : latest.get(key);
-                        sum += value - (old == null ? 0 : old);
-                        if (key.startsWith(PROBE)) {
-                            probesSeen.putIfAbsent(key, now);
-                        }
-                    }
-                    if (sum == target && targetNanos == 0) {
-                        targetNanos = now;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Throwable e) {
-                failure = e;
-            }
-        }
-
-        String progress() {
-            return String.format(Locale.ROOT, "changelog %s: %,d records, %,d keys, sum %,d", topic, records, latest.size(), sum);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop = true;
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        }
+    WordCountApp app(String contender, String id) throws Exception {
+        return contender.equals("ks") ? new WordCountApp.StreamsApp(id, dir, cluster, servers)
+                : new WordCountApp.MinibatchApp(id, url, stageBatch, workers, intervalMs);
     }
 
     /** Waits until the changelog's counts add up to {@code words}; false on timeout. */
-    boolean awaitSum(App app, ChangelogReader reader, long words, long timeoutNanos, String what) throws Exception {
+    boolean awaitSum(WordCountApp app, ChangelogReader reader, long words, long timeoutNanos, String what) throws Exception {
         reader.target(words);
         long deadline = System.nanoTime() + timeoutNanos;
         long report = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -643,7 +338,7 @@ public final class KafkaStreamsWordCount {
             if (System.nanoTime() > report) {
                 report += TimeUnit.SECONDS.toNanos(15);
                 System.out.printf(Locale.ROOT, "    ... %s: %s of %,d words%s%n", what, reader.progress(), words,
-                        app instanceof MinibatchApp m ? "; " + m.stats() : "");
+                        app instanceof WordCountApp.MinibatchApp m ? "; " + m.stats() : "");
             }
             Thread.sleep(2);
         }
@@ -687,7 +382,7 @@ public final class KafkaStreamsWordCount {
         Set<String> before = topics();
         Map<String, Long> expected = new HashMap<>();
         long words = (long) lineCount * wordsPerLine;
-        try (App app = app(contender, id)) {
+        try (WordCountApp app = app(contender, id)) {
             Random random = new Random(seed);
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
                 for (int i = 0; i < lineCount; i++) {
@@ -697,7 +392,7 @@ public final class KafkaStreamsWordCount {
                 producer.flush();
             }
             System.gc(); // the fill's garbage is not the app's cost
-            try (ChangelogReader reader = new ChangelogReader(app.changelogTopic(), app::count)) {
+            try (ChangelogReader reader = new ChangelogReader(app.changelogTopic(), app::count, servers, admin)) {
                 long started = System.nanoTime();
                 app.start();
                 boolean done = awaitSum(app, reader, words, TimeUnit.SECONDS.toNanos(timeoutSeconds), what);
@@ -713,7 +408,7 @@ public final class KafkaStreamsWordCount {
                 } else {
                     Thread.sleep(500); // a duplicate would come after the last new one
                     correct = check(what, expected, new HashMap<>(reader.latest));
-                    if (app instanceof MinibatchApp m) {
+                    if (app instanceof WordCountApp.MinibatchApp m) {
                         String query = m.queryCheck(expected);
                         if (!query.isEmpty()) {
                             String text = "!!!!! " + what + ": mb.table(\"" + m.table + "\") disagrees with its changelog: " + query;
@@ -751,8 +446,8 @@ public final class KafkaStreamsWordCount {
         Map<String, Long> sent = new HashMap<>();
         Set<String> measured = new HashSet<>();
         long words = 0;
-        try (App app = app(contender, id);
-             ChangelogReader reader = new ChangelogReader(app.changelogTopic(), app::count);
+        try (WordCountApp app = app(contender, id);
+             ChangelogReader reader = new ChangelogReader(app.changelogTopic(), app::count, servers, admin);
              KafkaProducer<byte[], byte[]> producer = producer()) {
             Random random = new Random(seed + 1);
             int probe = 0;
@@ -870,120 +565,6 @@ public final class KafkaStreamsWordCount {
             }
         } catch (Exception e) {
             System.out.println("  (could not delete the run's topics: " + e + ")");
-        }
-    }
-
-    // ---- report -----------------------------------------------------------------------------------
-
-    String report(Map<String, List<Throughput>> tput, Map<String, List<Latency>> lat, double seconds) {
-        StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "### Word count: Kafka Streams vs minibatch kafka:// (exactly once, 3 brokers)%n%n"));
-        b.append(String.format(Locale.ROOT, "%d interleaved repetitions; throughput: %,d preloaded lines x %d words (vocabulary %,d, Zipf 1/r),"
-                        + " timed from the first output to the last count; latency: %d lines/s for %d s (+%d s left out), probe every 100 ms,"
-                        + " produce -> committed total on the changelog. 6 partitions, RF 3, min ISR 2. Kafka Streams: exactly_once_v2,"
-                        + " 2 stream threads, commit 100 ms. minibatch: stage batch %d, workers %d, keyed interval %d ms + reduce."
-                        + " Median (range).%n%n", reps, lines, wordsPerLine, vocabularySize, rate, latencySeconds, latencyWarmup, stageBatch,
-                workers, intervalMs));
-        b.append("| contender | words/s | start → first output (s) | latency p50 (ms) | latency p99 (ms) | counts correct |\n");
-        b.append("|---|---|---|---|---|---|\n");
-        for (String k : contenders) {
-            List<Throughput> t = tput.get(k);
-            List<Latency> l = lat.get(k);
-            long failedRuns = t.stream().filter(x -> Double.isNaN(x.rate())).count() + l.stream().filter(x -> x.probes() == 0).count();
-            long bad = t.stream().filter(x -> !x.correct()).count() + l.stream().filter(x -> !x.correct()).count() - failedRuns;
-            b.append("| ").append(name(k)).append(" | ")
-                    .append(summary(t.stream().mapToDouble(Throughput::rate).toArray(), "%,.0f")).append(" | ")
-                    .append(summary(t.stream().mapToDouble(Throughput::toFirstSeconds).toArray(), "%.1f")).append(" | ")
-                    .append(summary(l.stream().mapToDouble(Latency::p50).toArray(), "%.0f")).append(" | ")
-                    .append(summary(l.stream().mapToDouble(Latency::p99).toArray(), "%.0f")).append(" | ")
-                    .append(bad == 0 ? "yes" : "**NO (" + bad + " runs)**")
-                    .append(failedRuns == 0 ? "" : "; **" + failedRuns + " runs failed**").append(" |\n");
-        }
-        if (contenders.contains("ks") && contenders.contains("mb")) {
-            double[] rt = ratios(tput.get("mb").stream().mapToDouble(Throughput::rate).toArray(),
-                    tput.get("ks").stream().mapToDouble(Throughput::rate).toArray());
-            double[] r50 = ratios(lat.get("mb").stream().mapToDouble(Latency::p50).toArray(),
-                    lat.get("ks").stream().mapToDouble(Latency::p50).toArray());
-            double[] r99 = ratios(lat.get("mb").stream().mapToDouble(Latency::p99).toArray(),
-                    lat.get("ks").stream().mapToDouble(Latency::p99).toArray());
-            b.append("| **ratio minibatch / Kafka Streams** | ").append(summary(rt, "%.2f")).append(" | | ")
-                    .append(summary(r50, "%.2f")).append(" | ").append(summary(r99, "%.2f")).append(" | |\n");
-            b.append(String.format(Locale.ROOT, "%nRatios per repetition: words/s %s, p50 %s, p99 %s (throughput: higher is better"
-                    + " for minibatch; latency: lower is).%n", Arrays.toString(round(rt)), Arrays.toString(round(r50)),
-                    Arrays.toString(round(r99))));
-        }
-        b.append(String.format(Locale.ROOT, "%nPer run:%n"));
-        for (String k : contenders) {
-            for (int i = 0; i < Math.max(tput.get(k).size(), lat.get(k).size()); i++) {
-                b.append(String.format(Locale.ROOT, "- %s rep %d: %s; %s%n", name(k), i + 1,
-                        i < tput.get(k).size() ? tput.get(k).get(i) : "-", i < lat.get(k).size() ? lat.get(k).get(i) : "-"));
-            }
-        }
-        if (!errors.isEmpty()) {
-            b.append(String.format(Locale.ROOT, "%n**Errors:**%n"));
-            errors.forEach(e -> b.append("- ").append(e).append('\n'));
-        }
-        b.append(String.format(Locale.ROOT, "%nWhole bench: %.1f min; load average at the end: %s.%n", seconds / 60, load()));
-        return b.toString();
-    }
-
-    static double[] ratios(double[] figure, double[] limit) {
-        double[] r = new double[Math.min(figure.length, limit.length)];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = figure[i] / limit[i];
-        }
-        return r;
-    }
-
-    static String summary(double[] values, String fmt) {
-        double[] v = Arrays.stream(values).filter(Double::isFinite).toArray(); // failed runs are NaN
-        if (v.length == 0) {
-            return "–";
-        }
-        Arrays.sort(v);
-        return String.format(Locale.ROOT, fmt + " (" + fmt + "–" + fmt + ")", KafkaStoreBenchmarks.median(v), v[0], v[v.length - 1]);
-    }
-
-    static double[] round(double[] values) {
-        return Arrays.stream(values).map(v -> Double.isFinite(v) ? Math.round(v * 100) / 100.0 : v).toArray();
-    }
-
-    static double medianMillis(List<Long> nanos) {
-        return KafkaStoreBenchmarks.median(nanos.stream().mapToDouble(n -> n / 1e6).toArray());
-    }
-
-    static double seconds(long start) {
-        return (System.nanoTime() - start) / 1e9;
-    }
-
-    static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> files = Files.walk(path)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.out.println("  (could not delete " + path + ": " + e + ")");
-        }
-    }
-
-    /** The 1-, 5- and 15-minute load averages (Linux), for context: the machine may be shared. */
-    static String load() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (java.io.IOException | RuntimeException e) {
-            return "?";
-        }
-    }
-
-    /** Names the non-daemon threads still alive besides main: they would keep the JVM from exiting. */
-    static void strayThreads() {
-        List<String> stray = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && !t.isDaemon() && t != Thread.currentThread() && !t.getName().equals("DestroyJavaVM"))
-                .map(Thread::getName).toList();
-        if (!stray.isEmpty()) {
-            System.out.println("WARNING: non-daemon threads still alive at the end: " + stray);
         }
     }
 }

@@ -286,7 +286,13 @@ final class OrderedFetcher implements AutoCloseable {
             // the offsets' metadata says which later records the last owner committed already (DoneAhead)
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), COMMIT_TIMEOUT);
             for (TopicPartition tp : partitions) {
-                buffer.assigned(tp.partition(), committed.get(tp));
+                OffsetAndMetadata at = committed.get(tp);
+                buffer.assigned(tp.partition(), at);
+                if (at != null && at.metadata() != null && at.metadata().startsWith(DoneAhead.PREFIX)) {
+                    // the group commits in transactions: an asynchronous commit without this metadata
+                    // would forget what was done ahead of the offset before this member's first transaction
+                    transactional = true;
+                }
             }
             if (!partitions.isEmpty()) {
                 LOG.debug("kafka:// ordered group {}: assigned {}", group, partitions);

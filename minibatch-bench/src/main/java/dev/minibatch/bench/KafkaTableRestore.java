@@ -113,9 +113,7 @@ public final class KafkaTableRestore {
             System.out.printf(Locale.ROOT, "| owner restore of all partitions + first windows | %.2f s | %s |%n", median(restores),
                     range(restores));
         } finally {
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            WordCountSupport.deleteRecursively(dir); // the cluster's data
         }
     }
 
@@ -144,13 +142,11 @@ public final class KafkaTableRestore {
     }
 
     private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
+        return KafkaStoreBenchmarks.seconds(since);
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return KafkaStoreBenchmarks.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static String range(List<Double> values) {

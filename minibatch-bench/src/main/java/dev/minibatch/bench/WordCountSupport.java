@@ -93,7 +93,7 @@ final class WordCountSupport {
     }
 
     static double seconds(long start) {
-        return (System.nanoTime() - start) / 1e9;
+        return KafkaStoreBenchmarks.seconds(start);
     }
 
     static void deleteRecursively(Path path) {

@@ -54,6 +54,8 @@ final class TableChangelogs {
     private final KafkaStoreSettings settings;
     private final KafkaCatalog catalog;
     private final Admin admin;
+    /** Table → its changelog topic, once checked. */
+    private final Map<String, String> topics = new ConcurrentHashMap<>();
     /** Changelog topic → its partition count, once known. */
     private final Map<String, Integer> partitions = new ConcurrentHashMap<>();
 
@@ -65,6 +67,11 @@ final class TableChangelogs {
 
     /** The changelog topic of {@code table}; a clear error if Kafka cannot name a topic so. */
     String topic(String table) {
+        String known = table == null ? null : topics.get(table);
+        return known != null ? known : topics.computeIfAbsent(table, this::checkedTopic); // asked per update in a commit
+    }
+
+    private String checkedTopic(String table) {
         if (table == null || table.isEmpty() || !KafkaCatalog.LEGAL.matcher(table).matches()) {
             throw new IllegalArgumentException("table name '" + table + "' cannot be part of a Kafka topic name: on"
                     + " kafka:// use only letters, digits, '.', '_' and '-'");

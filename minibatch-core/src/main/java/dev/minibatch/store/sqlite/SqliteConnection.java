@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -161,27 +162,68 @@ final class SqliteConnection {
     /** Runs work in one IMMEDIATE transaction, so it takes the write lock before reading. */
     <T> T inTransaction(Work<T> work) {
         return inLock(() -> {
-            connection.setAutoCommit(false);
+            begin();
+            boolean committed = false;
             try {
                 T result = work.run();
-                connection.commit();
+                // Leaving manual commit mode commits. Connection.commit() would, in sqlite-jdbc, also
+                // BEGIN IMMEDIATE the next transaction at once: one more wait for the write lock
+                // (against other processes' writers) for an empty transaction.
+                connection.setAutoCommit(true);
+                committed = true;
                 listener.committed();
                 appendedToTell.addAll(appendedInTransaction);
                 appendedInTransaction.clear();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                listener.rolledBack();
-                appendedInTransaction.clear();
-                try {
-                    connection.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
+                if (!committed) {
+                    listener.rolledBack();
+                    appendedInTransaction.clear();
+                    rollbackAfterFailure(e);
                 }
                 throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
         });
+    }
+
+    /**
+     * BEGIN IMMEDIATE. sqlite-jdbc counts the connection as out of auto-commit mode before it runs the
+     * BEGIN; if that fails (the write lock not had within the busy timeout) the mode is set back, or
+     * the next transaction would run its statements one by one.
+     */
+    private void begin() throws SQLException {
+        try {
+            connection.setAutoCommit(false);
+        } catch (SQLException e) {
+            try {
+                connection.setAutoCommit(true);
+            } catch (SQLException noTransaction) {
+                e.addSuppressed(noTransaction); // expected: sqlite-jdbc runs COMMIT for the BEGIN that failed
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Undoes the open transaction after a failure. If the failure was the commit itself, sqlite-jdbc
+     * already counts the connection as in auto-commit mode while SQLite still has the transaction
+     * open; a plain ROLLBACK ends it either way.
+     */
+    private void rollbackAfterFailure(Exception failure) {
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+                connection.setAutoCommit(true);
+            } else {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("ROLLBACK");
+                } catch (SQLException noTransaction) {
+                    // SQLite had ended the transaction itself (a failed COMMIT may roll back)
+                }
+            }
+        } catch (SQLException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
     }
 
     /** A cached prepared statement for {@code sql}; callers hold the lock and close only result sets. */

@@ -14,7 +14,9 @@ import java.util.Set;
  * lease, at most 50 ms), far inside its lease, which is why held windows need no renewal; the
  * consumer commits what it holds before any other commit or undo, when it goes idle, and at stop.
  * Other windows are never held, except on stores that hold every commit
- * ({@link dev.minibatch.spi.store.BatchClaims#holdCommits}). A listener's {@code committed} event for a held window may come
+ * ({@link dev.minibatch.spi.store.BatchClaims#holdCommits}): there a stage's outputs are held with
+ * its commit too (where the store commits effects in batches), and an idle consumer lets the held
+ * commits wait out the delay instead of committing at once, since each commit is a round trip. A listener's {@code committed} event for a held window may come
  * up to that delay before the store commit; the consumer's window and message counts follow the
  * store commit.
  *
@@ -94,6 +96,14 @@ final class BatchedCommits {
             return java.time.Duration.ofDays(1);
         }
         return java.time.Duration.ofNanos(Math.max(0, oldestNanos + maxDelayNanos - System.nanoTime()));
+    }
+
+    /**
+     * Whether the store holds every commit ({@code BatchClaims.holdCommits}): then stage outputs are
+     * held too, and an idle consumer still waits out the delay, since each commit costs a round trip.
+     */
+    boolean storeHoldsAll() {
+        return limit > MAX_HELD;
     }
 
     /** The held commits, in order; holds none afterwards. */

@@ -65,10 +65,20 @@ final class CommitRouter {
     void commit(Window window, Map<String, List<NewMessage>> appends, CommitEffects state) {
         int claimed = claims.takeClaimedCount(window);
         // plain commits are held for a batch, and commits with table state where the store batches those too
-        // (each window all or nothing); stage appends go with their own commit
-        if (appends.isEmpty() && capabilities.batchClaims() != null
-                && (state == null || capabilities.batchTableCommits() != null)
-                && batched.hold(window, claimed, state)) {
+        // (each window all or nothing); stage appends go with their own commit, except on a store that
+        // holds every commit and batches effects (there a commit is a transaction across machines)
+        boolean effectsBatch = capabilities.batchTableCommits() != null;
+        boolean holdable;
+        CommitEffects toHold = state;
+        if (appends.isEmpty()) {
+            holdable = state == null || effectsBatch;
+        } else {
+            holdable = effectsBatch && batched.storeHoldsAll();
+            if (toHold == null) {
+                toHold = CommitEffects.appendsOnly(appends, settings.now());
+            }
+        }
+        if (holdable && capabilities.batchClaims() != null && batched.hold(window, claimed, toHold)) {
             if (batched.due()) {
                 flush();
             }
@@ -100,6 +110,11 @@ final class CommitRouter {
     /** Tells {@code event} to listeners once the held window is in the store. */
     void tellWhenCommitted(String windowId, WindowEvent event) {
         heldEvents.put(windowId, event);
+    }
+
+    /** Whether the store holds every commit: an idle consumer then lets the held ones wait out their delay. */
+    boolean storeHoldsAll() {
+        return batched.storeHoldsAll();
     }
 
     boolean due() {
@@ -135,7 +150,8 @@ final class CommitRouter {
             if (committed[i] < 0) {
                 continue; // its state function threw: failed by failHeldCommits
             }
-            afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], Map.of());
+            CommitEffects effects = held.get(i).state();
+            afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], effects == null ? Map.of() : effects.appends());
             WindowEvent event = heldEvents.remove(tokens.get(i));
             if (event != null && committed[i] > 0) {
                 observers.committed(event);

@@ -198,8 +198,12 @@ public final class ConsumerLoop implements ConsumerHandle {
                 Duration delay;
                 if (free) {
                     delay = pacer.idleWait(settings.emitter().pollDelay(context), polled);
-                    commits.flush(); // idle: nothing to commit together with
-                    commits.failHeldCommits(context);
+                    if (commits.storeHoldsAll()) { // each commit a round trip: keep holding until due
+                        delay = min(delay, commits.untilDue());
+                    } else {
+                        commits.flush(); // idle: nothing to commit together with
+                        commits.failHeldCommits(context);
+                    }
                 } else {
                     delay = min(Heartbeats.EVERY, commits.untilDue());
                 }

@@ -40,6 +40,11 @@ final class OrderedBuffer {
     private final Map<Integer, ArrayDeque<OrderedRecord>> partitions = new TreeMap<>();
     private final Map<String, OrderedRecord> byId = new HashMap<>();
     private final Map<String, List<OrderedRecord>> claims = new HashMap<>();
+    /** No claim's lease lapses before this (null: no claim); a lower bound, so lapsed leases are looked for rarely. */
+    private Instant firstExpiry;
+    private final KeyedRecords keyed = new KeyedRecords();
+    /** Per partition, records given back with a backoff and not claimed since: while any, a keyed claim walks the partition. */
+    private final Map<Integer, Integer> backedOff = new HashMap<>();
     /** Partitions whose offset to commit moved since the fetcher last took them, with that offset. */
     private final Map<Integer, Long> toCommit = new LinkedHashMap<>();
     /** The largest window asked for, so a partition buffers enough to fill it. */
@@ -90,6 +95,8 @@ final class OrderedBuffer {
             byId.put(r.id(), r);
             if (ahead != null && ahead.remove(r.offset)) {
                 r.done = true; // committed ahead by the last owner: never delivered again
+            } else {
+                keyed.add(r);
             }
         }
         if (ahead != null) {
@@ -118,7 +125,7 @@ final class OrderedBuffer {
     synchronized boolean inFlight(Collection<Integer> handedOver) {
         for (List<OrderedRecord> claim : claims.values()) {
             for (OrderedRecord r : claim) {
-                if (handedOver.contains(r.partition) && byId.get(r.id()) == r) {
+                if (handedOver.contains(r.partition) && held(r)) {
                     return true;
                 }
             }
@@ -139,10 +146,13 @@ final class OrderedBuffer {
             }
             ownership.remove(p);
             skip.remove(p);
+            keyed.remove(p);
+            backedOff.remove(p);
             ArrayDeque<OrderedRecord> q = partitions.remove(p);
             if (q != null) {
                 for (OrderedRecord r : q) {
                     byId.remove(r.id());
+                    r.handedOver = true;
                 }
             }
         }
@@ -176,10 +186,16 @@ final class OrderedBuffer {
         for (OrderedRecord r : taken) {
             r.token = lease.token();
             r.leaseExpiresAt = lease.expiresAt();
-            r.availableAt = null;
+            if (r.availableAt != null) {
+                r.availableAt = null;
+                backedOff.computeIfPresent(r.partition, (p, n) -> n > 1 ? n - 1 : null);
+            }
             messages.add(r.as(MessageState.CLAIMED));
         }
         claims.put(lease.token(), taken);
+        if (firstExpiry == null || lease.expiresAt().isBefore(firstExpiry)) {
+            firstExpiry = lease.expiresAt();
+        }
         return new Claim(lease, messages);
     }
 
@@ -191,7 +207,11 @@ final class OrderedBuffer {
     private List<OrderedRecord> merged(Selection selection, Instant now) {
         int limit = selection.limit() == 0 ? Integer.MAX_VALUE : selection.limit();
         List<ArrayDeque<OrderedRecord>> candidates = new ArrayList<>();
-        for (ArrayDeque<OrderedRecord> q : partitions.values()) {
+        for (Map.Entry<Integer, ArrayDeque<OrderedRecord>> partition : partitions.entrySet()) {
+            int p = partition.getKey();
+            // the key's own records, unless a record of the partition waits out a backoff (it holds back every later one)
+            Iterable<OrderedRecord> q = selection.byKey() && (now == null || !backedOff.containsKey(p))
+                    ? keyed.of(p, selection.key()) : partition.getValue();
             ArrayDeque<OrderedRecord> mine = new ArrayDeque<>();
             free(q, now, r -> selection.matchesKey(r.key()) && selection.matches(r.id(), r.created()), mine, limit);
             if (!mine.isEmpty()) {
@@ -227,7 +247,7 @@ final class OrderedBuffer {
      * Adds to {@code out} the partition's free records that {@code wanted} accepts, from its head
      * onwards, up to {@code limit}, stopping at a record waiting out a backoff (it holds back the rest).
      */
-    private static void free(ArrayDeque<OrderedRecord> q, Instant now, java.util.function.Predicate<OrderedRecord> wanted,
+    private static void free(Iterable<OrderedRecord> q, Instant now, java.util.function.Predicate<OrderedRecord> wanted,
                              java.util.Collection<OrderedRecord> out, int limit) {
         for (OrderedRecord r : q) {
             if (r.done || r.token != null) {
@@ -267,12 +287,16 @@ final class OrderedBuffer {
 
     /** Claims whose lease lapsed at {@code now} give their records back, counting an attempt. */
     private void expireLapsed(Instant now) {
-        if (claims.isEmpty()) {
+        if (claims.isEmpty() || firstExpiry == null || firstExpiry.isAfter(now)) {
             return;
         }
+        firstExpiry = null;
         claims.values().removeIf(claim -> {
             OrderedRecord any = claim.get(0);
             if (any.leaseExpiresAt == null || any.leaseExpiresAt.isAfter(now)) {
+                if (any.leaseExpiresAt != null && (firstExpiry == null || any.leaseExpiresAt.isBefore(firstExpiry))) {
+                    firstExpiry = any.leaseExpiresAt;
+                }
                 return false;
             }
             for (OrderedRecord r : claim) {
@@ -287,7 +311,7 @@ final class OrderedBuffer {
 
     /** Whether a claimed record is still this process's (its partition not handed over). */
     private boolean held(OrderedRecord r) {
-        return byId.get(r.id()) == r;
+        return !r.handedOver; // claimed records are never done, so only a hand-over ends holding them
     }
 
     synchronized boolean renew(String token, Instant expiresAt) {
@@ -383,6 +407,7 @@ final class OrderedBuffer {
             if (held(r)) {
                 r.done = true;
                 r.token = null;
+                keyed.done(r);
                 n++;
             }
         }
@@ -421,6 +446,9 @@ final class OrderedBuffer {
             if (held(r)) {
                 r.token = null;
                 r.availableAt = availableAt;
+                if (availableAt != null) {
+                    backedOff.merge(r.partition, 1, Integer::sum);
+                }
                 if (error != null) {
                     r.failures++;
                     r.error = error;

@@ -24,6 +24,8 @@ final class OrderedRecord {
     /** Not claimable before this (a release's backoff), or null. */
     Instant availableAt;
     boolean done;
+    /** Its partition was handed over: this process no longer holds it (a window holding it commits none of it). */
+    boolean handedOver;
 
     OrderedRecord(int partition, long offset, Message message) {
         this.partition = partition;

@@ -108,8 +108,11 @@ final class TableChangelogs {
         if (known == null) {
             catalog.createTopic(topic, streamPartitions, Map.of("cleanup.policy", "compact",
                     "max.message.bytes", MAX_MESSAGE_BYTES));
-            known = partitions(table).orElseThrow(() -> new IllegalStateException("the changelog topic '" + topic
-                    + "' of table '" + table + "' was created but no broker describes it within " + DESCRIBE_WAIT));
+            // described with the wait whether or not the topic is listed yet: a broker may list it later
+            // than it describes it (partitions(table) waits only for a listed topic)
+            known = describe(topic, DESCRIBE_WAIT).orElseThrow(() -> new IllegalStateException("the changelog topic '"
+                    + topic + "' of table '" + table + "' was created but no broker describes it within " + DESCRIBE_WAIT));
+            partitions.put(topic, known);
         }
         if (known != streamPartitions) {
             throw new ConfigurationException("table '" + table + "' on kafka:// has " + known + " partitions (topic '"

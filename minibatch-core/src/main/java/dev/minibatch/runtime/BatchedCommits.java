@@ -16,9 +16,9 @@ import java.util.Set;
  * Other windows are never held, except on stores that hold every commit
  * ({@link dev.minibatch.spi.store.BatchClaims#holdCommits}): there a stage's outputs are held with
  * its commit too (where the store commits effects in batches), and an idle consumer lets the held
- * commits wait out the delay instead of committing at once, since each commit is a round trip. A listener's {@code committed} event for a held window may come
- * up to that delay before the store commit; the consumer's window and message counts follow the
- * store commit.
+ * commits wait out the delay instead of committing at once, since each commit is a round trip. A
+ * listener's {@code committed} event for a held window may come up to that delay before the store
+ * commit; the consumer's window and message counts follow the store commit.
  *
  * <p>Used by the consumer's loop thread only.
  */

@@ -151,7 +151,8 @@ final class CommitRouter {
                 continue; // its state function threw: failed by failHeldCommits
             }
             CommitEffects effects = held.get(i).state();
-            afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i], effects == null ? Map.of() : effects.appends());
+            afterCommit(held.get(i).window(), held.get(i).claimed(), committed[i],
+                    effects == null ? Map.of() : effects.appends());
             WindowEvent event = heldEvents.remove(tokens.get(i));
             if (event != null && committed[i] > 0) {
                 observers.committed(event);

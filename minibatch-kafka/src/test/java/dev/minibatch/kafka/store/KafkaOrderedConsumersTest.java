@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,11 +37,13 @@ class KafkaOrderedConsumersTest {
     private final List<Minibatch> clients = new ArrayList<>();
     private final List<ConsumerHandle> handles = new CopyOnWriteArrayList<>();
     private String url;
+    private String prefix;
 
     private Minibatch client(int partitions) throws Exception {
         if (url == null) {
-            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=ordered" + ProcessHandle.current().pid()
-                    + "-" + RUNS.incrementAndGet() + ".&partitions=" + partitions + "&replication=1";
+            prefix = "ordered" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".";
+            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=" + prefix + "&partitions=" + partitions
+                    + "&replication=1";
         }
         Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build();
         clients.add(mb);
@@ -207,5 +212,35 @@ class KafkaOrderedConsumersTest {
             assertThat(mb.store().stats("held").pending()).as("the share group (shared consumers) has its own offsets")
                     .isEqualTo(5);
         }
+    }
+    @Test
+    void aStagesWindowsShareTransactionsSoItsOutputCarriesFewCommitMarkers() throws Exception {
+        int n = 2_000;
+        Minibatch mb = client(1);
+        List<Object> values = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            values.add(Map.of("n", i));
+        }
+        mb.stream("lines").appendAll(values);
+        ConsumerHandle stage = mb.stage("lines").map(d -> Map.of("n", d.get("n").asInt())).batch(10).to("copies").start();
+        handles.add(stage);
+        AtomicInteger copies = new AtomicInteger();
+        handles.add(client(1).streaming("copies").size(100).start(w -> copies.addAndGet(w.size())));
+        await("every copy", "lines", () -> copies.get() >= n);
+        long windows = stage.stats().windows();
+        assertThat(windows).as("the stage's windows of 10").isGreaterThanOrEqualTo(n / 10);
+        // every committed transaction leaves one marker (a control record, taking an offset) in each
+        // partition it wrote: one transaction per window would leave a marker per window
+        Map<String, Object> config = Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers(),
+                "isolation.level", "read_committed", "key.deserializer", ByteArrayDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName());
+        long end;
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(config)) {
+            TopicPartition partition = new TopicPartition(prefix + "copies", 0);
+            end = reader.endOffsets(List.of(partition)).get(partition);
+        }
+        long markers = end - n;
+        assertThat(markers).as("transactions that wrote the %d copies of %d stage windows", n, windows)
+                .isPositive().isLessThanOrEqualTo(windows / 2);
     }
 }

@@ -68,16 +68,10 @@ final class CommitRouter {
         // (each window all or nothing); stage appends go with their own commit, except on a store that
         // holds every commit and batches effects (there a commit is a transaction across machines)
         boolean effectsBatch = capabilities.batchTableCommits() != null;
-        boolean holdable;
-        CommitEffects toHold = state;
-        if (appends.isEmpty()) {
-            holdable = state == null || effectsBatch;
-        } else {
-            holdable = effectsBatch && batched.storeHoldsAll();
-            if (toHold == null) {
-                toHold = CommitEffects.appendsOnly(appends, settings.now());
-            }
-        }
+        boolean holdable = appends.isEmpty() ? state == null || effectsBatch : effectsBatch && batched.storeHoldsAll();
+        // held outputs travel as effects; built only when held (a stage's commit elsewhere takes its own path)
+        CommitEffects toHold = holdable && state == null && !appends.isEmpty()
+                ? CommitEffects.appendsOnly(appends, settings.now()) : state;
         if (holdable && capabilities.batchClaims() != null && batched.hold(window, claimed, toHold)) {
             if (batched.due()) {
                 flush();

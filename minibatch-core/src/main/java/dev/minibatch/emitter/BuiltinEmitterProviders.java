@@ -11,6 +11,15 @@ public final class BuiltinEmitterProviders {
     private BuiltinEmitterProviders() {
     }
 
+    /** The time windows' {@code grace} option. */
+    private static final OptionSpec GRACE = OptionSpec.optional("grace", OptionSpec.Type.DURATION, "0s",
+            "how long after its end a window waits for late messages, e.g. 2s");
+
+    private static java.time.Duration grace(Options options) {
+        java.time.Duration grace = options.getDuration("grace");
+        return grace == null ? java.time.Duration.ZERO : grace;
+    }
+
     /** {@code count}: option {@code size}. */
     public static final class Count implements EmitterProvider {
         @Override
@@ -34,7 +43,7 @@ public final class BuiltinEmitterProviders {
         }
     }
 
-    /** {@code fixed}: option {@code interval}. */
+    /** {@code fixed}: options {@code interval}, {@code grace}. */
     public static final class Fixed implements EmitterProvider {
         @Override
         public String name() {
@@ -48,16 +57,17 @@ public final class BuiltinEmitterProviders {
 
         @Override
         public List<OptionSpec> options() {
-            return List.of(OptionSpec.required("interval", OptionSpec.Type.DURATION, "window length, e.g. 5s"));
+            return List.of(OptionSpec.required("interval", OptionSpec.Type.DURATION, "window length, e.g. 5s"),
+                    GRACE);
         }
 
         @Override
         public WindowEmitter create(Options options) {
-            return new FixedTimeWindow(options.getDuration("interval"));
+            return new FixedTimeWindow(options.getDuration("interval"), grace(options));
         }
     }
 
-    /** {@code relaxed}: option {@code interval}. */
+    /** {@code relaxed}: options {@code interval}, {@code grace}. */
     public static final class Relaxed implements EmitterProvider {
         @Override
         public String name() {
@@ -71,12 +81,13 @@ public final class BuiltinEmitterProviders {
 
         @Override
         public List<OptionSpec> options() {
-            return List.of(OptionSpec.required("interval", OptionSpec.Type.DURATION, "minimum time between windows, e.g. 5s"));
+            return List.of(OptionSpec.required("interval", OptionSpec.Type.DURATION, "minimum time between windows, e.g. 5s"),
+                    GRACE);
         }
 
         @Override
         public WindowEmitter create(Options options) {
-            return new RelaxedTimeWindow(options.getDuration("interval"));
+            return new RelaxedTimeWindow(options.getDuration("interval"), grace(options));
         }
     }
 }

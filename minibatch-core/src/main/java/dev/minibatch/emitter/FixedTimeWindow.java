@@ -34,6 +34,27 @@ public final class FixedTimeWindow implements WindowEmitter {
     }
 
     /**
+     * Windows of {@code interval}, each held open {@code grace} longer for messages that come late
+     * (see {@link TimeGrid}; a message later still goes to the next window).
+     *
+     * @param interval the window length
+     * @param grace how long after its end a window waits, zero or more
+     */
+    public FixedTimeWindow(Duration interval, Duration grace) {
+        this.grid = TimeGrid.tumbling(interval, "FixedTimeWindow").withGrace(grace);
+        this.interval = TimeWindows.checkInterval(interval, "FixedTimeWindow");
+    }
+
+    /**
+     * How long after its end a window waits for late messages.
+     *
+     * @return the grace, zero by default
+     */
+    public Duration grace() {
+        return grid.grace();
+    }
+
+    /**
      * The window length.
      *
      * @return the interval
@@ -59,6 +80,6 @@ public final class FixedTimeWindow implements WindowEmitter {
 
     @Override
     public String toString() {
-        return "FixedTimeWindow(" + interval + ")";
+        return "FixedTimeWindow(" + interval + (grid.grace().isZero() ? "" : ", grace " + grid.grace()) + ")";
     }
 }

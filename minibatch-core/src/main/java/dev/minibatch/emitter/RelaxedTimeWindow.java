@@ -31,6 +31,27 @@ public final class RelaxedTimeWindow implements WindowEmitter {
     }
 
     /**
+     * Windows of {@code interval}, each held open {@code grace} longer for messages that come late
+     * (see {@link TimeGrid}; a message later still goes to the next window).
+     *
+     * @param interval the window length
+     * @param grace how long after its end a window waits, zero or more
+     */
+    public RelaxedTimeWindow(Duration interval, Duration grace) {
+        this.grid = TimeGrid.tumbling(interval, "RelaxedTimeWindow").withGrace(grace);
+        this.interval = TimeWindows.checkInterval(interval, "RelaxedTimeWindow");
+    }
+
+    /**
+     * How long after its end a window waits for late messages.
+     *
+     * @return the grace, zero by default
+     */
+    public Duration grace() {
+        return grid.grace();
+    }
+
+    /**
      * The window length.
      *
      * @return the interval
@@ -41,7 +62,11 @@ public final class RelaxedTimeWindow implements WindowEmitter {
 
     @Override
     public Optional<WindowQuery> windowReady(EmitterContext context) {
-        Instant now = TimeWindows.millis(context.now());
+        Optional<Instant> time = grid.time(context);
+        if (time.isEmpty()) {
+            return Optional.empty(); // the store's watermark is not known yet
+        }
+        Instant now = time.get();
         Optional<Instant> stored = grid.start(context, now);
         if (stored.isEmpty()) {
             return Optional.empty();
@@ -68,6 +93,6 @@ public final class RelaxedTimeWindow implements WindowEmitter {
 
     @Override
     public String toString() {
-        return "RelaxedTimeWindow(" + interval + ")";
+        return "RelaxedTimeWindow(" + interval + (grid.grace().isZero() ? "" : ", grace " + grid.grace()) + ")";
     }
 }

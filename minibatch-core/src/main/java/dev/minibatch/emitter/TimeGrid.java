@@ -18,17 +18,28 @@ import java.util.Optional;
  * the next window ends, for the emitter's {@code pollDelay}. Used by {@link FixedTimeWindow},
  * {@link RelaxedTimeWindow} and the sliding-window plugin.
  *
+ * <p><b>Time.</b> Windows close by the stream's time less the grid's grace: the context's
+ * {@linkplain EmitterContext#watermark() watermark}, which is the clock on most stores and the
+ * watermark of message timestamps on a store with event time ({@code kafka://} ordered consumers).
+ * A grace holds each window open that much longer for messages that come late; a message later
+ * still is not lost but goes to the next window. With event time a new grid is aligned to the
+ * epoch (windows start at multiples of the step, as Kafka Streams' do, so every key and every
+ * process shares one grid) and starts at the oldest pending message, so a backlog replayed from a
+ * log forms the windows it formed live.
+ *
  * <p>One instance per emitter instance; loop thread only, like the emitter.
  */
 public final class TimeGrid {
 
     private final Duration length;
     private final Duration step;
+    private final Duration grace;
     private Instant nextEnd;
 
-    private TimeGrid(Duration length, Duration step) {
+    private TimeGrid(Duration length, Duration step, Duration grace) {
         this.length = length;
         this.step = step;
+        this.grace = grace;
     }
 
     /**
@@ -40,7 +51,7 @@ public final class TimeGrid {
      */
     public static TimeGrid tumbling(Duration interval, String emitter) {
         Duration checked = TimeWindows.checkInterval(interval, emitter);
-        return new TimeGrid(checked, checked);
+        return new TimeGrid(checked, checked, Duration.ZERO);
     }
 
     /**
@@ -57,20 +68,58 @@ public final class TimeGrid {
         if (s.compareTo(l) > 0) {
             throw new IllegalArgumentException(emitter + " step must be at most its length, was " + step + " > " + length);
         }
-        return new TimeGrid(l, s);
+        return new TimeGrid(l, s, Duration.ZERO);
+    }
+
+    /**
+     * This grid with each window held open {@code grace} longer for late messages (zero by default,
+     * as Kafka Streams' {@code ofSizeWithNoGrace}: a late message is not dropped here, it goes to
+     * the next window).
+     *
+     * @param grace how long after its end a window waits, whole milliseconds, not negative
+     * @return a new grid
+     */
+    public TimeGrid withGrace(Duration grace) {
+        return new TimeGrid(length, step, TimeWindows.checkGrace(grace));
+    }
+
+    /**
+     * The grace of this grid.
+     *
+     * @return how long after its end a window waits for late messages
+     */
+    public Duration grace() {
+        return grace;
+    }
+
+    /**
+     * The time windows close by: the stream's {@linkplain EmitterContext#watermark() watermark}
+     * (the clock on most stores) less the grace, in whole milliseconds.
+     *
+     * @param context the consumer's view of the stream
+     * @return the time, or empty while the store does not know its watermark yet
+     */
+    public Optional<Instant> time(EmitterContext context) {
+        return context.watermark().map(w -> TimeWindows.millis(w).minus(grace));
     }
 
     /**
      * The grid's next window if it has ended: the range {@code [start, start + length)}, with
      * {@code lastRead} moved to {@code start + step}. Empty while it has not ended, on the first
-     * call for a stream without {@code lastRead} (the grid starts now), after skipping empty
-     * ranges, or when another consumer moved {@code lastRead} first.
+     * call for a stream without {@code lastRead} (the grid starts now, or with event time at the
+     * oldest pending message), after skipping empty ranges, or when another consumer moved
+     * {@code lastRead} first. "Ended" is by {@link #time}.
      *
      * @param context the consumer's view of the stream
      * @return the window, or empty
      */
     public Optional<WindowQuery> ready(EmitterContext context) {
-        Instant now = TimeWindows.millis(context.now());
+        Optional<Instant> time = time(context);
+        if (time.isEmpty()) {
+            nextEnd = null;
+            return Optional.empty();
+        }
+        Instant now = time.get();
         Optional<Instant> stored = start(context, now);
         if (stored.isEmpty()) {
             return Optional.empty();
@@ -101,19 +150,33 @@ public final class TimeGrid {
 
     /**
      * The stream's {@code lastRead}; for a stream without one it is set to {@code now} (the grid
-     * starts there) and the answer is empty.
+     * starts there) and the answer is empty. With event time the new grid starts instead at the
+     * first epoch-aligned window holding the oldest pending message (or {@code now}).
      *
      * @param context the consumer's view of the stream
-     * @param now the current time
+     * @param now the current time (the stream's, by {@link #time})
      * @return {@code lastRead}, or empty
      */
     public Optional<Instant> start(EmitterContext context, Instant now) {
         Optional<Instant> stored = context.lastRead();
         if (stored.isEmpty()) {
-            context.compareAndSetLastRead(null, now);
-            nextEnd = now.plus(length);
+            Instant first = now;
+            if (context.eventTime()) {
+                List<Message> oldest = context.peek(Selection.pending().limit(1));
+                Instant from = oldest.isEmpty() || oldest.get(0).created().isAfter(now) ? now : oldest.get(0).created();
+                first = aligned(from);
+            }
+            context.compareAndSetLastRead(null, first);
+            nextEnd = first.plus(length);
         }
         return stored;
+    }
+
+    /** The start of the first epoch-aligned window (starts at multiples of the step) that holds {@code t}. */
+    Instant aligned(Instant t) {
+        long stepMillis = step.toMillis();
+        long k = Math.floorDiv(t.toEpochMilli() - length.toMillis(), stepMillis) + 1;
+        return Instant.ofEpochMilli(k * stepMillis);
     }
 
     /**
@@ -146,7 +209,8 @@ public final class TimeGrid {
     }
 
     /**
-     * Until the next window ends (at most one step), or the poll interval before the first round.
+     * Until the next window ends by {@link #time} (at most one step), or the poll interval before the
+     * first round and while the watermark is not known.
      *
      * @param context the consumer's view of the stream
      * @return how long to wait
@@ -155,6 +219,7 @@ public final class TimeGrid {
         if (nextEnd == null) {
             return context.pollInterval();
         }
-        return TimeWindows.until(context.now(), nextEnd, step);
+        Optional<Instant> time = time(context);
+        return time.isEmpty() ? context.pollInterval() : TimeWindows.until(time.get(), nextEnd, step);
     }
 }

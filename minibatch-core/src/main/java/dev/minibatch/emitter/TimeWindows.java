@@ -19,6 +19,13 @@ final class TimeWindows {
         return Duration.ofMillis(interval.toMillis());
     }
 
+    static Duration checkGrace(Duration grace) {
+        if (grace == null || grace.isNegative()) {
+            throw new IllegalArgumentException("a time window's grace must be zero or more, was " + grace);
+        }
+        return Duration.ofMillis(grace.toMillis());
+    }
+
     static Instant millis(Instant instant) {
         return instant.truncatedTo(ChronoUnit.MILLIS);
     }

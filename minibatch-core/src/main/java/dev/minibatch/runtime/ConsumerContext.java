@@ -7,6 +7,7 @@ import dev.minibatch.spi.emitter.EmitterContext;
 import dev.minibatch.spi.emitter.WindowQuery;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.EventTime;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.Selection;
 import dev.minibatch.spi.store.StoreCapabilities;
@@ -57,6 +58,17 @@ final class ConsumerContext implements EmitterContext {
     @Override
     public Instant now() {
         return settings.now();
+    }
+
+    @Override
+    public Optional<Instant> watermark() {
+        EventTime eventTime = capabilities.eventTime();
+        return eventTime == null ? Optional.of(settings.now()) : eventTime.watermark(settings.stream(), settings.now());
+    }
+
+    @Override
+    public boolean eventTime() {
+        return capabilities.eventTime() != null;
     }
 
     @Override

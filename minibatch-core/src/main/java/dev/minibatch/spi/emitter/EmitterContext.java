@@ -71,6 +71,29 @@ public interface EmitterContext {
     }
 
     /**
+     * How far the stream's time has got: a time window {@code [from, to)} may close once this
+     * reaches {@code to} (plus its grace). The clock ({@link #now()}) by default, where a message's
+     * time is when it was appended; on a store with {@link dev.minibatch.spi.store.EventTime event
+     * time} ({@code kafka://} ordered consumers) it is the store's watermark of message timestamps,
+     * empty while not known.
+     *
+     * @return the stream's time, or empty while not known
+     */
+    default Optional<Instant> watermark() {
+        return Optional.of(now());
+    }
+
+    /**
+     * Whether {@link #watermark()} follows message timestamps (event time) rather than the clock;
+     * time grids then align to the epoch and start at the oldest pending message.
+     *
+     * @return true on a store with event time
+     */
+    default boolean eventTime() {
+        return false;
+    }
+
+    /**
      * Whether empty windows are emitted ({@code emitEmpty}).
      *
      * @return true if empty windows are emitted

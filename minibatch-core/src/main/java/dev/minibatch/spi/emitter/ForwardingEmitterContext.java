@@ -70,6 +70,16 @@ public abstract class ForwardingEmitterContext implements EmitterContext {
     }
 
     @Override
+    public Optional<Instant> watermark() {
+        return parent.watermark();
+    }
+
+    @Override
+    public boolean eventTime() {
+        return parent.eventTime();
+    }
+
+    @Override
     public boolean emitEmpty() {
         return parent.emitEmpty();
     }

@@ -42,6 +42,16 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
     }
 
     /**
+     * {@link EventTime}: time windows close by the store's watermark of message timestamps. Not a
+     * record component, so the record's constructor stays as it was.
+     *
+     * @return the store as {@link EventTime}, or null
+     */
+    public EventTime eventTime() {
+        return store instanceof EventTime e ? e : null;
+    }
+
+    /**
      * Why {@code store} cannot serve a consumer feature ({@link ConsumerFeatures}), or empty if it can.
      *
      * @param store the store
@@ -114,6 +124,9 @@ public record StoreCapabilities(StreamStore store, KeyedStore keys, BatchClaims 
         }
         if (activity != null) {
             out.add("activity");
+        }
+        if (eventTime() != null) {
+            out.add("event time");
         }
         return out;
     }

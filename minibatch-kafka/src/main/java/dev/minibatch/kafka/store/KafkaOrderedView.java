@@ -7,6 +7,7 @@ import dev.minibatch.model.StreamStats;
 import dev.minibatch.spi.store.AppendWakeups;
 import dev.minibatch.spi.store.Claim;
 import dev.minibatch.spi.store.ConsumerFeatures;
+import dev.minibatch.spi.store.EventTime;
 import dev.minibatch.spi.store.KeyedStore;
 import dev.minibatch.spi.store.Lease;
 import dev.minibatch.spi.store.NewMessage;
@@ -41,11 +42,12 @@ import org.apache.kafka.common.TopicPartition;
  * committed offsets. Keys are honoured in claims and
  * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Stages and
  * table consumers commit in Kafka transactions with their offsets ({@link #commitEachWithState});
- * tables are the store's, queried from their changelogs. Appends, metadata, expiry and clearing are
+ * tables are the store's, queried from their changelogs. Time windows close by a watermark of record
+ * timestamps over this process's partitions ({@link EventTime}, {@link PartitionClocks}). Appends, metadata, expiry and clearing are
  * the store's; closing the view does nothing. Thread-safe.
  */
 final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeatures, KeyedStore, TransactionalTableStore,
-        BatchClaims, BatchTableCommits {
+        BatchClaims, BatchTableCommits, EventTime {
 
     private final KafkaStore store;
     private final OrderedGroups groups;
@@ -113,6 +115,12 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     @Override
     public Claim claim(String stream, Selection selection, Lease lease) {
         return buffer(stream).claim(selection, lease);
+    }
+
+    /** Starts the group's fetcher if need be: a time window's first round asks before its first claim. */
+    @Override
+    public Optional<Instant> watermark(String stream, Instant now) {
+        return groups.fetcher(stream, group).clocks().watermark();
     }
 
     @Override

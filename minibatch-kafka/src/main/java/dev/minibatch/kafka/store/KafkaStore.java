@@ -46,7 +46,8 @@ import org.apache.kafka.common.TopicPartition;
  * delivery count less one (so it also counts deliveries that ended in a crash, a lapsed lock or a
  * record given back). Committed records are acknowledged, not kept: {@code keep} and the
  * {@code DONE} state do not exist here; {@code read} sees pending records only. Time windows read
- * record timestamps, and each process keeps its own window grid ({@code lastRead}).
+ * record timestamps; shared consumers close them by the clock, each process on its own window grid
+ * ({@code lastRead}); ordered ones by a watermark of record timestamps ({@link PartitionClocks}).
  *
  * <p>Consumers that need order ({@code streaming(s).ordered()}, keyed windows) see the store through
  * {@link #ordered(String)}: a Kafka consumer group with partitions assigned ({@link KafkaOrderedView}).

@@ -55,6 +55,8 @@ final class OrderedFetcher implements AutoCloseable {
     private final String group;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final OrderedBuffer buffer = new OrderedBuffer();
+    /** The assigned partitions' event time, for time windows' watermark. */
+    private final PartitionClocks clocks = new PartitionClocks();
     private final Runnable onArrival;
     private final Thread thread;
     private final Set<TopicPartition> paused = new HashSet<>();
@@ -95,6 +97,12 @@ final class OrderedFetcher implements AutoCloseable {
 
     String topic() {
         return topic;
+    }
+
+    /** The event time of this member's partitions (the watermark its time windows close by). */
+    PartitionClocks clocks() {
+        checkAlive();
+        return clocks;
     }
 
     OwnedTables tables() {
@@ -193,6 +201,7 @@ final class OrderedFetcher implements AutoCloseable {
                     resyncPartitions();
                 }
                 ConsumerRecords<byte[], byte[]> records;
+                long polledAt = System.currentTimeMillis();
                 try {
                     // with partitions paused, Kafka 4.x's consumer spins in poll while their fetched data is
                     // buffered (KAFKA-21084): look once, and wait here instead
@@ -207,16 +216,20 @@ final class OrderedFetcher implements AutoCloseable {
                     for (TopicPartition tp : records.partitions()) {
                         List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
                         List<OrderedRecord> batch = new ArrayList<>(fetched.size());
+                        long newest = Long.MIN_VALUE;
                         for (ConsumerRecord<byte[], byte[]> r : fetched) {
                             Message m = RecordCodec.decode(stream, r, MessageState.PENDING, 0);
                             batch.add(new OrderedRecord(r.partition(), r.offset(), m));
+                            newest = Math.max(newest, r.timestamp());
                         }
                         buffer.add(tp.partition(), batch);
+                        clocks.fetched(tp.partition(), newest);
                     }
                     onArrival.run();
                 }
                 groupMetadata = consumer.groupMetadata();
                 pauseOrResume();
+                noteCaughtUp(polledAt);
                 if (!transactional) {
                     commit(buffer.takeCommits(), false);
                 }
@@ -240,6 +253,19 @@ final class OrderedFetcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the partition clocks which partitions this poll (begun at {@code polledAt}) left with
+     * nothing more to fetch (their lag, from the last fetch, is 0; no request is made for it).
+     */
+    private void noteCaughtUp(long polledAt) {
+        for (TopicPartition tp : consumer.assignment()) {
+            java.util.OptionalLong lag = paused.contains(tp) ? java.util.OptionalLong.empty() : consumer.currentLag(tp);
+            if (lag.isPresent() && lag.getAsLong() == 0) {
+                clocks.caughtUp(tp.partition(), polledAt);
+            }
+        }
+    }
+
     /** Pauses partitions holding a full buffer, resumes them when their windows drained it. */
     private void pauseOrResume() {
         int limit = buffer.bufferLimit();
@@ -247,8 +273,10 @@ final class OrderedFetcher implements AutoCloseable {
             int open = buffer.open(tp.partition());
             if (open >= limit && paused.add(tp)) {
                 consumer.pause(List.of(tp));
+                clocks.paused(tp.partition(), true);
             } else if (open < limit / 2 && paused.remove(tp)) {
                 consumer.resume(List.of(tp));
+                clocks.paused(tp.partition(), false);
             }
         }
         paused.retainAll(consumer.assignment());
@@ -288,6 +316,7 @@ final class OrderedFetcher implements AutoCloseable {
             for (TopicPartition tp : partitions) {
                 OffsetAndMetadata at = committed.get(tp);
                 buffer.assigned(tp.partition(), at);
+                clocks.assigned(tp.partition());
                 if (at != null && at.metadata() != null && at.metadata().startsWith(DoneAhead.PREFIX)) {
                     // the group commits in transactions: an asynchronous commit without this metadata
                     // would forget what was done ahead of the offset before this member's first transaction
@@ -333,6 +362,7 @@ final class OrderedFetcher implements AutoCloseable {
                         + " windows committed since the last commit may be delivered again", group, partitions, e.toString());
             }
             partitions.forEach(paused::remove);
+            clocks.removed(numbers);
             LOG.debug("kafka:// ordered group {}: handed over {}", group, partitions);
         }
 
@@ -342,6 +372,7 @@ final class OrderedFetcher implements AutoCloseable {
             buffer.handOver(numbers);
             numbers.forEach(sent::remove);
             partitions.forEach(paused::remove);
+            clocks.removed(numbers);
             LOG.warn("kafka:// ordered group {}: lost {} without a hand-over; windows on them are delivered again", group,
                     partitions);
         }

@@ -120,7 +120,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     /** Starts the group's fetcher if need be: a time window's first round asks before its first claim. */
     @Override
     public Optional<Instant> watermark(String stream, Instant now) {
-        return groups.fetcher(stream, group).clocks().watermark();
+        return groups.fetcher(stream, group).clocks().watermark(now);
     }
 
     @Override

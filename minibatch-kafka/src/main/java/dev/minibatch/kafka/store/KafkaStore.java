@@ -506,7 +506,7 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     /** The ordered consumers' buffer of the stream, described; for tests' failure messages. */
     String orderedState(String stream) {
         OrderedFetcher f = ordered.existing(stream, null);
-        return f == null ? "no ordered consumer" : f.buffer().toString();
+        return f == null ? "no ordered consumer" : f.buffer() + "; " + f.clocks();
     }
 
     /** Records this process holds of the stream (free and claimed); for tests. */

@@ -40,6 +40,8 @@ final class OrderedBuffer {
     private final Map<Integer, ArrayDeque<OrderedRecord>> partitions = new TreeMap<>();
     private final Map<String, OrderedRecord> byId = new HashMap<>();
     private final Map<String, List<OrderedRecord>> claims = new HashMap<>();
+    /** Most doublings of the buffer limit (5,000 records per partition becomes 80,000). */
+    static final int MAX_DOUBLINGS = 4;
     /** No claim's lease lapses before this (null: no claim); a lower bound, so lapsed leases are looked for rarely. */
     private Instant firstExpiry;
     private final KeyedRecords keyed = new KeyedRecords();
@@ -49,6 +51,8 @@ final class OrderedBuffer {
     private final Map<Integer, Long> toCommit = new LinkedHashMap<>();
     /** The largest window asked for, so a partition buffers enough to fill it. */
     private int largestAsk;
+    /** How many times the buffer limit was doubled because every partition was full and no window could close. */
+    private int doublings;
 
     /** Each assigned partition's assignment number: a partition assigned again gets a new one. */
     private final Map<Integer, Long> ownership = new HashMap<>();
@@ -118,7 +122,27 @@ final class OrderedBuffer {
 
     /** How many records a partition should hold before its fetching pauses. */
     synchronized int bufferLimit() {
-        return Math.max(5_000, 2 * largestAsk);
+        return Math.max(5_000, 2 * largestAsk) << doublings;
+    }
+
+    /**
+     * Doubles the buffer limit, at most {@value #MAX_DOUBLINGS} times: for time windows whose
+     * records, across keys, outnumber a full buffer (every partition paused, no window able to close
+     * until more is read).
+     *
+     * @return false at the cap
+     */
+    synchronized boolean grow() {
+        if (doublings >= MAX_DOUBLINGS) {
+            return false;
+        }
+        doublings++;
+        return true;
+    }
+
+    /** Whether a claim is outstanding (a window in flight, or held for a batched commit). */
+    synchronized boolean claiming() {
+        return !claims.isEmpty();
     }
 
     /** Whether a window in flight holds records of any of these partitions. */

@@ -49,6 +49,10 @@ final class OrderedFetcher implements AutoCloseable {
     static final Duration HAND_OVER_WAIT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    /** A partition without a lag metric that gave no records this long counts as read to its end. */
+    static final Duration IDLE_AFTER = Duration.ofSeconds(1);
+    /** How long every partition stays full with no window claimed before the buffer grows. */
+    static final Duration STALL_AFTER = Duration.ofMillis(250);
 
     private final String stream;
     private final String topic;
@@ -70,6 +74,14 @@ final class OrderedFetcher implements AutoCloseable {
     private final OwnedTables tables;
     /** Transactional commits of this member's windows, one at a time (see KafkaOrderedView#commitWithState). */
     private final Object transactions = new Object();
+    /** Each partition's records-lag metric, and when they were last looked for. Fetcher thread only. */
+    private final Map<Integer, org.apache.kafka.common.Metric> lagMetrics = new HashMap<>();
+    private long lagMetricsLookedUp;
+    /** When each partition last gave records (or was assigned), for partitions without a lag metric. Fetcher thread only. */
+    private final Map<Integer, Long> lastRecordsAt = new HashMap<>();
+    /** Since when every partition has been paused with no window claimed (0: not so). Fetcher thread only. */
+    private long stalledSince;
+    private boolean overflowLogged;
     /** Partitions to fetch again from their committed offsets (see {@link #resync}). */
     private final Set<Integer> resyncing = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Set once windows commit their offsets in transactions: the fetcher then commits none of its own. */
@@ -224,11 +236,13 @@ final class OrderedFetcher implements AutoCloseable {
                         }
                         buffer.add(tp.partition(), batch);
                         clocks.fetched(tp.partition(), newest);
+                        lastRecordsAt.put(tp.partition(), polledAt);
                     }
                     onArrival.run();
                 }
                 groupMetadata = consumer.groupMetadata();
                 pauseOrResume();
+                unstall(System.currentTimeMillis());
                 noteCaughtUp(polledAt);
                 if (!transactional) {
                     commit(buffer.takeCommits(), false);
@@ -255,14 +269,86 @@ final class OrderedFetcher implements AutoCloseable {
 
     /**
      * Tells the partition clocks which partitions this poll (begun at {@code polledAt}) left with
-     * nothing more to fetch (their lag, from the last fetch, is 0; no request is made for it).
+     * nothing more to fetch: their {@code records-lag} metric (the lag as of the last records the
+     * consumer drained; read from memory, where {@code currentLag} is a blocking round trip to the
+     * consumer's background thread on the {@code consumer} group protocol) is 0; a partition with
+     * no such metric yet counts once it has given nothing for {@link #IDLE_AFTER}.
      */
     private void noteCaughtUp(long polledAt) {
         for (TopicPartition tp : consumer.assignment()) {
-            java.util.OptionalLong lag = paused.contains(tp) ? java.util.OptionalLong.empty() : consumer.currentLag(tp);
-            if (lag.isPresent() && lag.getAsLong() == 0) {
-                clocks.caughtUp(tp.partition(), polledAt);
+            if (paused.contains(tp)) {
+                continue;
             }
+            int p = tp.partition();
+            org.apache.kafka.common.Metric lag = lagMetric(p, polledAt);
+            if (lag != null) {
+                if (lag.metricValue() instanceof Double d && d == 0.0) {
+                    clocks.caughtUp(p, polledAt);
+                }
+            } else {
+                long since = lastRecordsAt.computeIfAbsent(p, k -> polledAt);
+                if (polledAt - since >= IDLE_AFTER.toMillis()) {
+                    clocks.caughtUp(p, polledAt - IDLE_AFTER.toMillis());
+                }
+            }
+        }
+    }
+
+    /** The consumer's {@code records-lag} metric of the partition, looked up at most every 100 ms until it exists. */
+    private org.apache.kafka.common.Metric lagMetric(int partition, long now) {
+        org.apache.kafka.common.Metric m = lagMetrics.get(partition);
+        if (m == null && now - lagMetricsLookedUp >= 100) {
+            lagMetricsLookedUp = now;
+            String tag = topic.replace('.', '_'); // Kafka's per-partition fetch metrics write dots so
+            consumer.metrics().forEach((name, metric) -> {
+                String t = name.tags().get("topic");
+                String p = name.tags().get("partition");
+                if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && p != null
+                        && (topic.equals(t) || tag.equals(t))) {
+                    lagMetrics.put(Integer.parseInt(p), metric);
+                }
+            });
+            m = lagMetrics.get(partition);
+        }
+        return m;
+    }
+
+    /**
+     * When every partition is paused with a full buffer and no window is claimed for
+     * {@link #STALL_AFTER}, time windows are waiting for records the buffer has no room for: the
+     * buffer limit doubles (up to {@link OrderedBuffer#MAX_DOUBLINGS} times) and fetching resumes;
+     * past that, the watermark follows the clock until fetching resumes ({@link PartitionClocks}).
+     */
+    private void unstall(long now) {
+        boolean stalled = !paused.isEmpty() && paused.size() == consumer.assignment().size() && !buffer.claiming();
+        if (!stalled) {
+            stalledSince = 0;
+            return;
+        }
+        if (stalledSince == 0) {
+            stalledSince = now;
+            return;
+        }
+        if (now - stalledSince < STALL_AFTER.toMillis()) {
+            return;
+        }
+        stalledSince = 0;
+        if (buffer.grow()) {
+            LOG.info("kafka:// ordered group {}: every partition's buffer is full and no window can close;"
+                    + " buffering up to {} records per partition", group, buffer.bufferLimit());
+            for (TopicPartition tp : List.copyOf(paused)) {
+                paused.remove(tp);
+                consumer.resume(List.of(tp));
+                clocks.paused(tp.partition(), false);
+            }
+        } else {
+            if (!overflowLogged) {
+                overflowLogged = true;
+                LOG.warn("kafka:// ordered group {}: every partition's buffer ({} records) is full and no window can close;"
+                        + " time windows close by the clock until the buffer drains (records behind go to later windows)",
+                        group, buffer.bufferLimit());
+            }
+            clocks.overflowing(true);
         }
     }
 
@@ -277,6 +363,7 @@ final class OrderedFetcher implements AutoCloseable {
             } else if (open < limit / 2 && paused.remove(tp)) {
                 consumer.resume(List.of(tp));
                 clocks.paused(tp.partition(), false);
+                clocks.overflowing(false);
             }
         }
         paused.retainAll(consumer.assignment());
@@ -317,6 +404,8 @@ final class OrderedFetcher implements AutoCloseable {
                 OffsetAndMetadata at = committed.get(tp);
                 buffer.assigned(tp.partition(), at);
                 clocks.assigned(tp.partition());
+                lagMetrics.remove(tp.partition()); // Kafka removes a partition's fetch metrics when it goes
+                lastRecordsAt.remove(tp.partition());
                 if (at != null && at.metadata() != null && at.metadata().startsWith(DoneAhead.PREFIX)) {
                     // the group commits in transactions: an asynchronous commit without this metadata
                     // would forget what was done ahead of the offset before this member's first transaction
@@ -363,6 +452,7 @@ final class OrderedFetcher implements AutoCloseable {
             }
             partitions.forEach(paused::remove);
             clocks.removed(numbers);
+            numbers.forEach(lagMetrics::remove);
             LOG.debug("kafka:// ordered group {}: handed over {}", group, partitions);
         }
 
@@ -373,6 +463,7 @@ final class OrderedFetcher implements AutoCloseable {
             numbers.forEach(sent::remove);
             partitions.forEach(paused::remove);
             clocks.removed(numbers);
+            numbers.forEach(lagMetrics::remove);
             LOG.warn("kafka:// ordered group {}: lost {} without a hand-over; windows on them are delivered again", group,
                     partitions);
         }

@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * back: its buffered records can only leave in windows, and a window that cannot close until more
  * of them are read would never close (one window's records of one partition outnumbering the
  * buffer). Its records fetched after the pause may then be late. With every partition paused the
- * watermark is the newest of their times.
+ * watermark is the newest of their times; if windows still cannot close (the fetcher grows the
+ * buffer first, see {@link OrderedFetcher}), the fetcher marks the clocks {@linkplain #overflowing
+ * overflowing} and the watermark follows the clock until fetching resumes: windows then close as
+ * shared consumers' do, and records behind are late, rather than the consumer waiting forever.
  *
  * <p>Written by the {@link OrderedFetcher}'s thread, read by consumers' loop threads: thread-safe.
  */
@@ -43,6 +46,12 @@ final class PartitionClocks {
     }
 
     private final Map<Integer, PartitionTime> partitions = new ConcurrentHashMap<>();
+    private volatile boolean overflowing;
+
+    /** Every partition paused, the buffer at its largest and no window able to close: the watermark follows the clock. */
+    void overflowing(boolean isOverflowing) {
+        overflowing = isOverflowing;
+    }
 
     /** A partition is assigned (again): its time is unknown until it is fetched or seen caught up. */
     void assigned(int partition) {
@@ -79,6 +88,21 @@ final class PartitionClocks {
     }
 
     /**
+     * The earliest time of the assigned partitions, or {@code now} if later while
+     * {@linkplain #overflowing overflowing}.
+     *
+     * @param now the consumer's clock
+     * @return the watermark, or empty
+     */
+    Optional<Instant> watermark(Instant now) {
+        Optional<Instant> w = watermark();
+        if (overflowing) {
+            return Optional.of(w.isPresent() && w.get().isAfter(now) ? w.get() : now);
+        }
+        return w;
+    }
+
+    /**
      * The earliest time of the assigned partitions; empty with none assigned or one whose time is
      * not known yet.
      *
@@ -102,5 +126,17 @@ final class PartitionClocks {
             return newestPaused == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(newestPaused));
         }
         return Optional.of(Instant.ofEpochMilli(min));
+    }
+
+    /** Each partition's time (newest fetched, caught up at, paused), for failure messages. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("watermark ").append(watermark().map(Instant::toString).orElse("unknown"))
+                .append(overflowing ? " (overflowing: the clock's)" : "");
+        new java.util.TreeMap<>(partitions).forEach((p, t) -> b.append("; p").append(p).append(" newest ")
+                .append(t.newest == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(t.newest))
+                .append(" caught up ").append(t.caughtUpAt == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(t.caughtUpAt))
+                .append(t.paused ? " paused" : ""));
+        return b.toString();
     }
 }

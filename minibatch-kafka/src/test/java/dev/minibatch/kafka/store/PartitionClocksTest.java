@@ -49,4 +49,19 @@ class PartitionClocksTest {
         clocks.assigned(0);
         assertThat(clocks.watermark()).as("assigned again: unknown until fetched").isEmpty();
     }
+
+    @Test
+    void overflowingTheWatermarkFollowsTheClockUntilFetchingResumes() {
+        PartitionClocks clocks = new PartitionClocks();
+        clocks.assigned(0);
+        clocks.fetched(0, 1_000);
+        clocks.paused(0, true);
+        Instant now = Instant.ofEpochMilli(50_000);
+        assertThat(clocks.watermark(now)).contains(Instant.ofEpochMilli(1_000));
+        clocks.overflowing(true);
+        assertThat(clocks.watermark(now)).as("no window could close: the clock's time").contains(now);
+        assertThat(clocks.toString()).contains("overflowing", "p0", "paused");
+        clocks.overflowing(false);
+        assertThat(clocks.watermark(now)).contains(Instant.ofEpochMilli(1_000));
+    }
 }

@@ -275,6 +275,7 @@ final class OrderedFetcher implements AutoCloseable {
      * no such metric yet counts once it has given nothing for {@link #IDLE_AFTER}.
      */
     private void noteCaughtUp(long polledAt) {
+        boolean jumped = false;
         for (TopicPartition tp : consumer.assignment()) {
             if (paused.contains(tp)) {
                 continue;
@@ -283,14 +284,17 @@ final class OrderedFetcher implements AutoCloseable {
             org.apache.kafka.common.Metric lag = lagMetric(p, polledAt);
             if (lag != null) {
                 if (lag.metricValue() instanceof Double d && d == 0.0) {
-                    clocks.caughtUp(p, polledAt);
+                    jumped |= clocks.caughtUp(p, polledAt);
                 }
             } else {
                 long since = lastRecordsAt.computeIfAbsent(p, k -> polledAt);
                 if (polledAt - since >= IDLE_AFTER.toMillis()) {
-                    clocks.caughtUp(p, polledAt - IDLE_AFTER.toMillis());
+                    jumped |= clocks.caughtUp(p, polledAt - IDLE_AFTER.toMillis());
                 }
             }
+        }
+        if (jumped) {
+            onArrival.run(); // time windows waiting for the watermark look again (no record arrived to wake them)
         }
     }
 
@@ -349,6 +353,7 @@ final class OrderedFetcher implements AutoCloseable {
                         group, buffer.bufferLimit());
             }
             clocks.overflowing(true);
+            onArrival.run();
         }
     }
 

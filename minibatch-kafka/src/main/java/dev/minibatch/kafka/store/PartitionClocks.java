@@ -79,12 +79,21 @@ final class PartitionClocks {
         }
     }
 
-    /** The poll that began at {@code polledAt} left {@code partition} with nothing more to fetch. */
-    void caughtUp(int partition, long polledAt) {
+    /**
+     * The poll that began at {@code polledAt} left {@code partition} with nothing more to fetch.
+     *
+     * @return true if that moved the partition's time past its newest record (it had been reading a
+     *     backlog, or was not known): the watermark may have jumped without a record arriving, and
+     *     consumers waiting for it should look again
+     */
+    boolean caughtUp(int partition, long polledAt) {
         PartitionTime t = partitions.get(partition);
-        if (t != null && polledAt > t.caughtUpAt) {
-            t.caughtUpAt = polledAt;
+        if (t == null || polledAt <= t.caughtUpAt) {
+            return false;
         }
+        boolean jumped = t.caughtUpAt < t.newest && polledAt > t.newest || t.caughtUpAt == Long.MIN_VALUE;
+        t.caughtUpAt = polledAt;
+        return jumped;
     }
 
     /**

@@ -111,6 +111,34 @@ class KafkaEventTimeWindowsTest {
     }
 
     @Test
+    void aWindowWithMoreRecordsThanTheBufferStillClosesWhole() throws Exception {
+        // one partition, so its pause (5,000 open records) stops all fetching: without the buffer growing,
+        // the watermark would stay inside the window and the window would wait for ever
+        String single = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=eventtime" + ProcessHandle.current().pid()
+                + "-" + RUNS.incrementAndGet() + ".&partitions=1&replication=1";
+        Minibatch producer = Minibatch.builder().url(single).shutdownHook(false).build();
+        clients.add(producer);
+        Duration minute = Duration.ofMinutes(1);
+        Instant base = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis() - Duration.ofDays(1).toMillis(), minute.toMillis())
+                * minute.toMillis());
+        int records = 12_000;
+        producer.stream("big");
+        List<NewMessage> history = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            history.add(NewMessage.ofJson(base.plusMillis(i), "{\"i\":" + i + "}", 0, null));
+        }
+        producer.store().append("big", history);
+        Minibatch consumer = Minibatch.builder().url(single).shutdownHook(false).build();
+        clients.add(consumer);
+        List<Window> windows = new CopyOnWriteArrayList<>();
+        handles.add(consumer.streaming("big").ordered().interval(minute).relaxed(false).start(windows::add));
+        KafkaDeadLetterTest.await("12,000 records of one minute in a window", PATIENCE, () -> delivered(windows) >= records);
+        assertThat(windows).as("the minute's records in one window, not split by the full buffer").hasSize(1);
+        assertThat(windows.get(0).from()).isEqualTo(base);
+        assertThat(windows.get(0).size()).isEqualTo(records);
+    }
+
+    @Test
     void keyedTimeWindowsOfABacklogHoldOneKeyAndOneIntervalOfItsTimestampsEach() throws Exception {
         Minibatch producer = client();
         Instant base = appendHistory(producer, "replaykeyed");

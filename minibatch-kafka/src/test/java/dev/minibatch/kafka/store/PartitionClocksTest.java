@@ -34,8 +34,9 @@ class PartitionClocksTest {
         clocks.fetched(0, 1_000);
         clocks.caughtUp(1, 8_000); // an empty partition, read to its end by the poll begun at 8 s
         assertThat(clocks.watermark()).contains(Instant.ofEpochMilli(1_000));
-        clocks.caughtUp(0, 7_000);
+        assertThat(clocks.caughtUp(0, 7_000)).as("partition 0's time jumps from its newest record to the poll").isTrue();
         assertThat(clocks.watermark()).as("both read to their ends").contains(Instant.ofEpochMilli(7_000));
+        assertThat(clocks.caughtUp(0, 7_050)).as("already caught up: no jump to tell of").isFalse();
         clocks.paused(0, true);
         assertThat(clocks.watermark()).as("a partition paused with a full buffer must let windows close")
                 .contains(Instant.ofEpochMilli(8_000));
@@ -43,7 +44,7 @@ class PartitionClocksTest {
         assertThat(clocks.watermark()).as("all paused: the newest of their times").contains(Instant.ofEpochMilli(8_000));
         clocks.paused(1, false);
         clocks.removed(List.of(1));
-        assertThat(clocks.watermark()).as("only a paused partition left").contains(Instant.ofEpochMilli(7_000));
+        assertThat(clocks.watermark()).as("only a paused partition left").contains(Instant.ofEpochMilli(7_050));
         clocks.removed(List.of(0));
         assertThat(clocks.watermark()).isEqualTo(Optional.empty());
         clocks.assigned(0);

@@ -23,7 +23,9 @@ public interface EventTime {
     /**
      * The watermark of {@code stream} for this store's consumers in this process: every message of
      * the stream with an earlier timestamp that this process has not seen yet is late (it goes to
-     * the next window). Never moves back while the consumer keeps its share of the stream. Empty
+     * the next window). It may move back when the process's share of the stream changes (a
+     * partition assigned) or when a store's fallback ends (kafka://: the clock's time while the
+     * buffer is full); time windows already closed stay closed, and what comes after is late. Empty
      * while not known (nothing fetched yet, or no share of the stream assigned).
      *
      * @param stream the stream's name

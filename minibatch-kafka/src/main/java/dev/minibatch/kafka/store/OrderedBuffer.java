@@ -40,6 +40,8 @@ final class OrderedBuffer {
     private final Map<Integer, ArrayDeque<OrderedRecord>> partitions = new TreeMap<>();
     private final Map<String, OrderedRecord> byId = new HashMap<>();
     private final Map<String, List<OrderedRecord>> claims = new HashMap<>();
+    /** Partitions being handed over: no new claim takes their records (one taken after the wait for windows in flight would be repeated by the next owner). */
+    private final java.util.Set<Integer> revoking = new java.util.HashSet<>();
     /** Most doublings of the buffer limit (5,000 records per partition becomes 80,000). */
     static final int MAX_DOUBLINGS = 4;
     /** No claim's lease lapses before this (null: no claim); a lower bound, so lapsed leases are looked for rarely. */
@@ -68,6 +70,7 @@ final class OrderedBuffer {
      * done on arrival.
      */
     synchronized void assigned(int partition, OffsetAndMetadata committed) {
+        revoking.remove(partition);
         if (partitions.putIfAbsent(partition, new ArrayDeque<>()) == null) {
             ownership.put(partition, ++assignments);
             java.util.BitSet ahead = committed == null ? new java.util.BitSet() : DoneAhead.decode(committed.metadata());
@@ -164,6 +167,7 @@ final class OrderedBuffer {
     synchronized Map<Integer, Long> handOver(Collection<Integer> handedOver) {
         Map<Integer, Long> offsets = new HashMap<>();
         for (Integer p : handedOver) {
+            revoking.remove(p);
             Long offset = toCommit.remove(p);
             if (offset != null) {
                 offsets.put(p, offset);
@@ -181,6 +185,15 @@ final class OrderedBuffer {
             }
         }
         return offsets;
+    }
+
+    /**
+     * The partitions are about to be handed over: from now on no claim takes their records, so the
+     * windows in flight on them are the last ones (see {@link OrderedFetcher}'s hand-over), until
+     * {@link #handOver} drops them.
+     */
+    synchronized void revoking(Collection<Integer> partitionsGoing) {
+        revoking.addAll(partitionsGoing);
     }
 
     /** Takes the offsets to commit that moved since the last call, by partition. */
@@ -233,6 +246,9 @@ final class OrderedBuffer {
         List<ArrayDeque<OrderedRecord>> candidates = new ArrayList<>();
         for (Map.Entry<Integer, ArrayDeque<OrderedRecord>> partition : partitions.entrySet()) {
             int p = partition.getKey();
+            if (revoking.contains(p)) {
+                continue;
+            }
             // the key's own records, unless a record of the partition waits out a backoff (it holds back every later one)
             Iterable<OrderedRecord> q = selection.byKey() && (now == null || !backedOff.containsKey(p))
                     ? keyed.of(p, selection.key()) : partition.getValue();
@@ -295,7 +311,11 @@ final class OrderedBuffer {
         Map<String, long[]> counts = new HashMap<>();
         Map<String, Instant> oldest = new HashMap<>();
         List<OrderedRecord> free = new ArrayList<>();
-        for (ArrayDeque<OrderedRecord> q : partitions.values()) {
+        for (Map.Entry<Integer, ArrayDeque<OrderedRecord>> partition : partitions.entrySet()) {
+            if (revoking.contains(partition.getKey())) {
+                continue;
+            }
+            ArrayDeque<OrderedRecord> q = partition.getValue();
             free.clear();
             free(q, now, r -> selection.matches(r.id(), r.created()), free, Integer.MAX_VALUE);
             for (OrderedRecord r : free) {

@@ -428,6 +428,7 @@ final class OrderedFetcher implements AutoCloseable {
                 return;
             }
             List<Integer> numbers = partitions.stream().map(TopicPartition::partition).toList();
+            buffer.revoking(numbers); // no new window on them: one claimed after the wait below would be repeated
             long deadline = System.nanoTime() + HAND_OVER_WAIT.toNanos();
             while (buffer.inFlight(numbers) && System.nanoTime() < deadline) {
                 sleepBriefly();

@@ -36,6 +36,10 @@ final class BatchedCommits {
     private final Set<String> batched = new HashSet<>();
     private final List<Held> held = new ArrayList<>();
     private long oldestNanos;
+    /** A batch the store could not commit yet was put back: not due again before this (0: none). */
+    private long notBeforeNanos;
+    /** Since when the held windows have been put back, undone (0: they were not). */
+    private long deferredSinceNanos;
     /** Most windows per batch: {@link #MAX_HELD}, or more where the store holds every commit. */
     private int limit = MAX_HELD;
 
@@ -71,6 +75,24 @@ final class BatchedCommits {
         return true;
     }
 
+    /**
+     * Holds the window's commit behind a batch the store could not commit yet, whatever its claim
+     * (commits stay in order); false when no batch waits so.
+     */
+    boolean holdBehindDeferred(Window window, int claimed, dev.minibatch.spi.store.CommitEffects state) {
+        if (deferredSinceNanos == 0 || held.isEmpty()) {
+            return false;
+        }
+        batched.remove(window.id());
+        held.add(new Held(window, claimed, state));
+        return true;
+    }
+
+    /** Whether a batch put back waits for its next try. */
+    boolean retryPending() {
+        return notBeforeNanos != 0 && System.nanoTime() - notBeforeNanos < 0;
+    }
+
     boolean isEmpty() {
         return held.isEmpty();
     }
@@ -87,7 +109,9 @@ final class BatchedCommits {
 
     /** Whether the held commits must go now: enough of them, or the oldest waited its longest. */
     boolean due() {
-        return !held.isEmpty() && (held.size() >= limit || System.nanoTime() - oldestNanos >= maxDelayNanos);
+        long now = System.nanoTime();
+        return !held.isEmpty() && (notBeforeNanos == 0 || now - notBeforeNanos >= 0)
+                && (held.size() >= limit || now - oldestNanos >= maxDelayNanos);
     }
 
     /** How long until {@link #due()} at the latest (zero when due; a day when nothing is held). */
@@ -95,7 +119,33 @@ final class BatchedCommits {
         if (held.isEmpty()) {
             return java.time.Duration.ofDays(1);
         }
-        return java.time.Duration.ofNanos(Math.max(0, oldestNanos + maxDelayNanos - System.nanoTime()));
+        long at = oldestNanos + maxDelayNanos;
+        if (notBeforeNanos != 0 && notBeforeNanos - at > 0) {
+            at = notBeforeNanos;
+        }
+        return java.time.Duration.ofNanos(Math.max(0, at - System.nanoTime()));
+    }
+
+    /**
+     * The store could not commit {@code batch} yet ({@code CommitNotReadyException}): holds it again,
+     * ahead of anything held since, not due for {@code retryAfter} (each try may cost the store a
+     * walk over what it buffers).
+     */
+    void putBack(List<Held> batch, java.time.Duration retryAfter) {
+        long now = System.nanoTime();
+        if (deferredSinceNanos == 0) {
+            deferredSinceNanos = now;
+        }
+        held.addAll(0, batch); // oldestNanos still dates the first of them
+        notBeforeNanos = now + retryAfter.toNanos();
+        if (notBeforeNanos == 0) {
+            notBeforeNanos = 1; // 0 means "none"
+        }
+    }
+
+    /** How long the held windows have been put back without committing (zero when they were not). */
+    java.time.Duration deferredFor() {
+        return deferredSinceNanos == 0 ? java.time.Duration.ZERO : java.time.Duration.ofNanos(System.nanoTime() - deferredSinceNanos);
     }
 
     /**
@@ -106,10 +156,16 @@ final class BatchedCommits {
         return limit > MAX_HELD;
     }
 
-    /** The held commits, in order; holds none afterwards. */
+    /** The held commits, in order; holds none afterwards (a batch put back is held again by {@link #putBack}). */
     List<Held> take() {
         List<Held> out = new ArrayList<>(held);
         held.clear();
         return out;
+    }
+
+    /** The batch taken last went into the store (or was given up): no longer deferred. */
+    void settled() {
+        deferredSinceNanos = 0;
+        notBeforeNanos = 0;
     }
 }

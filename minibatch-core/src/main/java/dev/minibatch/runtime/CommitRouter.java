@@ -4,9 +4,11 @@ import dev.minibatch.model.Window;
 import dev.minibatch.observe.WindowEvent;
 import dev.minibatch.spi.store.BatchTableCommits;
 import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.CommitNotReadyException;
 import dev.minibatch.spi.store.NewMessage;
 import dev.minibatch.spi.store.StoreCapabilities;
 import dev.minibatch.spi.store.StreamStore;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class CommitRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitRouter.class);
+    /** How soon a batch the store could not commit yet is tried again (see {@link CommitNotReadyException}). */
+    static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
 
     /** A held window whose state function threw at a flush: failed at the next safe point. */
     record FailedCommit(Window window, RuntimeException error, WindowEvent event) {
@@ -72,7 +76,9 @@ final class CommitRouter {
         // held outputs travel as effects; built only when held (a stage's commit elsewhere takes its own path)
         CommitEffects toHold = holdable && state == null && !appends.isEmpty()
                 ? CommitEffects.appendsOnly(appends, settings.now()) : state;
-        if (holdable && capabilities.batchClaims() != null && batched.hold(window, claimed, toHold)) {
+        // behind a batch the store could not commit yet, any window waits its turn: commits stay in order
+        if (holdable && capabilities.batchClaims() != null
+                && (batched.hold(window, claimed, toHold) || batched.holdBehindDeferred(window, claimed, toHold))) {
             if (batched.due()) {
                 flush();
             }
@@ -119,9 +125,21 @@ final class CommitRouter {
         return batched.untilDue();
     }
 
-    /** Commits the held windows in one store step. */
+    /**
+     * Commits the held windows in one store step; a batch the store could not commit yet is held again
+     * and tried {@link #NOT_READY_RETRY} later (not sooner, whoever asks).
+     */
     void flush() {
-        if (batched.isEmpty()) {
+        flush(false);
+    }
+
+    /** At stop: commits the held windows, one last try even if the store just could not. */
+    void flushLast() {
+        flush(true);
+    }
+
+    private void flush(boolean last) {
+        if (batched.isEmpty() || !last && batched.retryPending()) {
             return;
         }
         List<BatchedCommits.Held> held = batched.take();
@@ -134,12 +152,29 @@ final class CommitRouter {
             } else {
                 committed = commitHeldWithState(held);
             }
+        } catch (CommitNotReadyException e) {
+            Duration waited = batched.deferredFor();
+            if (!last && waited.compareTo(settings.lease().dividedBy(2)) < 0) {
+                if (waited.isZero()) {
+                    LOG.debug("consumer of stream '{}': {} windows wait for an earlier one: {}", settings.stream(),
+                            held.size(), e.getMessage());
+                }
+                batched.putBack(held, NOT_READY_RETRY);
+                return;
+            }
+            batched.settled();
+            tokens.forEach(heldEvents::remove);
+            LOG.error("consumer of stream '{}': {} windows could not commit for {} ms ({}); their messages return after"
+                    + " the lease", settings.stream(), held.size(), waited.toMillis(), e.getMessage());
+            return;
         } catch (RuntimeException e) {
+            batched.settled();
             tokens.forEach(heldEvents::remove); // never committed: listeners hear nothing, as for any failed commit
             LOG.error("consumer of stream '{}': committing {} windows failed; their messages return after the lease",
                     settings.stream(), held.size(), e);
             return;
         }
+        batched.settled();
         for (int i = 0; i < held.size(); i++) {
             if (committed[i] < 0) {
                 continue; // its state function threw: failed by failHeldCommits

@@ -126,7 +126,7 @@ public final class ConsumerLoop implements ConsumerHandle {
                 }
             }
         } finally {
-            commits.flush();
+            commits.flushLast();
             commits.failHeldCommits(context);
             claims.releaseUndispatched();
             workers.close();
@@ -272,7 +272,7 @@ public final class ConsumerLoop implements ConsumerHandle {
                 finisher.finish(c);
             }
         }
-        commits.flush();
+        commits.flushLast();
         commits.failHeldCommits(context);
         leases.releaseAll(claims);
         claims.releaseUndispatched();

@@ -17,6 +17,7 @@ import dev.minibatch.spi.store.TransactionalTableStore;
 import dev.minibatch.spi.store.BatchClaims;
 import dev.minibatch.spi.store.BatchTableCommits;
 import dev.minibatch.spi.store.CommitEffects;
+import dev.minibatch.spi.store.CommitNotReadyException;
 import dev.minibatch.model.TableEntry;
 import dev.minibatch.model.TableInfo;
 import java.util.Set;
@@ -141,7 +142,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
             return 0;
         }
         if (f.committingInTransactions()) { // offsets go in transactions only, or an async one could undo one
-            return commitEach(stream, List.of(token), keep)[0];
+            return commitTokens(stream, List.of(token), true)[0]; // one window: waits for an earlier one (see commitWithState)
         }
         return f.buffer().commit(token);
     }
@@ -171,6 +172,10 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
 
     @Override
     public int[] commitEach(String stream, List<String> tokens, boolean keep) {
+        return commitTokens(stream, tokens, false);
+    }
+
+    private int[] commitTokens(String stream, List<String> tokens, boolean wait) {
         OrderedFetcher f = groups.existing(stream, group);
         int[] out = new int[tokens.size()];
         if (f == null) {
@@ -184,24 +189,29 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         }
         List<StatefulCommit> commits = new ArrayList<>(tokens.size());
         tokens.forEach(t -> commits.add(new StatefulCommit(t, f.buffer().held(t), null)));
-        List<CommitOutcome> outcomes = commitEachWithState(stream, commits, keep);
+        List<CommitOutcome> outcomes = commitWhenReady(stream, commits, wait);
         for (int i = 0; i < out.length; i++) {
             out[i] = outcomes.get(i).committed();
         }
         return out;
     }
 
-    /** One window of a stage or a table consumer: see {@link #commitEachWithState}; a state function's failure is rethrown. */
+    /**
+     * One window of a stage or a table consumer: see {@link #commitEachWithState}; a state function's
+     * failure is rethrown. Unlike a batch it waits (up to {@link #PREDECESSOR_WAIT}) when records done
+     * ahead of an earlier window do not fit an offset's metadata yet: a single window's commit has no
+     * batch to be held with.
+     */
     @Override
     public int commitWithState(String stream, String token, boolean keep, int expected, CommitEffects effects) {
-        CommitOutcome outcome = commitEachWithState(stream, List.of(new StatefulCommit(token, expected, effects)), keep).get(0);
+        CommitOutcome outcome = commitWhenReady(stream, List.of(new StatefulCommit(token, expected, effects)), true).get(0);
         if (outcome.failure() != null) {
             throw outcome.failure();
         }
         return outcome.committed();
     }
 
-    /** How long a transactional commit waits when too much was done ahead of an earlier window (see DoneAhead). */
+    /** How long a single window's commit waits when too much was done ahead of an earlier window (see DoneAhead). */
     private static final Duration PREDECESSOR_WAIT = Duration.ofSeconds(30);
 
     /**
@@ -213,10 +223,18 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
      * not done, and the offset's metadata names the records done after it ({@link DoneAhead}), which
      * the next owner skips. A member's transactions run one at a time, so each commits what is done as
      * of its own. A window no longer holding its records (lease or partitions lost) commits nothing; a
-     * window whose state function throws is left out with its failure.
+     * window whose state function throws is left out with its failure. When the records done ahead
+     * would not fit the metadata, nothing is committed and {@link CommitNotReadyException} says so: the
+     * earlier window is most likely queued on the calling consumer itself, so waiting here would only
+     * stall it (a 600,000-word backlog did, for 30 s at a time); the consumer holds the batch and tries
+     * again with more.
      */
     @Override
     public List<CommitOutcome> commitEachWithState(String stream, List<StatefulCommit> commits, boolean keep) {
+        return commitWhenReady(stream, commits, false);
+    }
+
+    private List<CommitOutcome> commitWhenReady(String stream, List<StatefulCommit> commits, boolean wait) {
         OrderedFetcher f = groups.existing(stream, group);
         if (f == null) {
             return commits.stream().map(c -> new CommitOutcome(0, null)).toList();
@@ -229,6 +247,10 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
                 if (outcomes != null) {
                     return outcomes;
                 }
+            }
+            if (!wait) {
+                throw new CommitNotReadyException("stream '" + stream + "': more records were done ahead of an earlier"
+                        + " window than an offset's metadata can name; the batch waits for that window");
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("stream '" + stream + "': more records were done ahead of an earlier window"

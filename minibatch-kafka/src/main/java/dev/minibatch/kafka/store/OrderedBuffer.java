@@ -308,6 +308,7 @@ final class OrderedBuffer {
     /** Free, available records per key within the selection's time bounds, keys by their oldest record. */
     synchronized List<KeyCount> pendingByKey(Selection selection, Instant now) {
         expireLapsed(now);
+        // per key: {count, offset and partition of its first free record}
         Map<String, long[]> counts = new HashMap<>();
         Map<String, Instant> oldest = new HashMap<>();
         List<OrderedRecord> free = new ArrayList<>();
@@ -319,13 +320,19 @@ final class OrderedBuffer {
             free.clear();
             free(q, now, r -> selection.matches(r.id(), r.created()), free, Integer.MAX_VALUE);
             for (OrderedRecord r : free) {
-                counts.computeIfAbsent(r.key(), k -> new long[1])[0]++;
+                counts.computeIfAbsent(r.key(), k -> new long[] {0, r.offset, r.partition})[0]++;
                 oldest.merge(r.key(), r.created(), (a, b) -> a.isBefore(b) ? a : b);
             }
         }
         List<KeyCount> out = new ArrayList<>(counts.size());
         counts.forEach((key, n) -> out.add(new KeyCount(key, n[0], oldest.get(key))));
-        out.sort(Comparator.comparing(KeyCount::oldest).thenComparing(k -> Objects.toString(k.key(), "")));
+        // oldest first; among keys of the same time (a stage's outputs share their commit's), in offset order,
+        // so a partition's records are claimed, and committed, from its committed offset on, which keeps what
+        // is done ahead of the offset (DoneAhead, in the offset's metadata) small
+        out.sort(Comparator.comparing(KeyCount::oldest)
+                .thenComparingLong(k -> counts.get(k.key())[1])
+                .thenComparingLong(k -> counts.get(k.key())[2])
+                .thenComparing(k -> Objects.toString(k.key(), "")));
         return out;
     }
 

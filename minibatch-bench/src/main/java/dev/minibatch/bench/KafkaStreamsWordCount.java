@@ -66,6 +66,9 @@ import org.apache.kafka.streams.kstream.Materialized;
  *       words no faster than with one, 5,867 against ~6,000 words/s: each window is a Kafka transaction,
  *       and the store's transactions go one at a time through its one transactional producer. Before
  *       af0f8af it stalled: a window waited on the consumer thread for an earlier one queued behind it.)
+ *       {@code --members N} starts each of the two consumers N times: N members of each group, each with
+ *       its own Kafka consumer and transactional producer, whose transactions run side by side, as Kafka
+ *       Streams' N stream threads are N members.
  * </ul>
  *
  * <p><b>Measured</b>, by the same means for both: a {@code read_committed} consumer of the table's
@@ -94,7 +97,7 @@ import org.apache.kafka.streams.kstream.Materialized;
  * <pre>
  * java -cp "minibatch-bench/target/classes:$(cat minibatch-bench/target/classpath.txt)" dev.minibatch.bench.KafkaStreamsWordCount
  *      [--reps 3] [--lines 20000] [--words-per-line 10] [--vocabulary 5000] [--seed 42] [--rate 100]
- *      [--latency-seconds 20] [--latency-warmup 3] [--warmup-lines 5000] [--workers 1] [--stage-batch 100]
+ *      [--latency-seconds 20] [--latency-warmup 3] [--warmup-lines 5000] [--workers 1] [--members 1] [--stage-batch 100]
  *      [--interval-ms 100] [--only throughput,latency] [--contenders ks,mb] [--timeout 600] [--out FILE] [--dir DIR]
  * </pre>
  */
@@ -115,6 +118,7 @@ public final class KafkaStreamsWordCount {
     int latencyWarmup = 3;
     int warmupLines = 5_000;
     int workers = 1;
+    int members = 1;
     int stageBatch = 100;
     int intervalMs = 100;
     int timeoutSeconds = 600;
@@ -151,6 +155,7 @@ public final class KafkaStreamsWordCount {
                 case "--latency-warmup" -> bench.latencyWarmup = Integer.parseInt(args[++i]);
                 case "--warmup-lines" -> bench.warmupLines = Integer.parseInt(args[++i]);
                 case "--workers" -> bench.workers = Integer.parseInt(args[++i]);
+                case "--members" -> bench.members = Integer.parseInt(args[++i]);
                 case "--stage-batch" -> bench.stageBatch = Integer.parseInt(args[++i]);
                 case "--interval-ms" -> bench.intervalMs = Integer.parseInt(args[++i]);
                 case "--timeout" -> bench.timeoutSeconds = Integer.parseInt(args[++i]);
@@ -160,7 +165,7 @@ public final class KafkaStreamsWordCount {
                 case "--dir" -> bench.dir = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: KafkaStreamsWordCount"
                         + " [--reps N] [--lines N] [--words-per-line N] [--vocabulary N] [--seed N] [--rate LINES_PER_S]"
-                        + " [--latency-seconds S] [--latency-warmup S] [--warmup-lines N] [--workers N] [--stage-batch N]"
+                        + " [--latency-seconds S] [--latency-warmup S] [--warmup-lines N] [--workers N] [--members N] [--stage-batch N]"
                         + " [--interval-ms MS] [--only throughput,latency] [--contenders ks,mb] [--timeout S] [--out FILE] [--dir DIR]");
             }
         }
@@ -186,8 +191,8 @@ public final class KafkaStreamsWordCount {
         vocabulary();
         System.out.printf(Locale.ROOT, "word count, Kafka Streams vs minibatch kafka://: %d repetitions; throughput %,d lines x %d words"
                         + " (vocabulary %,d, Zipf 1/r, seed %d); latency %d lines/s for %d s (+%d s left out), a probe every 100 ms;"
-                        + " %d partitions, replication 3, min.insync.replicas 2; minibatch workers %d, stage batch %d, window %d ms%n",
-                reps, lines, wordsPerLine, vocabularySize, seed, rate, latencySeconds, latencyWarmup, PARTITIONS, workers, stageBatch,
+                        + " %d partitions, replication 3, min.insync.replicas 2; minibatch workers %d, members %d, stage batch %d, window %d ms%n",
+                reps, lines, wordsPerLine, vocabularySize, seed, rate, latencySeconds, latencyWarmup, PARTITIONS, workers, members, stageBatch,
                 intervalMs);
         try (KafkaCluster c = KafkaCluster.start(dir.resolve("cluster"))) {
             cluster = c;
@@ -317,7 +322,7 @@ public final class KafkaStreamsWordCount {
 
     WordCountApp app(String contender, String id) throws Exception {
         return contender.equals("ks") ? new WordCountApp.StreamsApp(id, dir, cluster, servers)
-                : new WordCountApp.MinibatchApp(id, url, stageBatch, workers, intervalMs);
+                : new WordCountApp.MinibatchApp(id, url, stageBatch, workers, intervalMs, members);
     }
 
     /** Waits until the changelog's counts add up to {@code words}; false on timeout. */

@@ -138,8 +138,10 @@ interface WordCountApp extends AutoCloseable {
         final int stageBatch;
         final int workers;
         final int intervalMs;
+        /** How many times each consumer is started: each start is a member of its group (as a Kafka Streams thread is). */
+        final int members;
 
-        MinibatchApp(String id, String url, int stageBatch, int workers, int intervalMs) {
+        MinibatchApp(String id, String url, int stageBatch, int workers, int intervalMs, int members) {
             this.stageBatch = stageBatch;
             this.workers = workers;
             this.intervalMs = intervalMs;
@@ -147,6 +149,7 @@ interface WordCountApp extends AutoCloseable {
             words = "words-" + id;
             table = "counts-" + id;
             mb = Minibatch.builder().url(url).shutdownHook(false).build();
+            this.members = members;
             mb.stream(lines); // creates the topic (the store's layout)
         }
 
@@ -168,18 +171,24 @@ interface WordCountApp extends AutoCloseable {
         @Override
         public void start() {
             try {
-                handles.add(mb.stage(lines)
-                        .flatMap(line -> List.of(line.asText().split(" ")))
-                        .keyBy(word -> word.asText())
-                        .map(word -> 1)
-                        .batch(stageBatch).workers(workers)
-                        .to(words).start());
-                handles.add(mb.streaming(words).keyBy().interval(Duration.ofMillis(intervalMs)).workers(workers)
-                        .reduce(table, Long.class, Long::sum).start());
+                for (int i = 0; i < members; i++) {
+                    startConsumers();
+                }
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
                 throw e;
             }
+        }
+
+        private void startConsumers() {
+            handles.add(mb.stage(lines)
+                    .flatMap(line -> List.of(line.asText().split(" ")))
+                    .keyBy(word -> word.asText())
+                    .map(word -> 1)
+                    .batch(stageBatch).workers(workers)
+                    .to(words).start());
+            handles.add(mb.streaming(words).keyBy().interval(Duration.ofMillis(intervalMs)).workers(workers)
+                    .reduce(table, Long.class, Long::sum).start());
         }
 
         @Override

@@ -21,9 +21,9 @@ final class WordCountSupport {
         b.append(String.format(Locale.ROOT, "%d interleaved repetitions; throughput: %,d preloaded lines x %d words (vocabulary %,d, Zipf 1/r),"
                         + " timed from the first output to the last count; latency: %d lines/s for %d s (+%d s left out), probe every 100 ms,"
                         + " produce -> committed total on the changelog. 6 partitions, RF 3, min ISR 2. Kafka Streams: exactly_once_v2,"
-                        + " 2 stream threads, commit 100 ms. minibatch: stage batch %d, workers %d, keyed interval %d ms + reduce."
-                        + " Median (range).%n%n", w.reps, w.lines, w.wordsPerLine, w.vocabularySize, w.rate, w.latencySeconds, w.latencyWarmup, w.stageBatch,
-                w.workers, w.intervalMs));
+                        + " 2 stream threads, commit 100 ms. minibatch: stage batch %d, workers %d, members %d (each consumer started"
+                        + " that many times), keyed interval %d ms + reduce. Median (range).%n%n", w.reps, w.lines, w.wordsPerLine,
+                w.vocabularySize, w.rate, w.latencySeconds, w.latencyWarmup, w.stageBatch, w.workers, w.members, w.intervalMs));
         b.append("| contender | words/s | start → first output (s) | latency p50 (ms) | latency p99 (ms) | counts correct |\n");
         b.append("|---|---|---|---|---|---|\n");
         for (String k : w.contenders) {

@@ -57,9 +57,10 @@ final class KafkaAppender implements AutoCloseable {
     private final Admin admin;
     private final Map<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
     /**
-     * Transactional producers by lane: the store's own appends use lane {@code ""}, each ordered
-     * consumer group its own (its id), so a stage's transactions and a table consumer's in one
-     * process do not wait for each other (Kafka Streams has a producer per stream thread).
+     * Transactional producers by lane: the store's own appends use lane {@code ""}, each member of an
+     * ordered consumer group its own (its {@link OrderedFetcher#member()}), so a stage's transactions
+     * and a table consumer's in one process, or two consumers' of one group, do not wait for each
+     * other (Kafka Streams has a producer per stream thread). A member's lane closes with it.
      */
     private final Map<String, TxLane> lanes = new ConcurrentHashMap<>();
 
@@ -257,9 +258,8 @@ final class KafkaAppender implements AutoCloseable {
      * its inputs count as consumed. {@code group} fences a member that lost its partitions (its
      * transaction fails). Throws, with nothing committed, when the transaction fails.
      */
-    void appendWithOffsets(Map<String, List<NewMessage>> appends, List<ProducerRecord<byte[], byte[]>> records,
+    void appendWithOffsets(String lane, Map<String, List<NewMessage>> appends, List<ProducerRecord<byte[], byte[]>> records,
                            Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-        String lane = group == null ? "" : group.groupId();
         List<ProducerRecord<byte[], byte[]>> all = new ArrayList<>();
         String streams = String.join(", ", appends.keySet());
         appends.forEach((stream, messages) -> {
@@ -329,6 +329,19 @@ final class KafkaAppender implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw KafkaStore.interrupted("reading topic configuration");
+        }
+    }
+
+    /** Closes the transactional producer of {@code lane} (a member that left its group), if it has one. */
+    void closeLane(String lane) {
+        TxLane l = lanes.remove(lane);
+        if (l != null) {
+            synchronized (l) {
+                if (l.tx != null) {
+                    l.tx.close(Duration.ofSeconds(5));
+                    l.tx = null;
+                }
+            }
         }
     }
 

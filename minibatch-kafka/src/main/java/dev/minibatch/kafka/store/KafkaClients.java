@@ -141,9 +141,9 @@ final class KafkaClients {
      * committed records from the earliest offset when the group has none, committing offsets only
      * when told to.
      */
-    KafkaConsumer<byte[], byte[]> orderedConsumer(String group) {
+    KafkaConsumer<byte[], byte[]> orderedConsumer(String group, int member) {
         Map<String, Object> p = known(ConsumerConfig.configNames());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-ordered");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-ordered-" + member);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

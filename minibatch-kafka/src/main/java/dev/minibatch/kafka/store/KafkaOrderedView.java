@@ -38,9 +38,10 @@ import org.apache.kafka.common.TopicPartition;
  * A {@link KafkaStore} as its ordered consumers see it ({@code streaming(s).ordered()}, or keyed
  * windows): a Kafka consumer group per stream ({@code topic@ordered}, or {@code topic#name@ordered}
  * for a named group), whose members are assigned partitions and claim each partition's records in
- * offset order ({@link OrderedFetcher}, {@link OrderedBuffer}). A read sees what this process holds
- * of its partitions (what its consumers can claim); counts ({@code stats}) are the group's, from its
- * committed offsets. Keys are honoured in claims and
+ * offset order ({@link OrderedFetcher}, {@link OrderedBuffer}). The consumer that subscribes through
+ * a view ({@link #subscribeAppends}) joins the group as a member of its own, and the view then claims,
+ * commits and reads that member's records; a view that is no consumer's reads the group's oldest
+ * member in this process. Counts ({@code stats}) are the group's, from its committed offsets. Keys are honoured in claims and
  * counted per key ({@link KeyedStore}): a key's records are in one partition, in order. Stages and
  * table consumers commit in Kafka transactions with their offsets ({@link #commitEachWithState});
  * tables are the store's, queried from their changelogs. Time windows close by a watermark of record
@@ -61,8 +62,23 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         this.group = group;
     }
 
+    /** The member of this view's consumer, by stream, once it subscribed (see {@link #subscribeAppends}). */
+    private final Map<String, OrderedFetcher> mine = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** This view's consumer's member; for a view that is no consumer's, the group's oldest here (or null). */
+    private OrderedFetcher member(String stream) {
+        OrderedFetcher f = mine.get(stream);
+        return f != null ? f : groups.existing(stream, group);
+    }
+
+    /** As {@link #member}, starting the group's first member here if there is none yet. */
+    private OrderedFetcher memberOrStart(String stream) {
+        OrderedFetcher f = mine.get(stream);
+        return f != null ? f : groups.fetcher(stream, group);
+    }
+
     private OrderedBuffer buffer(String stream) {
-        return groups.fetcher(stream, group).buffer();
+        return memberOrStart(stream).buffer();
     }
 
     @Override
@@ -94,7 +110,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     public List<Message> read(String stream, Selection selection, List<MessageState> states) {
         boolean pending = states == null || states.contains(MessageState.PENDING);
         boolean claimed = states != null && states.contains(MessageState.CLAIMED);
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         if (!(pending || claimed) || f == null) {
             return List.of();
         }
@@ -121,7 +137,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     /** Starts the group's fetcher if need be: a time window's first round asks before its first claim. */
     @Override
     public Optional<Instant> watermark(String stream, Instant now) {
-        return groups.fetcher(stream, group).clocks().watermark(now);
+        return memberOrStart(stream).clocks().watermark(now);
     }
 
     @Override
@@ -131,13 +147,13 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
 
     @Override
     public boolean renew(String stream, String token, Instant expiresAt) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         return f != null && f.buffer().renew(token, expiresAt);
     }
 
     @Override
     public int commit(String stream, String token, boolean keep) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         if (f == null) {
             return 0;
         }
@@ -166,7 +182,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     /** Once windows commit in Kafka transactions (stages, tables), every commit is held for a batch: one transaction for many. */
     @Override
     public int holdCommits(String stream) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         return f != null && f.committingInTransactions() ? WINDOWS_PER_TRANSACTION : 0;
     }
 
@@ -176,7 +192,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     }
 
     private int[] commitTokens(String stream, List<String> tokens, boolean wait) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         int[] out = new int[tokens.size()];
         if (f == null) {
             return out;
@@ -235,7 +251,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
     }
 
     private List<CommitOutcome> commitWhenReady(String stream, List<StatefulCommit> commits, boolean wait) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         if (f == null) {
             return commits.stream().map(c -> new CommitOutcome(0, null)).toList();
         }
@@ -306,7 +322,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
             Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
             offsets.forEach((p, offset) -> consumed.put(new TopicPartition(f.topic(), p), offset));
             try {
-                store.appendWithOffsets(prepared.appends, prepared.records, consumed, membership);
+                store.appendWithOffsets(f.member(), prepared.appends, prepared.records, consumed, membership);
             } catch (RuntimeException e) {
                 // it may have committed all the same (a commit that timed out): start these partitions afresh
                 // from what the group committed, so a window is neither applied twice nor lost
@@ -357,13 +373,13 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
 
     @Override
     public int release(String stream, String token, Instant availableAt, String error) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         return f == null ? 0 : f.buffer().release(token, availableAt, error);
     }
 
     @Override
     public int deadLetter(String stream, String token, String deadStream, String error, Instant now) {
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         if (f == null) {
             return 0;
         }
@@ -394,7 +410,7 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
         if (store.findStream(stream).isEmpty()) {
             return StreamStats.EMPTY;
         }
-        OrderedFetcher f = groups.existing(stream, group);
+        OrderedFetcher f = member(stream);
         return groups.stats(stream, group, f == null ? null : f.buffer());
     }
 
@@ -410,9 +426,10 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
 
     @Override
     public Subscription subscribeAppends(String stream, Runnable onAppend) {
-        // a consumer subscribes for its lifetime: the last one of this process to go takes the fetcher along
-        OrderedFetcher f = groups.subscribe(stream, group);
-        Subscription notices = store.listen(f.group(), onAppend, () -> groups.existing(stream, group) == f);
+        // a consumer subscribes for its lifetime, as a member of the group of its own, which leaves with it
+        OrderedFetcher f = groups.join(stream, group);
+        mine.put(stream, f);
+        Subscription notices = store.listen(f.member(), onAppend, f::isOpen);
         return new Subscription() {
             private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
 
@@ -425,7 +442,8 @@ final class KafkaOrderedView implements StreamStore, AppendWakeups, ConsumerFeat
             public void close() {
                 if (open.compareAndSet(true, false)) {
                     notices.close();
-                    groups.unsubscribe(f);
+                    mine.remove(stream, f);
+                    groups.leave(f);
                 }
             }
         };

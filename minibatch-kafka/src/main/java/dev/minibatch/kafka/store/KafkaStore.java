@@ -53,7 +53,7 @@ import org.apache.kafka.common.TopicPartition;
  * {@link #ordered(String)}: a Kafka consumer group with partitions assigned ({@link KafkaOrderedView}).
  *
  * <p><b>Threading.</b> Thread-safe; one {@link ShareFetcher} thread per consumed stream and share group,
- * one {@link OrderedFetcher} thread per stream and ordered group.
+ * one {@link OrderedFetcher} thread per ordered consumer (each is a member of its group).
  */
 public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFeatures, ConsumerGroups, OrderedConsumption,
         TableStore {
@@ -255,10 +255,16 @@ public final class KafkaStore implements StreamStore, AppendWakeups, ConsumerFea
     }
 
     /** Appends and a consumer group's offsets in one transaction (see {@link KafkaAppender#appendWithOffsets}). */
-    void appendWithOffsets(Map<String, List<NewMessage>> appends, List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> records,
+    void appendWithOffsets(String lane, Map<String, List<NewMessage>> appends,
+                           List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> records,
                            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
                            org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
-        appender.appendWithOffsets(appends, records, offsets, group);
+        appender.appendWithOffsets(lane, appends, records, offsets, group);
+    }
+
+    /** A member of an ordered group left: its transactional producer goes too. */
+    void closeLane(String lane) {
+        appender.closeLane(lane);
     }
 
     /** The dead letter of a message a window failed with {@code error}: its data, key and time, one more attempt. */

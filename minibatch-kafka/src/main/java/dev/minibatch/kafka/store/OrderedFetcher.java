@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partition-ordered consumption of one stream by one consumer group in one process: a thread
- * that owns a Kafka consumer of the group (partitions assigned by the group coordinator; Kafka's
+ * The partition-ordered consumption of one stream by one member of a consumer group (one consumer
+ * of this process; see {@link OrderedGroups}): a thread that owns a Kafka consumer of the group (partitions assigned by the group coordinator; Kafka's
  * consumer is single-threaded), puts what it fetches into the {@link OrderedBuffer} that claims take
  * from, and commits each partition's offset up to the first record whose window is not committed
  * yet, so a crash or a hand-over never skips a record (windows are at-least-once: one committed just
@@ -57,6 +57,8 @@ final class OrderedFetcher implements AutoCloseable {
     private final String stream;
     private final String topic;
     private final String group;
+    /** This member among the group's members in this process: its arrival notices and transaction lane. */
+    private final String member;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final OrderedBuffer buffer = new OrderedBuffer();
     /** The assigned partitions' event time, for time windows' watermark. */
@@ -89,15 +91,16 @@ final class OrderedFetcher implements AutoCloseable {
     /** Asynchronous offset commits sent and not yet answered. */
     private final java.util.concurrent.atomic.AtomicInteger commitsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
-    OrderedFetcher(String stream, String topic, String group, KafkaClients clients, Runnable onArrival,
+    OrderedFetcher(String stream, String topic, String group, int member, KafkaClients clients, Runnable onArrival,
                    TableChangelogs changelogs) {
         this.stream = stream;
+        this.member = group + "#" + member;
         this.tables = new OwnedTables(stream, topic, clients, changelogs, buffer);
         this.topic = topic;
         this.group = group;
         this.onArrival = onArrival;
-        this.consumer = clients.orderedConsumer(group);
-        this.thread = new Thread(this::run, "minibatch-kafka-ordered " + group);
+        this.consumer = clients.orderedConsumer(group, member);
+        this.thread = new Thread(this::run, "minibatch-kafka-ordered " + member);
         thread.setDaemon(true);
         thread.start();
     }
@@ -124,6 +127,16 @@ final class OrderedFetcher implements AutoCloseable {
 
     String group() {
         return group;
+    }
+
+    /** This member's name in this process ({@code group#n}): its arrival notices' and transactions' key. */
+    String member() {
+        return member;
+    }
+
+    /** Until {@link #close()}. */
+    boolean isOpen() {
+        return running;
     }
 
     /** The group membership as of the last poll (null before the first). */

@@ -2,18 +2,25 @@ package dev.minibatch.kafka.store;
 
 import dev.minibatch.model.StreamStats;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The ordered consumer groups of a {@link KafkaStore} in this process: one {@link OrderedFetcher}
- * per stream and group, started at its first use and closed when the last consumer of this process
- * that subscribed to it stops (so its partitions go to the group's other members), or with the
- * store; and what an ordered
- * view reads from the cluster about its group (pending records from the group's committed offsets,
+ * The ordered consumer groups of a {@link KafkaStore} in this process. Every consumer of a group is
+ * a member of its own ({@link OrderedFetcher}: a Kafka consumer, a buffer, a transaction lane), as
+ * each {@code KafkaConsumer} is in spring-kafka's containers and each stream thread in Kafka
+ * Streams: two consumers of a stream started in one process share its partitions, and their
+ * transactions run side by side. A member starts when its consumer subscribes (or at a first use
+ * before that, which the subscription then takes over) and closes when that consumer stops, so its
+ * partitions go to the group's other members; all close with the store. Also what an ordered view
+ * reads from the cluster about its group (pending records from the group's committed offsets,
  * counts). Thread-safe.
  */
 final class OrderedGroups implements AutoCloseable {
@@ -26,9 +33,11 @@ final class OrderedGroups implements AutoCloseable {
     private final KafkaGroupAdmin admin;
     private final LogReader reader;
     private final TableChangelogs changelogs;
-    private final Map<String, OrderedFetcher> fetchers = new ConcurrentHashMap<>();
-    /** Consumers of this process subscribed to each group's fetcher (guarded by {@code fetchers}). */
-    private final Map<String, Integer> subscribers = new HashMap<>();
+    /** Each group's members in this process, oldest first (guarded by itself). */
+    private final Map<String, List<OrderedFetcher>> members = new HashMap<>();
+    /** Members a consumer subscribed to (guarded by {@code members}); the others were started by a first use. */
+    private final Set<OrderedFetcher> subscribed = new HashSet<>();
+    private final AtomicInteger memberNumbers = new AtomicInteger();
     private volatile boolean closed;
 
     OrderedGroups(KafkaStore store, KafkaClients clients, KafkaGroupAdmin admin, LogReader reader, TableChangelogs changelogs) {
@@ -44,63 +53,69 @@ final class OrderedGroups implements AutoCloseable {
         return store.groupId(stream, group) + "@ordered";
     }
 
+    /** The group's oldest member in this process, or null (for views that are no consumer's: reads, counts). */
     OrderedFetcher existing(String stream, String group) {
-        return fetchers.get(groupId(stream, group));
+        synchronized (members) {
+            List<OrderedFetcher> list = members.get(groupId(stream, group));
+            return list == null || list.isEmpty() ? null : list.get(0);
+        }
     }
 
-    /** The fetcher of a stream's ordered group, started (the stream created if missing) on first use. */
+    /** The group's oldest member in this process, started (the stream created if missing) if there is none. */
     OrderedFetcher fetcher(String stream, String group) {
+        synchronized (members) {
+            OrderedFetcher f = existing(stream, group);
+            return f != null ? f : start(stream, group);
+        }
+    }
+
+    /**
+     * A consumer of this process joins the group as a member of its own: one started by a first use
+     * and not yet taken, else a new one. It calls {@link #leave} when it stops.
+     */
+    OrderedFetcher join(String stream, String group) {
+        synchronized (members) {
+            for (OrderedFetcher f : members.getOrDefault(groupId(stream, group), List.of())) {
+                if (subscribed.add(f)) {
+                    return f;
+                }
+            }
+            OrderedFetcher f = start(stream, group);
+            subscribed.add(f);
+            return f;
+        }
+    }
+
+    /** Caller holds {@code members}. */
+    private OrderedFetcher start(String stream, String group) {
         if (closed) {
             throw new IllegalStateException("the kafka:// store " + store.url() + " is closed");
         }
         String id = groupId(stream, group);
-        OrderedFetcher f = fetchers.get(id);
-        if (f != null) {
-            return f;
-        }
-        synchronized (fetchers) {
-            f = fetchers.get(id);
-            if (f == null) {
-                store.openStream(stream, null, Instant.now());
-                String topic = store.topic(stream);
-                f = new OrderedFetcher(stream, topic, id, clients, () -> store.notifyArrival(id), changelogs);
-                fetchers.put(id, f);
-            }
-            return f;
-        }
+        store.openStream(stream, null, Instant.now());
+        String topic = store.topic(stream);
+        int number = memberNumbers.incrementAndGet();
+        OrderedFetcher[] started = new OrderedFetcher[1];
+        started[0] = new OrderedFetcher(stream, topic, id, number, clients, () -> store.notifyArrival(started[0].member()),
+                changelogs);
+        members.computeIfAbsent(id, k -> new ArrayList<>()).add(started[0]);
+        return started[0];
     }
 
     /**
-     * A consumer of this process starts using the group's fetcher (starting it if needed); it calls
-     * {@link #unsubscribe} when it stops.
+     * A consumer stopped (its windows are finished): its member closes and leaves the group, so the
+     * partitions it held go to the group's other members instead of waiting with this process.
      */
-    OrderedFetcher subscribe(String stream, String group) {
-        synchronized (fetchers) {
-            OrderedFetcher f = fetcher(stream, group);
-            subscribers.merge(f.group(), 1, Integer::sum);
-            return f;
-        }
-    }
-
-    /**
-     * A consumer stopped (its windows are finished). When it was the last of this process, the fetcher
-     * closes: its consumer leaves the group, so the partitions it held go to the group's other members
-     * instead of waiting with this process.
-     */
-    void unsubscribe(OrderedFetcher f) {
-        OrderedFetcher closing = null;
-        synchronized (fetchers) {
-            int left = subscribers.merge(f.group(), -1, Integer::sum);
-            if (left <= 0) {
-                subscribers.remove(f.group());
-                if (fetchers.remove(f.group(), f)) {
-                    closing = f;
-                }
+    void leave(OrderedFetcher f) {
+        synchronized (members) {
+            subscribed.remove(f);
+            List<OrderedFetcher> list = members.get(f.group());
+            if (list != null && list.remove(f) && list.isEmpty()) {
+                members.remove(f.group());
             }
         }
-        if (closing != null) {
-            closing.close(); // outside the lock: the hand-over commits and leaves the group
-        }
+        f.close(); // outside the lock: the hand-over commits and leaves the group
+        store.closeLane(f.member());
     }
 
     /** Where the group's pending records start, per partition: its committed offsets, else the earliest. */
@@ -128,8 +143,13 @@ final class OrderedGroups implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        fetchers.values().forEach(OrderedFetcher::close);
-        fetchers.clear();
+        List<OrderedFetcher> all = new ArrayList<>();
+        synchronized (members) {
+            closed = true;
+            members.values().forEach(all::addAll);
+            members.clear();
+            subscribed.clear();
+        }
+        all.forEach(OrderedFetcher::close);
     }
 }

@@ -10,7 +10,7 @@
  * metadata in a compacted topic; {@code LogReader} reads without consuming.
  *
  * <p>Ordered consumers ({@code KafkaOrderedView}) are members of a Kafka consumer group:
- * {@code OrderedFetcher} owns one stream's consumer in one process, {@code OrderedBuffer} the records
+ * {@code OrderedFetcher} owns one ordered consumer's Kafka consumer (a member of its group), {@code OrderedBuffer} the records
  * of its assigned partitions; windows of stages and tables commit in Kafka transactions with their
  * offsets ({@code DoneAhead}: the records done past an offset, in its metadata). Tables:
  * {@code TableChangelogs} (the compacted changelog topics and their records), {@code OwnedTables}

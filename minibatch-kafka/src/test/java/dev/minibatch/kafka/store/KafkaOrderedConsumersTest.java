@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * windows, which choose it), through the public API against a real broker: consumers in one group
  * are assigned partitions, windows take each partition's records in order, a failing window holds
  * back its partition while it retries and lets it go on once dead-lettered, and partitions handed
- * over between consumers lose and repeat nothing. Each consumer is a client of its own (its own
- * Kafka consumer, a member of the group), as separate processes would be.
+ * over between consumers lose and repeat nothing. Each consumer is a member of the group of its own
+ * (its own Kafka consumer), whether it is a client of its own, as separate processes would be, or
+ * one of two consumers started on one client.
  */
 class KafkaOrderedConsumersTest {
 
@@ -187,6 +188,50 @@ class KafkaOrderedConsumersTest {
         assertThat(times).hasSize(n);
         assertThat(times.entrySet().stream().filter(e -> e.getValue().get() != 1).map(Map.Entry::getKey).toList())
                 .as("messages processed more than once (no failures, no kills)").isEmpty();
+    }
+
+    @Test
+    void twoConsumersStartedInOneProcessAreTwoMembersOfTheGroupAndSplitItsPartitions() throws Exception {
+        Minibatch mb = client(6);
+        mb.stream("parts");
+        Map<Integer, java.util.Set<String>> consumersOfPartition = new ConcurrentHashMap<>();
+        AtomicInteger seen = new AtomicInteger();
+        for (String name : List.of("a", "b")) {
+            handles.add(mb.streaming("parts").ordered().size(10).workers(1).start(w -> {
+                for (Message m : w.messages()) {
+                    int partition = Integer.parseInt(m.id().substring(0, m.id().indexOf('@')));
+                    consumersOfPartition.computeIfAbsent(partition, k -> ConcurrentHashMap.newKeySet()).add(name);
+                    seen.incrementAndGet();
+                }
+            }));
+        }
+        String group = ((KafkaStore) mb.store()).groupId("parts", null) + "@ordered";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
+            // both joined, each with partitions, before anything is appended: no partition changes hands below
+            await("two members of " + group + " in this one process, each with partitions", "parts", () -> {
+                try {
+                    var members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members();
+                    return members.size() == 2 && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        for (int batch = 0; batch < 12; batch++) { // each batch to the next partition
+            List<Object> values = new ArrayList<>();
+            for (int i = batch * 50; i < (batch + 1) * 50; i++) {
+                values.add(Map.of("n", i));
+            }
+            mb.stream("parts").appendAll(values);
+        }
+        await("all 600 messages", "parts", () -> seen.get() >= 600);
+        Thread.sleep(300); // nothing more may come
+        assertThat(seen.get()).as("no message twice").isEqualTo(600);
+        assertThat(consumersOfPartition.values()).as("each partition's messages went to one member only: %s", consumersOfPartition)
+                .allSatisfy(names -> assertThat(names).hasSize(1));
+        assertThat(consumersOfPartition.values().stream().flatMap(java.util.Set::stream).distinct().sorted().toList())
+                .as("both consumers had partitions").containsExactly("a", "b");
     }
 
     @Test

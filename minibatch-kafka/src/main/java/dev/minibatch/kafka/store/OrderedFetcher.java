@@ -18,7 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,15 +90,15 @@ final class OrderedFetcher implements AutoCloseable {
     /** Asynchronous offset commits sent and not yet answered. */
     private final java.util.concurrent.atomic.AtomicInteger commitsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
-    OrderedFetcher(String stream, String topic, String group, int member, KafkaClients clients, Runnable onArrival,
+    OrderedFetcher(String stream, String topic, String group, int number, KafkaClients clients, Runnable onArrival,
                    TableChangelogs changelogs) {
         this.stream = stream;
-        this.member = group + "#" + member;
+        this.member = memberName(group, number);
         this.tables = new OwnedTables(stream, topic, clients, changelogs, buffer);
         this.topic = topic;
         this.group = group;
         this.onArrival = onArrival;
-        this.consumer = clients.orderedConsumer(group, member);
+        this.consumer = clients.orderedConsumer(group, number);
         this.thread = new Thread(this::run, "minibatch-kafka-ordered " + member);
         thread.setDaemon(true);
         thread.start();
@@ -127,6 +126,11 @@ final class OrderedFetcher implements AutoCloseable {
 
     String group() {
         return group;
+    }
+
+    /** The name of member {@code number} of {@code group} in this process. */
+    static String memberName(String group, int number) {
+        return group + "#" + number;
     }
 
     /** This member's name in this process ({@code group#n}): its arrival notices' and transactions' key. */
@@ -225,15 +229,10 @@ final class OrderedFetcher implements AutoCloseable {
                 if (!resyncing.isEmpty()) {
                     resyncPartitions();
                 }
-                ConsumerRecords<byte[], byte[]> records;
                 long polledAt = System.currentTimeMillis();
-                try {
-                    // with partitions paused, Kafka 4.x's consumer spins in poll while their fetched data is
-                    // buffered (KAFKA-21084): look once, and wait here instead
-                    records = consumer.poll(paused.isEmpty() ? POLL : Duration.ZERO);
-                } catch (WakeupException e) {
-                    continue; // close() cuts a poll short
-                }
+                // with partitions paused, Kafka 4.x's consumer spins in poll while their fetched data is
+                // buffered (KAFKA-21084): look once, and wait here instead
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(paused.isEmpty() ? POLL : Duration.ZERO);
                 if (records.isEmpty() && !paused.isEmpty()) {
                     sleepFor(POLL.toMillis());
                 }
@@ -508,7 +507,9 @@ final class OrderedFetcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
+        // no consumer.wakeup(): a poll ends within POLL anyway, and a wake-up would also cut short a
+        // rebalance callback under way (a hand-over's commit; Kafka logs "Reconciliation failed"), which
+        // members of one process closing one after the other ran into
         try {
             thread.join(TimeUnit.SECONDS.toMillis(40));
         } catch (InterruptedException e) {

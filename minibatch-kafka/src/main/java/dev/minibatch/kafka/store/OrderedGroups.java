@@ -95,11 +95,10 @@ final class OrderedGroups implements AutoCloseable {
         store.openStream(stream, null, Instant.now());
         String topic = store.topic(stream);
         int number = memberNumbers.incrementAndGet();
-        OrderedFetcher[] started = new OrderedFetcher[1];
-        started[0] = new OrderedFetcher(stream, topic, id, number, clients, () -> store.notifyArrival(started[0].member()),
-                changelogs);
-        members.computeIfAbsent(id, k -> new ArrayList<>()).add(started[0]);
-        return started[0];
+        String member = OrderedFetcher.memberName(id, number);
+        OrderedFetcher f = new OrderedFetcher(stream, topic, id, number, clients, () -> store.notifyArrival(member), changelogs);
+        members.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+        return f;
     }
 
     /**

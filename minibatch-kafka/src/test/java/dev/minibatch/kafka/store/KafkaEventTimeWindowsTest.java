@@ -3,7 +3,6 @@ package dev.minibatch.kafka.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.minibatch.Minibatch;
-import dev.minibatch.kafka.KafkaBroker;
 import dev.minibatch.model.ConsumerHandle;
 import dev.minibatch.model.Message;
 import dev.minibatch.model.Window;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,29 +28,20 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaEventTimeWindowsTest {
 
-    private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final Duration INTERVAL = Duration.ofSeconds(2);
     private static final int RECORDS = 60;
     private static final int KEYS = 6;
-    private final List<Minibatch> clients = new ArrayList<>();
-    private final List<ConsumerHandle> handles = new CopyOnWriteArrayList<>();
-    private String url;
+    private final TestClients clients = new TestClients("eventtime", 3);
+    private final List<ConsumerHandle> handles = clients.handles;
 
     private Minibatch client() throws Exception {
-        if (url == null) {
-            String prefix = "eventtime" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".";
-            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=" + prefix + "&partitions=3&replication=1";
-        }
-        Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build();
-        clients.add(mb);
-        return mb;
+        return clients.client();
     }
 
     @AfterEach
     void close() {
-        handles.forEach(ConsumerHandle::stop);
-        clients.forEach(Minibatch::close);
+        clients.close();
     }
 
     /** A day-old, interval-aligned start: RECORDS records 100 ms apart over three intervals, keys round robin. */
@@ -114,10 +103,8 @@ class KafkaEventTimeWindowsTest {
     void aWindowWithMoreRecordsThanTheBufferStillClosesWhole() throws Exception {
         // one partition, so its pause (5,000 open records) stops all fetching: without the buffer growing,
         // the watermark would stay inside the window and the window would wait for ever
-        String single = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=eventtime" + ProcessHandle.current().pid()
-                + "-" + RUNS.incrementAndGet() + ".&partitions=1&replication=1";
-        Minibatch producer = Minibatch.builder().url(single).shutdownHook(false).build();
-        clients.add(producer);
+        String single = clients.url(1);
+        Minibatch producer = clients.open(single);
         Duration minute = Duration.ofMinutes(1);
         Instant base = Instant.ofEpochMilli(Math.floorDiv(System.currentTimeMillis() - Duration.ofDays(1).toMillis(), minute.toMillis())
                 * minute.toMillis());
@@ -128,8 +115,7 @@ class KafkaEventTimeWindowsTest {
             history.add(NewMessage.ofJson(base.plusMillis(i), "{\"i\":" + i + "}", 0, null));
         }
         producer.store().append("big", history);
-        Minibatch consumer = Minibatch.builder().url(single).shutdownHook(false).build();
-        clients.add(consumer);
+        Minibatch consumer = clients.open(single);
         List<Window> windows = new CopyOnWriteArrayList<>();
         handles.add(consumer.streaming("big").ordered().interval(minute).relaxed(false).start(windows::add));
         KafkaDeadLetterTest.await("12,000 records of one minute in a window", PATIENCE, () -> delivered(windows) >= records);

@@ -33,28 +33,18 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaOrderedConsumersTest {
 
-    private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration PATIENCE = Duration.ofSeconds(90);
-    private final List<Minibatch> clients = new ArrayList<>();
-    private final List<ConsumerHandle> handles = new CopyOnWriteArrayList<>();
-    private String url;
-    private String prefix;
+    private final TestClients clients = new TestClients("ordered", 6);
+    private final List<ConsumerHandle> handles = clients.handles;
 
+    /** A client of its own (a member of its own, as a process would be); {@code partitions} of new topics. */
     private Minibatch client(int partitions) throws Exception {
-        if (url == null) {
-            prefix = "ordered" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".";
-            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=" + prefix + "&partitions=" + partitions
-                    + "&replication=1";
-        }
-        Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build();
-        clients.add(mb);
-        return mb;
+        return clients.open(clients.url(partitions));
     }
 
     @AfterEach
     void close() {
-        handles.forEach(ConsumerHandle::stop);
-        clients.forEach(Minibatch::close);
+        clients.close();
     }
 
     /** Waits for the condition; a timeout says what each consumer and each client's ordered buffer held then. */
@@ -72,7 +62,7 @@ class KafkaOrderedConsumersTest {
         for (ConsumerHandle h : handles) {
             s.append(h.stats()).append(h.failure() == null ? "" : ", failed: " + h.failure()).append("; ");
         }
-        for (Minibatch mb : clients) {
+        for (Minibatch mb : clients.all()) {
             s.append(((KafkaStore) mb.store()).orderedState(stream)).append("; ");
         }
         return s.toString();
@@ -281,7 +271,7 @@ class KafkaOrderedConsumersTest {
         long end;
         long copies = 0;
         try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(config)) {
-            TopicPartition partition = new TopicPartition(prefix + "copies", 0);
+            TopicPartition partition = new TopicPartition(clients.prefix() + "copies", 0);
             end = reader.endOffsets(List.of(partition)).get(partition);
             reader.assign(List.of(partition));
             reader.seekToBeginning(List.of(partition));

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
@@ -36,26 +34,17 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaTablesTest {
 
-    private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration PATIENCE = Duration.ofSeconds(90);
-    private final List<Minibatch> clients = new ArrayList<>();
-    private final List<ConsumerHandle> handles = new CopyOnWriteArrayList<>();
-    private String url;
+    private final TestClients clients = new TestClients("tables", 6);
+    private final List<ConsumerHandle> handles = clients.handles;
 
     private Minibatch client() throws Exception {
-        if (url == null) {
-            url = "kafka://" + KafkaBroker.shared().bootstrapServers() + "/?prefix=tables" + ProcessHandle.current().pid()
-                    + "-" + RUNS.incrementAndGet() + ".&partitions=6&replication=1";
-        }
-        Minibatch mb = Minibatch.builder().url(url).shutdownHook(false).build();
-        clients.add(mb);
-        return mb;
+        return clients.client();
     }
 
     @AfterEach
     void close() {
-        handles.forEach(ConsumerHandle::stop);
-        clients.forEach(Minibatch::close);
+        clients.close();
     }
 
     /** {@code n} words from a vocabulary of {@code vocabulary}, appended keyed by the word; returns the batch count. */
@@ -128,7 +117,7 @@ class KafkaTablesTest {
         assertThat(info.lastUpdate()).isNotNull();
         assertThat(reader.tables()).extracting(TableInfo::name).containsExactly("counts");
         assertThat(reader.streams()).extracting(s -> s.name()).doesNotContain("__table.counts");
-        String topic = url.substring(url.indexOf("prefix=") + 7, url.indexOf('&')) + "__table.counts";
+        String topic = clients.prefix() + "__table.counts";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
             TopicDescription changelog = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             assertThat(changelog.partitions()).as("partitioned like the stream").hasSize(6);

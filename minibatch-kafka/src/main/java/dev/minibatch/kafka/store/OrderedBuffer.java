@@ -42,8 +42,6 @@ final class OrderedBuffer {
     private final Map<String, List<OrderedRecord>> claims = new HashMap<>();
     /** Partitions being handed over: no new claim takes their records (one taken after the wait for windows in flight would be repeated by the next owner). */
     private final java.util.Set<Integer> revoking = new java.util.HashSet<>();
-    /** Most doublings of the buffer limit (5,000 records per partition becomes 80,000). */
-    static final int MAX_DOUBLINGS = 4;
     /** No claim's lease lapses before this (null: no claim); a lower bound, so lapsed leases are looked for rarely. */
     private Instant firstExpiry;
     private final KeyedRecords keyed = new KeyedRecords();
@@ -53,8 +51,8 @@ final class OrderedBuffer {
     private final Map<Integer, Long> toCommit = new LinkedHashMap<>();
     /** The largest window asked for, so a partition buffers enough to fill it. */
     private int largestAsk;
-    /** How many times the buffer limit was doubled because every partition was full and no window could close. */
-    private int doublings;
+    /** How many records a partition holds before its fetching pauses. */
+    private final BufferLimit limit = new BufferLimit();
 
     /** Each assigned partition's assignment number: a partition assigned again gets a new one. */
     private final Map<Integer, Long> ownership = new HashMap<>();
@@ -123,24 +121,24 @@ final class OrderedBuffer {
         return q == null ? 0 : q.size();
     }
 
-    /** How many records a partition should hold before its fetching pauses. */
+    /** Records fetched: {@code bytes} on the wire for {@code count} records (see {@link BufferLimit}). */
+    synchronized void fetched(long bytes, int count) {
+        limit.fetched(bytes, count);
+    }
+
+    /** How many records a partition should hold before its fetching pauses ({@link BufferLimit}). */
     synchronized int bufferLimit() {
-        return Math.max(5_000, 2 * largestAsk) << doublings;
+        return limit.records(partitions.size(), largestAsk);
     }
 
     /**
-     * Doubles the buffer limit, at most {@value #MAX_DOUBLINGS} times: for time windows whose
-     * records, across keys, outnumber a full buffer (every partition paused, no window able to close
-     * until more is read).
+     * Raises the buffer limit for time windows whose records, across keys, outnumber a full buffer
+     * (every partition paused, no window able to close until more is read); see {@link BufferLimit#grow}.
      *
      * @return false at the cap
      */
     synchronized boolean grow() {
-        if (doublings >= MAX_DOUBLINGS) {
-            return false;
-        }
-        doublings++;
-        return true;
+        return limit.grow();
     }
 
     /** Whether a claim is outstanding (a window in flight, or held for a batched commit). */

@@ -241,11 +241,14 @@ final class OrderedFetcher implements AutoCloseable {
                         List<ConsumerRecord<byte[], byte[]>> fetched = records.records(tp);
                         List<OrderedRecord> batch = new ArrayList<>(fetched.size());
                         long newest = Long.MIN_VALUE;
+                        long bytes = 0;
                         for (ConsumerRecord<byte[], byte[]> r : fetched) {
                             Message m = RecordCodec.decode(stream, r, MessageState.PENDING, 0);
                             batch.add(new OrderedRecord(r.partition(), r.offset(), m));
                             newest = Math.max(newest, r.timestamp());
+                            bytes += RecordCodec.size(r);
                         }
+                        buffer.fetched(bytes, fetched.size());
                         buffer.add(tp.partition(), batch);
                         clocks.fetched(tp.partition(), newest);
                         lastRecordsAt.put(tp.partition(), polledAt);
@@ -332,7 +335,7 @@ final class OrderedFetcher implements AutoCloseable {
     /**
      * When every partition is paused with a full buffer and no window is claimed for
      * {@link #STALL_AFTER}, time windows are waiting for records the buffer has no room for: the
-     * buffer limit doubles (up to {@link OrderedBuffer#MAX_DOUBLINGS} times) and fetching resumes;
+     * buffer limit doubles (up to {@link BufferLimit#MAX_DOUBLINGS} times) and fetching resumes;
      * past that, the watermark follows the clock until fetching resumes ({@link PartitionClocks}).
      */
     private void unstall(long now) {

@@ -72,6 +72,15 @@ final class RecordCodec {
         return n;
     }
 
+    /** A fetched record's key, value and headers in bytes (what the ordered buffer's limit is sized by). */
+    static int size(ConsumerRecord<byte[], byte[]> r) {
+        int n = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (Header h : r.headers()) {
+            n += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return n;
+    }
+
     /** A message id: partition and offset, {@code "2@1045"}. */
     static String id(int partition, long offset) {
         return partition + "@" + offset;

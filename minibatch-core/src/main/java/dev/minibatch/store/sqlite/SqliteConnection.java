@@ -17,12 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The SQLite store's one connection: opening the file (WAL, busy timeout, {@code IMMEDIATE} write
+ * The SQLite store's connection (its only one for calls; the append watch and the checkpoints keep
+ * one each of their own): opening the file (WAL, busy timeout, {@code IMMEDIATE} write
  * transactions), the lock every call runs under, the prepared-statement cache, and the lock and
- * transaction helpers the other parts run their work in. SQLite admits one writer at a time anyway,
+ * transaction helpers the other parts run their work in, and the hand-off of the log's checkpoints to
+ * {@link SqliteCheckpoints} once the connection first wrote. SQLite admits one writer at a time anyway,
  * and one connection keeps the statement cache warm.
  *
  * <p><b>Threading.</b> Thread-safe: {@link #inLock} and {@link #inTransaction} serialise callers;
@@ -46,6 +50,7 @@ final class SqliteConnection {
         T run() throws SQLException;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteConnection.class);
     private static final int CACHED_STATEMENTS = 64;
 
     private final String url;
@@ -73,6 +78,10 @@ final class SqliteConnection {
         }
     };
     private volatile boolean closed;
+    /** Checkpoints of the log, off the committing threads. */
+    private final SqliteCheckpoints checkpoints;
+    /** The connection's {@code total_changes()} when last looked at (under the lock): it moves when a call wrote. */
+    private long totalChanges;
     private TransactionListener listener = new TransactionListener() {
         @Override
         public void committed() {
@@ -112,9 +121,15 @@ final class SqliteConnection {
             this.connection = config.createConnection("jdbc:sqlite:" + file);
             SqliteBusyWait.install(connection, busyTimeout);
             SqliteSchema.create(connection);
+            totalChanges = database().total_changes();
         } catch (SQLException e) {
             throw new StoreException("cannot open SQLite store " + url + " (file " + file + "): " + e.getMessage(), e);
         }
+        this.checkpoints = new SqliteCheckpoints(url, file, this::checkpointOnCommit);
+    }
+
+    private org.sqlite.core.DB database() {
+        return ((org.sqlite.SQLiteConnection) connection).getDatabase();
     }
 
     /** Sets who hears of transaction ends; once, before the store is shared. */
@@ -142,6 +157,9 @@ final class SqliteConnection {
         } catch (SQLException e) {
             throw new StoreException("SQLite store " + url + ": " + e.getMessage(), e);
         } finally {
+            if (lock.getHoldCount() == 1) {
+                noteWrites();
+            }
             if (lock.getHoldCount() == 1 && !appendedToTell.isEmpty()) {
                 toTell = new ArrayList<>(appendedToTell);
                 appendedToTell.clear();
@@ -149,6 +167,60 @@ final class SqliteConnection {
             lock.unlock();
             wakeups.appended(toTell);
         }
+    }
+
+    /**
+     * After the outermost call under the lock: if it changed rows, tells the checkpoints; from the
+     * first write on they are the checkpoint thread's, not this connection's.
+     */
+    private void noteWrites() {
+        if (closed) {
+            return;
+        }
+        try {
+            long changes = database().total_changes();
+            if (changes != totalChanges) {
+                totalChanges = changes;
+                if (checkpoints.wrote()) {
+                    setAutocheckpoint(0);
+                }
+            }
+        } catch (SQLException e) {
+            // the call itself succeeded or threw already; checkpoints simply come later
+            LOG.debug("SQLite store {}: reading total_changes: {}", url, e.getMessage());
+        }
+    }
+
+    private void setAutocheckpoint(int pages) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA wal_autocheckpoint = " + pages);
+        }
+    }
+
+    /** The checkpoint thread stopped: this connection checkpoints on commit again, as SQLite does by default. */
+    private void checkpointOnCommit() {
+        try {
+            inLock(() -> {
+                setAutocheckpoint(SqliteCheckpoints.SQLITE_DEFAULT_AUTOCHECKPOINT);
+                return null;
+            });
+        } catch (StoreException e) {
+            LOG.debug("SQLite store {}: restoring wal_autocheckpoint: {}", url, e.getMessage());
+        }
+    }
+
+    /** This connection's {@code wal_autocheckpoint} (for tests). */
+    int autocheckpoint() {
+        return inLock(() -> {
+            try (Statement statement = connection.createStatement();
+                 java.sql.ResultSet rs = statement.executeQuery("PRAGMA wal_autocheckpoint")) {
+                return rs.next() ? rs.getInt(1) : -1;
+            }
+        });
+    }
+
+    SqliteCheckpoints checkpoints() {
+        return checkpoints;
     }
 
     /**
@@ -269,8 +341,9 @@ final class SqliteConnection {
         }
     }
 
-    /** Closes the statements and the connection. Idempotent. */
+    /** Stops the checkpoint thread, closes the statements and the connection. Idempotent. */
     void close() {
+        checkpoints.close(); // first, outside the lock: a failing checkpoint thread takes it to fall back
         lock.lock();
         try {
             if (!closed) {

@@ -45,8 +45,9 @@ import java.util.Optional;
  * {@link SqliteSchema} (tables and migration), {@link SqliteCatalog} (streams), {@link SqliteMessages}
  * (append, read, counts, expiry), {@link SqliteClaims} (claiming, lease recovery and renewal),
  * {@link SqliteDeferredClaims} (claims not yet written), {@link SqliteCommits} (commit, release,
- * dead letter), {@link SqliteTables} (table state) and {@link SqliteActivity} (heartbeats, append
- * counts).
+ * dead letter), {@link SqliteTables} (table state), {@link SqliteActivity} (heartbeats, append
+ * counts) and {@link SqliteCheckpoints} (the write-ahead log's checkpoints, on a thread of their own
+ * from the store's first write, so no commit runs one).
  *
  * <p>Append notices ({@link AppendWakeups}) cover appends made through this store object in this
  * JVM (plain, stage outputs and changelogs, dead letters, releases), told at once after the commit,
@@ -305,6 +306,17 @@ public final class SqliteStore implements StreamStore, StreamActivity, KeyedStor
     public long appendWatchQueries() {
         SqliteAppendWatch w = watch;
         return w == null ? 0 : w.queries();
+    }
+
+    /**
+     * Checkpoints of the write-ahead log run so far by the store's checkpoint thread
+     * ({@code SqliteCheckpoints}: the store's own connection never checkpoints while it runs), for
+     * benchmarks; 0 before the store first wrote.
+     *
+     * @return the number of checkpoints
+     */
+    public long checkpoints() {
+        return db.checkpoints().checkpoints();
     }
 
     @Override

@@ -135,7 +135,8 @@ class CrossProcessWakeupsTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    /** Waits for {@code condition}, up to {@link #PATIENCE}; also used by {@link SqliteCheckpointsTest}. */
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

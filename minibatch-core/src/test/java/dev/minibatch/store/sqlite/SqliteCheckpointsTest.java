@@ -1,5 +1,6 @@
 package dev.minibatch.store.sqlite;
 
+import static dev.minibatch.store.sqlite.CrossProcessWakeupsTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SqliteCheckpointsTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final String ROW = "x".repeat(1_000);
 
     @Test
@@ -155,16 +154,6 @@ class SqliteCheckpointsTest {
             return Files.size(file);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + PATIENCE + " waiting for " + what);
-            }
-            Thread.sleep(5);
         }
     }
 }
